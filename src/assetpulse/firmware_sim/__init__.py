@@ -1,0 +1,1 @@
+"""The firmware_sim part."""

@@ -1,0 +1,27 @@
+"""Errors of authentication and authorisation."""
+
+from __future__ import annotations
+
+from assetpulse.errors import DomainError, ErrorKind
+
+
+class OrgError(DomainError):
+    """Root of organisation errors."""
+
+
+def bad_credentials() -> OrgError:
+    return OrgError(
+        "AUTH_BAD_CREDENTIALS", "用户名或密码错误，请重新输入。", kind=ErrorKind.UNAUTHENTICATED
+    )
+
+
+def not_authenticated() -> OrgError:
+    return OrgError(
+        "AUTH_REQUIRED", "登录已失效或未登录，请重新登录。", kind=ErrorKind.UNAUTHENTICATED
+    )
+
+
+def forbidden(what: str) -> OrgError:
+    return OrgError(
+        "AUTH_FORBIDDEN", f"您没有权限{what}，请联系本单位管理员。", kind=ErrorKind.FORBIDDEN
+    )

@@ -1,0 +1,56 @@
+"""Settings of every service, read from ``ASSETPULSE_*`` environment variables.
+
+Built once by the CLI or the app factory and passed down; nothing reads the environment at
+import time, so ``import assetpulse.<part>`` works with an empty environment.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """One settings object for all parts; each service reads the fields it needs."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSETPULSE_", extra="ignore")
+
+    # --- shared ---
+    database_url: str | None = Field(
+        default=None,
+        description="libpq URL; empty means `assetpulse run` starts an embedded PostgreSQL",
+    )
+    mqtt_url: str | None = Field(
+        default=None,
+        description="mqtt://user:pass@host:port; empty means `assetpulse run` starts a broker",
+    )
+    log_level: str = "INFO"
+    log_json: bool = Field(default=False, description="JSON log lines (production) or console")
+    data_dir: str = Field(default="var", description="where embedded services keep their files")
+
+    # --- ingest ---
+    ingest_group: str = Field(default="ingest", description="MQTT shared-subscription group")
+    ingest_client_id: str = Field(default="", description="empty: derived from host and pid")
+    ingest_batch_rows: int = Field(default=5000, ge=1)
+    ingest_batch_ms: int = Field(default=200, ge=1)
+    ingest_max_inflight: int = Field(
+        default=1000, ge=1, description="unacknowledged messages held before reading stops"
+    )
+    ingest_max_message_bytes: int = Field(default=1_048_576, ge=1024)
+    ingest_clock_skew_s: int = Field(default=300, ge=0, description="future tolerance")
+    ingest_metrics_port: int = Field(default=9108, ge=0, le=65535)
+
+    # --- api ---
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=0, le=65535)
+    jwt_secret: SecretStr = Field(
+        default=SecretStr("change-me-in-production"),
+        description="HMAC key for bearer tokens; set a long random value in production",
+    )
+    token_minutes: int = Field(default=8 * 60, ge=1)
+
+    # --- monitor ---
+    analyse_window_days: int = Field(default=90, ge=1)
+    idle_rules_path: str | None = Field(
+        default=None, description="TOML rules file; empty uses the packaged rules"
+    )

@@ -1,0 +1,3 @@
+"""Test session set-up: real PostgreSQL and Mosquitto, started privately on free ports."""
+
+pytest_plugins = ["tests.fix_db", "tests.fix_mqtt", "tests.fix_api"]

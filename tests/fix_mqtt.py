@@ -1,0 +1,34 @@
+"""Mosquitto fixtures: a session broker, a private one for fault tests, unique topics."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assetpulse.localservices import MosquittoProcess
+
+
+@pytest.fixture(scope="session")
+def mqtt_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MosquittoProcess]:
+    """The session's broker; tests that restart a broker must use ``mqtt_private``."""
+    broker = MosquittoProcess(tmp_path_factory.mktemp("mqtt"))
+    broker.start()
+    yield broker
+    broker.destroy()
+
+
+@pytest.fixture
+def mqtt_private(tmp_path: Path) -> Iterator[MosquittoProcess]:
+    broker = MosquittoProcess(tmp_path / "mqtt")
+    broker.start()
+    yield broker
+    broker.destroy()
+
+
+@pytest.fixture
+def unique_id() -> str:
+    """A short id to keep gateway ids, client ids and groups of one test apart."""
+    return uuid.uuid4().hex[:10]
