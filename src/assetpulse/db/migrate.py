@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import psycopg
 import structlog
@@ -45,12 +46,21 @@ class Migration:
     sql: str
 
 
-def timescale_available(conn: psycopg.Connection[object]) -> bool:
-    """True when the server can load the timescaledb extension."""
-    row = conn.execute(
-        "select 1 from pg_available_extensions where name = 'timescaledb'"
-    ).fetchone()
-    return row is not None
+TIMESCALE_LOADABLE = """
+select exists (select 1 from pg_extension where extname = 'timescaledb')
+    or (exists (select 1 from pg_available_extensions where name = 'timescaledb')
+        and current_setting('shared_preload_libraries') ~ '\\mtimescaledb\\M')
+"""
+
+
+def timescale_available(conn: psycopg.Connection[Any]) -> bool:
+    """True when the timescaledb extension is installed or can be created here.
+
+    Being packaged is not enough: the server must preload the library, or ``create
+    extension`` fails; then the plain-PostgreSQL path is the right one.
+    """
+    row = conn.execute(TIMESCALE_LOADABLE).fetchone()
+    return bool(row and row[0])
 
 
 def discover(*, timescale: bool) -> list[Migration]:
