@@ -1,0 +1,98 @@
+"""Card photos (照片): uploaded through a card change, served back with their checksum.
+
+An upload is stored at once as a *pending* photo and a card change ``{"photo_id": …}`` is
+proposed with it; it becomes the card's photo (and counts for the publish photo rule) only
+when a reviewer approves that change (WORKFLOW.md: "that change must reach final approval").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg import errors as pg_errors
+
+from assetpulse.inventory import errors
+from assetpulse.inventory.changes import propose_card_change
+from assetpulse.inventory.photo_check import PhotoRejectedError, check_photo
+
+INSERT_PHOTO = """
+insert into card_photos (card_id, sha256, content_type, byte_size, data, state, uploaded_by)
+values (%s, %s, %s, %s, %s, 'pending', %s)
+returning id
+"""
+
+PHOTO_BY_ID = """
+select content_type, sha256, data, state from card_photos where id = %s and card_id = %s
+"""
+
+LIST_PHOTOS = """
+select id, sha256, content_type, byte_size, state, created_at from card_photos
+where card_id = %s order by id
+"""
+
+
+async def upload_photo(
+    conn: AsyncConnection[Any],
+    *,
+    card_id: int,
+    data: bytes,
+    actor_id: int,
+    reason: str | None = None,
+    card_version: int | None = None,
+    max_bytes: int | None = None,
+) -> tuple[int, int]:
+    """Store a pending photo and propose the change; returns (photo_id, change_id)."""
+    try:
+        checked = check_photo(data) if max_bytes is None else check_photo(data, max_bytes=max_bytes)
+    except PhotoRejectedError as exc:
+        raise errors.invalid(exc.code, exc.message, card_id=card_id) from exc
+    async with conn.transaction():
+        try:
+            async with conn.transaction():
+                cur = await conn.execute(
+                    INSERT_PHOTO,
+                    (
+                        card_id,
+                        checked.sha256,
+                        checked.content_type,
+                        checked.byte_size,
+                        data,
+                        actor_id,
+                    ),
+                )
+        except pg_errors.UniqueViolation as exc:
+            raise errors.conflict(
+                "PHOTO_DUPLICATE",
+                "这张照片已经上传过（内容相同），无需重复上传。",
+                card_id=card_id,
+                sha256=checked.sha256,
+            ) from exc
+        row = await cur.fetchone()
+        assert row is not None
+        photo_id = int(row[0])
+        change_id = await propose_card_change(
+            conn,
+            card_id=card_id,
+            changes={"photo_id": photo_id},
+            proposed_by=actor_id,
+            reason=reason or "上传资产照片",
+            card_version=card_version,
+        )
+        return photo_id, change_id
+
+
+async def photo_bytes(
+    conn: AsyncConnection[Any], *, card_id: int, photo_id: int
+) -> tuple[str, str, bytes]:
+    cur = await conn.execute(PHOTO_BY_ID, (photo_id, card_id))
+    row = await cur.fetchone()
+    if row is None:
+        raise errors.not_found("PHOTO_NOT_FOUND", "照片不存在。", photo_id=photo_id)
+    return str(row[0]), str(row[1]), bytes(row[2])
+
+
+async def list_photos(conn: AsyncConnection[Any], card_id: int) -> list[dict[str, Any]]:
+    cur = await conn.execute(LIST_PHOTOS, (card_id,))
+    cols = ("id", "sha256", "content_type", "byte_size", "state", "created_at")
+    return [dict(zip(cols, r, strict=True)) for r in await cur.fetchall()]
