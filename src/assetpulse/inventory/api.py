@@ -1,7 +1,12 @@
-"""HTTP adapter of the inventory part (routes under /api/v1)."""
+"""HTTP adapter of the inventory part (routes under /api/v1): one router that includes the
+route modules of ``inventory.http``."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from assetpulse.inventory.http import cards, changes, lifecycle, sensors
+
 router = APIRouter(tags=["inventory"])
+for _module in (cards, changes, lifecycle, sensors):
+    router.include_router(_module.router)

@@ -1,0 +1,1 @@
+"""HTTP adapters of the inventory part; ``inventory.api`` includes their routers."""
