@@ -1,0 +1,147 @@
+"""Plaza, listing, manage, preselection and matching endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from assetpulse.platform import rules
+from assetpulse.platform.api.deps import Conn, CurrentUser
+from assetpulse.platform.api.listing_schemas import (
+    Capabilities,
+    DelistBody,
+    ListingDetail,
+    Matches,
+    PlazaPage,
+    PreselectAdded,
+    PreselectBody,
+    PreselectionRow,
+    ResultBody,
+    ResultOut,
+)
+from assetpulse.platform.errors import invalid
+from assetpulse.platform.store import export, listings_write, matches, plaza, preselect
+from assetpulse.platform.store.access import competent_of
+
+router = APIRouter(tags=["platform: plazas"])
+
+Plaza = Literal["adjust", "share", "demand"]
+Tab = Literal["local", "national"]
+
+
+def capabilities(user_type: str, kind: str) -> Capabilities:
+    flags = rules.demand_tab_flags(user_type)
+    return Capabilities(
+        publish_demand_local=kind == "demand" and flags["local"],
+        publish_demand_national=kind == "demand" and flags["national"],
+        preselect=kind == "adjust",
+    )
+
+
+@router.get("/listings", summary="调剂 / 共享 / 需求广场")
+async def listings(
+    conn: Conn,
+    user: CurrentUser,
+    plaza_kind: Annotated[Plaza, Query(alias="plaza")] = "adjust",
+    tab: Tab = "local",
+    region: Annotated[
+        str | None, Query(pattern=r"^[0-9]{1,6}$", description="财政区划前缀")
+    ] = None,
+    category: Annotated[
+        str | None, Query(pattern=r"^[A-Z][0-9]{0,8}$", description="资产分类前缀")
+    ] = None,
+    keyword: Annotated[str | None, Query(max_length=100)] = None,
+    status: Literal["listed", "done"] | None = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    with_total: bool = True,
+) -> PlazaPage:
+    q = plaza.PlazaQuery(plaza_kind, tab, region, category, keyword, status, page, page_size,
+                         with_total)  # fmt: skip
+    result = await plaza.plaza(conn, user, q, await competent_of(conn, user.unit_id))
+    return PlazaPage.model_validate(
+        {
+            "plaza": plaza_kind,
+            "tab": tab,
+            **result,
+            "capabilities": capabilities(user.user_type, plaza_kind),
+        }
+    )
+
+
+@router.get("/listings/capabilities", summary="页面按钮规则（发布需求、预选）")
+async def listing_capabilities(
+    user: CurrentUser, plaza_kind: Annotated[Plaza, Query(alias="plaza")] = "demand"
+) -> Capabilities:
+    return capabilities(user.user_type, plaza_kind)
+
+
+@router.get("/listings/export", summary="导出选中的资产（XLSX 或带 BOM 的 CSV）")
+async def export_rows(
+    conn: Conn,
+    user: CurrentUser,
+    ids: Annotated[list[int], Query(min_length=1, max_length=1000)],
+    fmt: Annotated[Literal["xlsx", "csv"], Query(alias="format")] = "xlsx",
+) -> Response:
+    rows = await plaza.rows_by_ids(conn, user, ids, await competent_of(conn, user.unit_id))
+    if not rows:
+        raise invalid("EXPORT_NOTHING", "请先在列表中选择要导出的资产。")
+    if fmt == "csv":
+        return Response(
+            export.to_csv(rows), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="listings.csv"'},
+        )  # fmt: skip
+    return Response(
+        export.to_xlsx(rows),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="listings.xlsx"'},
+    )
+
+
+@router.get("/listings/{listing_id}", summary="查看详情")
+async def listing_detail(conn: Conn, user: CurrentUser, listing_id: int) -> ListingDetail:
+    competent = await competent_of(conn, user.unit_id)
+    return ListingDetail.model_validate(await plaza.detail(conn, user, listing_id, competent))
+
+
+@router.get("/listings/{listing_id}/matches", summary="需求撮合：匹配的资产或需求")
+async def listing_matches(conn: Conn, user: CurrentUser, listing_id: int) -> Matches:
+    competent = await competent_of(conn, user.unit_id)
+    return Matches.model_validate(await matches.matches(conn, user, listing_id, competent))
+
+
+@router.post("/listings/{listing_id}/delist", summary="下架")
+async def delist(
+    conn: Conn, user: CurrentUser, listing_id: int, body: DelistBody | None = None
+) -> ResultOut:
+    await listings_write.delist(conn, user, listing_id, body.reason if body else None)
+    return ResultOut(listing_id=listing_id, state="delisted", state_text="下架", result={})
+
+
+@router.post("/listings/{listing_id}/result", summary="登记结果（调剂：并办理处置）")
+async def register_result(
+    conn: Conn, user: CurrentUser, listing_id: int, body: ResultBody
+) -> ResultOut:
+    result = await listings_write.register_result(
+        conn, user, listing_id, method=body.method,
+        counterpart_unit_name=body.counterpart_unit_name,
+        counterpart_unit_id=body.counterpart_unit_id, dispose=body.dispose,
+    )  # fmt: skip
+    return ResultOut(listing_id=listing_id, state="done", state_text="已登记结果", result=result)
+
+
+@router.get("/preselections", summary="我的预选资产")
+async def list_preselections(conn: Conn, user: CurrentUser) -> list[PreselectionRow]:
+    return [PreselectionRow.model_validate(r) for r in await preselect.items(conn, user)]
+
+
+@router.post("/preselections", status_code=201, summary="加入预选资产（可多选）")
+async def add_preselections(conn: Conn, user: CurrentUser, body: PreselectBody) -> PreselectAdded:
+    return PreselectAdded(added=await preselect.add(conn, user, body.listing_ids))
+
+
+@router.delete("/preselections/{listing_id}", status_code=204, summary="取消预选")
+async def remove_preselection(conn: Conn, user: CurrentUser, listing_id: int) -> Response:
+    await preselect.remove(conn, user, listing_id)
+    return Response(status_code=204)

@@ -1,0 +1,165 @@
+"""Bodies of the plaza, listing, preselection, matching and MOF endpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assetpulse.platform.api.schemas import Attachment
+
+
+class ListingRow(BaseModel):
+    id: int
+    kind: str
+    bill_id: int
+    card_id: int | None
+    unit_id: int
+    unit_name: str
+    scope: str
+    region_code: str
+    region_name: str | None
+    category_code: str | None
+    category_name: str | None
+    name: str
+    asset_code: str | None
+    quantity: Decimal | None
+    area: Decimal | None
+    measure_unit: str | None
+    state: str
+    state_text: str
+    kind_state_text: str
+    review_code: str
+    review_code_text: str
+    result: dict[str, Any] | None
+    listed_at: dt.datetime
+    photo_id: int | None
+
+
+class Capabilities(BaseModel):
+    publish_demand_local: bool = Field(description="本地区页签显示【发布需求】")
+    publish_demand_national: bool = Field(description="全国页签显示【发布需求】")
+    preselect: bool = Field(description="调剂广场可加入预选资产")
+
+
+class PlazaPage(BaseModel):
+    plaza: str
+    tab: str
+    items: list[ListingRow]
+    page: int
+    page_size: int
+    has_more: bool
+    total: int | None
+    total_capped: bool
+    capabilities: Capabilities
+
+
+class Publisher(BaseModel):
+    unit_id: int
+    unit_name: str
+    bill_no: str
+    contact_name: str | None
+    contact_phone: str | None
+    address: str | None
+
+
+class Counterpart(BaseModel):
+    role: str
+    role_text: str
+    unit_name: str | None
+    method: str | None
+    method_text: str | None
+
+
+class ListingDetail(BaseModel):
+    listing: ListingRow
+    publisher: Publisher
+    counterpart: Counterpart
+    demand: dict[str, Any] | None
+    card: dict[str, Any] | None
+    photo_ids: list[int]
+    attachments: list[Attachment]
+
+
+class DelistBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class ResultBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    method: Literal["free_transfer", "donation"] | None = Field(
+        default=None,
+        description="调剂方式 (adjust only): 无偿划转 free_transfer, 对外捐赠 donation",
+    )
+    counterpart_unit_name: str = Field(
+        min_length=1, max_length=200, description="接收方单位名称 / 资产提供方单位名称"
+    )
+    counterpart_unit_id: int | None = None
+    dispose: bool = Field(default=True, description="adjust: dispose of the card at once")
+
+
+class ResultOut(BaseModel):
+    listing_id: int
+    state: str
+    state_text: str
+    result: dict[str, Any]
+
+
+class PreselectBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    listing_ids: list[int] = Field(min_length=1, max_length=200)
+
+
+class PreselectAdded(BaseModel):
+    added: int
+
+
+class PreselectionRow(ListingRow):
+    added_at: dt.datetime
+
+
+class MatchOut(BaseModel):
+    source: str
+    source_text: str
+    score: float
+    reasons: list[str]
+    listing: ListingRow | None = None
+    suggested: dict[str, Any] | None = None
+
+
+class Matches(BaseModel):
+    listing_id: int
+    kind: str
+    matches: list[MatchOut]
+
+
+class ReportOut(BaseModel):
+    id: int
+    batch_no: str
+    file_name: str
+    item_count: int
+    bytes: int
+    sha256: str
+    created_at: dt.datetime
+
+
+class FeedbackItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bill_no: str = Field(min_length=1, max_length=40)
+    decision: Literal["approved", "rejected"]
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class FeedbackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    batch_no: str | None = Field(default=None, max_length=40)
+    items: list[FeedbackItem] = Field(min_length=1, max_length=10_000)
+
+
+class FeedbackOut(BaseModel):
+    item_count: int
+    applied: int
+    unchanged: int

@@ -1,0 +1,1 @@
+"""PostgreSQL adapters of the platform: named queries and the services that run them."""

@@ -1,0 +1,54 @@
+"""Export of chosen plaza rows (导出): XLSX with openpyxl, or CSV with a BOM for Excel."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from openpyxl import Workbook
+
+COLUMNS = (
+    ("name", "资产名称"),
+    ("asset_code", "资产编号"),
+    ("category_code", "资产分类代码"),
+    ("category_name", "资产分类"),
+    ("region_code", "财政区划代码"),
+    ("region_name", "财政区划"),
+    ("unit_name", "所属单位"),
+    ("quantity", "资产数量"),
+    ("area", "面积"),
+    ("measure_unit", "计量单位"),
+    ("kind_state_text", "状态"),
+    ("review_code_text", "调剂共享审核状态"),
+    ("listed_at", "发布时间"),
+)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
+        return value.replace(tzinfo=None)
+    return value
+
+
+def to_xlsx(rows: list[dict[str, Any]]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "导出资产"
+    ws.append([label for _, label in COLUMNS])
+    for r in rows:
+        ws.append([_cell(r.get(k)) for k, _ in COLUMNS])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_csv(rows: list[dict[str, Any]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow([label for _, label in COLUMNS])
+    for r in rows:
+        writer.writerow(["" if r.get(k) is None else r.get(k) for k, _ in COLUMNS])
+    return "\ufeff".encode() + buf.getvalue().encode("utf-8")

@@ -1,0 +1,222 @@
+"""MOF summary-system exchange in PostgreSQL: build report batches, import feedback.
+
+The file format is documented in :mod:`assetpulse.platform.mofformat`. Building a batch
+takes a per-province advisory lock, so two finance users pressing the button at once
+produce one batch and one empty answer; the unique index on published items makes
+"never reported twice" hold even if that lock were bypassed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+
+from assetpulse.org.principal import Principal
+from assetpulse.platform import mofformat, review
+from assetpulse.platform.errors import conflict, forbidden, invalid, not_found
+from assetpulse.platform.store.access import set_actor
+from assetpulse.platform.store.reviews import state_of, write_state
+
+DUE = """
+select b.*, u.code as unit_code, u.name as unit_name from bills b join units u on u.id = b.unit_id
+where left(b.region_code, 2) = %(province)s and b.scope = 'national'
+  and (b.stage = 'final' or (b.stage in ('reported', 'mof_approved') and b.mof_dirty))
+order by b.id for update of b
+"""
+LISTING_ROWS = """
+select id as listing_id, asset_code, name, category_code, quantity, area, state, result
+from listings where bill_id = %s and state <> 'withdrawn' order by id
+"""
+
+
+def require_finance(p: Principal) -> None:
+    if not p.is_finance or p.unit_kind != "finance":
+        raise forbidden("MOF_FINANCE_ONLY", "只有财政部门用户可以办理汇总系统上报和反馈导入。")
+
+
+async def build_report(conn: AsyncConnection[Any], p: Principal) -> dict[str, Any]:
+    """Report every due item of the province once; marks new items 01-待财政部审核."""
+    require_finance(p)
+    province = p.region_code[:2]
+    async with conn.transaction():
+        await set_actor(conn, p)
+        await conn.execute(
+            "select pg_advisory_xact_lock(hashtext('mof-report-' || %s))", (province,)
+        )
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(DUE, {"province": province})
+        due = await cur.fetchall()
+        if not due:
+            raise conflict("MOF_NOTHING_TO_REPORT", "没有需要上报汇总系统的数据（新增或变更）。")
+        items = []
+        for row in due:
+            action = "publish" if row["stage"] == "final" else "update"
+            await cur.execute(LISTING_ROWS, (row["id"],))
+            items.append({
+                "action": action, "bill_no": row["bill_no"], "kind": row["kind"],
+                "scope": row["scope"], "unit_code": row["unit_code"],
+                "unit_name": row["unit_name"], "region_code": row["region_code"],
+                "title": row["title"],
+                "review_code": "01" if action == "publish" else row["review_code"],
+                "listings": await cur.fetchall(),
+            })  # fmt: skip
+        now = dt.datetime.now(dt.UTC)
+        await cur.execute(
+            "select count(*) + 1 as n from mof_reports where province = %s", (province,)
+        )
+        seq = (await cur.fetchone() or {"n": 1})["n"]
+        batch_no = f"MOF{province}{now:%Y%m%d}{seq:06d}"
+        batch = mofformat.build_batch(batch_no, province, now, items)
+        await cur.execute(
+            "insert into mof_reports (batch_no, province, created_by, created_at, file_name,"
+            " sha256, item_count, content) values (%s, %s, %s, %s, %s, %s, %s, %s) returning id",
+            (
+                batch_no,
+                province,
+                p.user_id,
+                now,
+                batch.file_name,
+                batch.sha256,
+                batch.item_count,
+                batch.content,
+            ),
+        )
+        report = await cur.fetchone()
+        assert report is not None
+        for row, item in zip(due, items, strict=True):
+            await conn.execute(
+                "insert into mof_report_items (report_id, bill_id, action, payload)"
+                " values (%s, %s, %s, %s)",
+                (
+                    report["id"],
+                    row["id"],
+                    item["action"],
+                    json.dumps(item, ensure_ascii=False, default=str),
+                ),
+            )
+            if item["action"] == "publish":
+                old = state_of(row)
+                new = review.report(old)
+                await write_state(
+                    conn,
+                    p,
+                    row,
+                    old,
+                    new,
+                    "report",
+                    None,
+                    batch_no,
+                    list(row["chain"]),
+                    list(row["chain_units"]),
+                )
+                await conn.execute(
+                    "update bills set reported_report_id = %s where id = %s",
+                    (report["id"], row["id"]),
+                )
+            else:
+                await conn.execute("update bills set mof_dirty = false where id = %s", (row["id"],))
+        return {"id": report["id"], **batch.manifest(batch_no), "created_at": now}
+
+
+async def reports(conn: AsyncConnection[Any], p: Principal) -> list[dict[str, Any]]:
+    require_finance(p)
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(
+        "select id, batch_no, file_name, item_count, sha256, octet_length(content) as bytes,"
+        " created_at from mof_reports where province = %s order by id desc",
+        (p.region_code[:2],),
+    )
+    return await cur.fetchall()
+
+
+async def report_file(conn: AsyncConnection[Any], p: Principal, report_id: int) -> dict[str, Any]:
+    require_finance(p)
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(
+        "select file_name, sha256, content from mof_reports where id = %s and province = %s",
+        (report_id, p.region_code[:2]),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        raise not_found("上报批次", "MOF_REPORT_NOT_FOUND", report_id=report_id)
+    return row
+
+
+async def import_feedback(
+    conn: AsyncConnection[Any], p: Principal, items: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Apply MOF's decisions all together or not at all."""
+    require_finance(p)
+    raw = json.dumps(items, ensure_ascii=False, sort_keys=True).encode()
+    async with conn.transaction():
+        await set_actor(conn, p)
+        cur = conn.cursor(row_factory=dict_row)
+        problems: list[str] = []
+        plans = []
+        for item in items:
+            await cur.execute(
+                "select * from bills where bill_no = %s and left(region_code, 2) = %s for update",
+                (item["bill_no"], p.region_code[:2]),
+            )
+            row = await cur.fetchone()
+            if row is None:
+                problems.append(f"{item['bill_no']}: 单据不存在")
+                continue
+            old = state_of(row)
+            try:
+                if item["decision"] == "approved":
+                    new = review.mof_approve(old)
+                else:
+                    new = review.mof_reject(old, item.get("reason") or "")
+            except review.TransitionRefusedError as exc:
+                problems.append(f"{item['bill_no']}: {exc.message}")
+                continue
+            plans.append((row, old, new, item))
+        if problems:
+            raise conflict(
+                "MOF_FEEDBACK_REFUSED",
+                "反馈文件中有无法处理的单据，未做任何修改：" + "；".join(problems),
+            )
+        applied = 0
+        for row, old, new, item in plans:
+            if new == old:
+                continue  # the same feedback imported again
+            action = "mof_approve" if item["decision"] == "approved" else "mof_reject"
+            await write_state(
+                conn,
+                p,
+                row,
+                old,
+                new,
+                action,
+                None,
+                item.get("reason"),
+                list(row["chain"]),
+                list(row["chain_units"]),
+            )
+            applied += 1
+        await conn.execute(
+            "insert into mof_feedback (imported_by, sha256, item_count, applied, content)"
+            " values (%s, %s, %s, %s, %s)",
+            (
+                p.user_id,
+                hashlib.sha256(raw).hexdigest(),
+                len(items),
+                applied,
+                json.dumps(items, ensure_ascii=False),
+            ),
+        )
+    return {"item_count": len(items), "applied": applied, "unchanged": len(items) - applied}
+
+
+def check_feedback_items(items: list[dict[str, Any]]) -> None:
+    for item in items:
+        if item["decision"] == "rejected" and not (item.get("reason") or "").strip():
+            raise invalid(
+                "MOF_REASON_REQUIRED", "财政部退回的单据须附退回原因。", bill_no=item["bill_no"]
+            )

@@ -1,0 +1,244 @@
+"""Plaza queries (调剂广场 / 共享广场 / 需求广场) and listing detail.
+
+Tabs as the manual defines them:
+- ``local`` 本地区: items locally final-approved in the viewer's province, whose scope lets
+  the viewer see them (本省 everyone in the province; 本市 the same fiscal region; 本部门
+  the same competent department; 本单位 the unit itself; 全国 everyone);
+- ``national`` 全国: MOF-approved items (02-财政部已审核), including this region's own.
+States shown: 上架 listed and 已登记结果 done. Paging is offset-based with a capped total,
+so a page never counts a million rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import dict_row
+
+from assetpulse.org.principal import Principal
+from assetpulse.platform.errors import not_found
+
+TOTAL_CAP = 10_000
+STATE_TEXT = {"listed": "上架", "done": "已登记结果", "delisted": "下架", "withdrawn": "已撤回"}
+KIND_STATE_TEXT = {
+    "adjust": {"listed": "可调剂", "done": "已调剂"},
+    "share": {"listed": "可共享", "done": "已共享"},
+    "demand": {"listed": "需求中", "done": "已满足"},
+}
+
+LOCAL_TAB = """
+l.kind = %(kind)s and l.state in ('listed', 'done') and l.province = %(province)s
+and (l.scope in ('national', 'province')
+     or (l.scope = 'city' and l.region_code = %(region)s)
+     or (l.scope = 'department' and (l.competent_id = %(competent)s or l.unit_id = %(unit)s))
+     or (l.scope = 'unit' and l.unit_id = %(unit)s))
+"""
+NATIONAL_TAB = "l.kind = %(kind)s and l.state in ('listed', 'done') and l.review_code = '02'"
+FILTERS = {
+    "region_prefix": "l.region_code like %(region_prefix)s",
+    "category": "l.category_code like %(category)s",
+    "keyword": "l.search ilike %(keyword)s",
+    "status": "l.state = %(status)s",
+}
+PAGE = """
+select l.id, l.kind, l.bill_id, l.card_id, l.unit_id, u.name as unit_name, l.scope,
+       l.region_code, r.name as region_name, l.category_code, cat.name as category_name,
+       l.name, l.asset_code, l.quantity, l.area, l.measure_unit, l.state, l.review_code,
+       l.result, l.listed_at,
+       (select p.id from card_photos p where p.card_id = l.card_id and p.state = 'attached'
+         order by p.id limit 1) as photo_id
+from listings l join units u on u.id = l.unit_id
+left join regions r on r.code = l.region_code
+left join categories cat on cat.code = l.category_code
+where {where}
+order by l.listed_at desc, l.id desc
+limit %(limit)s offset %(offset)s
+"""
+COUNT = "select count(*) from (select 1 from listings l where {where} limit {cap}) x"
+
+
+def _where(tab: str, params: dict[str, Any]) -> sql.Composed:
+    """The tab's visibility plus only the filters given (a plan per shape, not one for all)."""
+    parts = [sql.SQL(NATIONAL_TAB if tab == "national" else LOCAL_TAB)]
+    parts += [sql.SQL(FILTERS[k]) for k in FILTERS if params[k] is not None]
+    return sql.SQL(" and ").join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class PlazaQuery:
+    kind: str
+    tab: str
+    region: str | None = None
+    category: str | None = None
+    keyword: str | None = None
+    status: str | None = None
+    page: int = 1
+    page_size: int = 20
+    with_total: bool = True
+
+
+def _params(p: Principal, q: PlazaQuery, competent: int | None) -> dict[str, Any]:
+    return {
+        "kind": q.kind, "tab": q.tab, "province": p.region_code[:2], "region": p.region_code,
+        "unit": p.unit_id, "competent": competent,
+        "region_prefix": _like_prefix(q.region), "category": _like_prefix(q.category),
+        "keyword": None if not q.keyword else "%" + _escape(q.keyword) + "%",
+        "status": q.status,
+    }  # fmt: skip
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like_prefix(code: str | None) -> str | None:
+    return None if not code else _escape(code) + "%"
+
+
+REVIEW_TEXT = {"03": "03-省内审核中", "01": "01-待财政部审核", "02": "02-财政部已审核"}
+
+
+def shape(row: dict[str, Any]) -> dict[str, Any]:
+    """A plaza row with its Chinese labels beside the codes."""
+    return {
+        **row,
+        "state_text": STATE_TEXT[row["state"]],
+        "kind_state_text": KIND_STATE_TEXT[row["kind"]].get(row["state"], STATE_TEXT[row["state"]]),
+        "review_code_text": REVIEW_TEXT[row["review_code"]],
+        "result": row["result"],
+    }
+
+
+async def plaza(
+    conn: AsyncConnection[Any], p: Principal, q: PlazaQuery, competent: int | None
+) -> dict[str, Any]:
+    params = _params(p, q, competent)
+    cur = conn.cursor(row_factory=dict_row)
+    where = _where(q.tab, params)
+    await cur.execute(
+        sql.SQL(PAGE).format(where=where),
+        {**params, "limit": q.page_size + 1, "offset": (q.page - 1) * q.page_size},
+    )
+    rows = await cur.fetchall()
+    total: int | None = None
+    if q.with_total:
+        c = await conn.execute(
+            sql.SQL(COUNT).format(where=where, cap=sql.Literal(TOTAL_CAP + 1)), params
+        )
+        found = await c.fetchone()
+        total = int(found[0]) if found else 0
+    return {
+        "items": [shape(r) for r in rows[: q.page_size]],
+        "page": q.page,
+        "page_size": q.page_size,
+        "has_more": len(rows) > q.page_size,
+        "total": None if total is None else min(total, TOTAL_CAP),
+        "total_capped": total is not None and total > TOTAL_CAP,
+    }
+
+
+DETAIL = """
+select l.*, u.name as unit_name, r.name as region_name, cat.name as category_name,
+       b.bill_no, b.contact_name, b.contact_phone, b.address, b.attachments, b.title,
+       b.description, b.demand_type, b.expected_arrival, b.end_date, b.urgency,
+       b.accounting_subject, b.creator_name, b.handler_name, b.scope as bill_scope
+from listings l join units u on u.id = l.unit_id join bills b on b.id = l.bill_id
+left join regions r on r.code = l.region_code
+left join categories cat on cat.code = l.category_code
+where l.id = %s
+"""
+CARD = """
+select c.id, c.asset_code, c.name, c.category_code, c.status, s.label_zh as status_text,
+       c.shareable, c.quantity, c.area, c.measure_unit, c.brand, c.model, c.spec,
+       c.original_value, c.net_value, c.acquired_on, c.location, c.usage_direction
+from asset_cards c join card_statuses s on s.code = c.status where c.id = %s
+"""
+
+
+def can_see(p: Principal, row: dict[str, Any], competent: int | None) -> bool:
+    """The plaza's visibility rule for one listing, plus the publisher's own view."""
+    if row["unit_id"] == p.unit_id:
+        return True
+    if row["state"] not in ("listed", "done"):
+        return False
+    if row["review_code"] == "02":
+        return True
+    if row["province"] != p.region_code[:2]:
+        return False
+    scope = row["scope"]
+    return (
+        scope in ("national", "province")
+        or (scope == "city" and row["region_code"] == p.region_code)
+        or (scope == "department" and competent is not None and row["competent_id"] == competent)
+    )
+
+
+async def detail(
+    conn: AsyncConnection[Any], p: Principal, listing_id: int, competent: int | None
+) -> dict[str, Any]:
+    """查看详情: publisher, receiver / provider, card, attachments, photos."""
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(DETAIL, (listing_id,))
+    row = await cur.fetchone()
+    if row is None or not can_see(p, row, competent):
+        raise not_found("上架资产", "LISTING_NOT_FOUND", listing_id=listing_id)
+    card = None
+    photos: list[int] = []
+    if row["card_id"] is not None:
+        await cur.execute(CARD, (row["card_id"],))
+        card = await cur.fetchone()
+        await cur.execute(
+            "select id from card_photos where card_id = %s and state = 'attached' order by id",
+            (row["card_id"],),
+        )
+        photos = [r["id"] for r in await cur.fetchall()]
+    result = row["result"] or {}
+    return {
+        "listing": shape({k: row[k] for k in (
+            "id", "kind", "bill_id", "card_id", "unit_id", "unit_name", "scope", "region_code",
+            "region_name", "category_code", "category_name", "name", "asset_code", "quantity",
+            "area", "measure_unit", "state", "review_code", "result", "listed_at")}),
+        "publisher": {
+            "unit_id": row["unit_id"], "unit_name": row["unit_name"], "bill_no": row["bill_no"],
+            "contact_name": row["contact_name"], "contact_phone": row["contact_phone"],
+            "address": row["address"],
+        },
+        "counterpart": {
+            "role": "provider" if row["kind"] == "demand" else "receiver",
+            "role_text": "资产提供方" if row["kind"] == "demand" else "接收方",
+            "unit_name": result.get("providing_unit_name") or result.get("receiving_unit_name"),
+            "method": result.get("method"),
+            "method_text": result.get("method_text"),
+        },
+        "demand": None if row["kind"] != "demand" else {
+            k: row[k] for k in ("title", "description", "demand_type", "expected_arrival",
+                                "end_date", "urgency", "accounting_subject", "creator_name",
+                                "handler_name")
+        },
+        "card": card,
+        "photo_ids": photos,
+        "attachments": row["attachments"],
+    }  # fmt: skip
+
+
+BY_IDS = """
+select l.id, l.kind, l.bill_id, l.card_id, l.unit_id, u.name as unit_name, l.scope,
+       l.region_code, r.name as region_name, l.category_code, cat.name as category_name,
+       l.name, l.asset_code, l.quantity, l.area, l.measure_unit, l.state, l.review_code,
+       l.result, l.listed_at, null::bigint as photo_id, l.province, l.competent_id
+from listings l join units u on u.id = l.unit_id
+left join regions r on r.code = l.region_code
+left join categories cat on cat.code = l.category_code
+where l.id = any(%s) order by l.listed_at desc, l.id desc
+"""
+
+
+async def rows_by_ids(
+    conn: AsyncConnection[Any], p: Principal, ids: list[int], competent: int | None
+) -> list[dict[str, Any]]:
+    """The chosen rows the user may see, for export."""
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(BY_IDS, ([i for i in ids if 0 < i < 2**63],))
+    return [shape(r) for r in await cur.fetchall() if can_see(p, r, competent)]
