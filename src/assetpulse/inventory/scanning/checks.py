@@ -1,0 +1,128 @@
+"""Plausibility checks and cross-checking of raw reads (交叉校验): what makes a read confident.
+
+Pure: no I/O, no image libraries. A misread is worse than no read, so a raw read from one
+decoder is reported only when its own structure vouches for it (QR error correction, the
+mandatory Code 128 checksum, an AssetPulse label's check characters) or when independent
+decoders agree on it. Weak symbologies (EAN's single mod-10 digit passes about one random
+misread in ten; Code 39 and ITF carry no check at all) always need that agreement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from assetpulse.inventory.labels.payload import parse_label
+from assetpulse.inventory.scanning.model import Symbology
+
+FloatPoint = tuple[float, float]
+
+# Symbologies whose decoders verify strong redundancy (Reed-Solomon, mod 103) themselves.
+STRONG = frozenset({Symbology.QR, Symbology.CODE128})
+
+
+@dataclass(frozen=True, slots=True)
+class RawRead:
+    """One decoder's read of one code, points already in original image coordinates."""
+
+    text: str
+    symbology: Symbology
+    points: tuple[FloatPoint, ...]
+    engine: str  # "zxingcpp", "pyzbar", "opencv": agreement needs two different engines
+
+
+def gtin_check_ok(digits: str) -> bool:
+    """The GS1 mod-10 check digit of an EAN-13 / EAN-8 (or ITF-14) number."""
+    if not digits.isdigit() or not digits.isascii() or len(digits) < 2:
+        return False
+    body, check = digits[:-1], int(digits[-1])
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
+_CODE39_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%")
+
+
+def plausible(read: RawRead) -> bool:
+    """Structural checks of the text against its symbology (drops garbage outright)."""
+    text, sym = read.text, read.symbology
+    if not text:
+        return False
+    if sym is Symbology.EAN13:
+        return len(text) == 13 and gtin_check_ok(text)
+    if sym is Symbology.EAN8:
+        return len(text) == 8 and gtin_check_ok(text)
+    if sym is Symbology.ITF:
+        # Interleaved 2 of 5 encodes digit pairs; very short reads are usually fragments.
+        return text.isascii() and text.isdigit() and len(text) % 2 == 0 and len(text) >= 6
+    if sym is Symbology.CODE39:
+        return len(text) >= 1 and all(ch in _CODE39_CHARS for ch in text)
+    if sym is Symbology.CODE128:
+        return text.isascii()
+    return True
+
+
+def self_vouching(read: RawRead) -> bool:
+    """True when one read alone is trustworthy."""
+    if read.symbology in STRONG:
+        return True
+    # Our own labels carry two check characters that catch any substitution or swap.
+    return parse_label(read.text) is not None
+
+
+def _bbox(points: Sequence[FloatPoint]) -> tuple[float, float, float, float]:
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def overlap(a: Sequence[FloatPoint], b: Sequence[FloatPoint], margin: float = 8.0) -> bool:
+    """Whether two reads' bounding boxes (grown by ``margin`` px) intersect: the same code."""
+    ax0, ay0, ax1, ay1 = _bbox(a)
+    bx0, by0, bx1, by1 = _bbox(b)
+    return not (
+        ax1 + margin < bx0 or bx1 + margin < ax0 or ay1 + margin < by0 or by1 + margin < ay0
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The outcome of cross-checking: reads to report, and whether the image is settled."""
+
+    accepted: tuple[RawRead, ...]
+    pending: tuple[RawRead, ...]  # plausible but not yet corroborated
+    conflicted: bool  # two reads of one place disagree: something is being misread
+
+
+def cross_check(reads: Iterable[RawRead]) -> Verdict:
+    """Accept self-vouching reads and reads two engines agree on; drop contradicted ones.
+
+    Two reads of the same place (overlapping boxes, same symbology family) with different
+    texts contradict each other: unless one vouches for itself and the other does not,
+    neither is reported.
+    """
+    plausible_reads = [r for r in reads if plausible(r)]
+    groups: dict[tuple[str, Symbology], list[RawRead]] = {}
+    for read in plausible_reads:
+        groups.setdefault((read.text, read.symbology), []).append(read)
+
+    accepted: list[RawRead] = []
+    pending: list[RawRead] = []
+    conflicted = False
+    for (_text, _sym), group in groups.items():
+        first = group[0]
+        engines = {r.engine for r in group}
+        strong = self_vouching(first)
+        rivals = [
+            r
+            for r in plausible_reads
+            if r.text != first.text and any(overlap(r.points, g.points) for g in group)
+        ]
+        if rivals and not (strong and not any(self_vouching(r) for r in rivals)):
+            conflicted = True
+            continue
+        if strong or len(engines) >= 2:
+            accepted.append(first)
+        else:
+            pending.append(first)
+    return Verdict(tuple(accepted), tuple(pending), conflicted)
