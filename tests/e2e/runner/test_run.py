@@ -1,0 +1,76 @@
+"""`assetpulse run` end to end: it comes up on embedded defaults, works, and stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from assetpulse.localservices import free_port
+from assetpulse.runner.children import command_available
+
+
+def _wait(what, check, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except (httpx.HTTPError, psycopg.Error):
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"{what} not reached in {timeout} s")
+
+
+def _count(url, query):
+    with psycopg.connect(url, connect_timeout=3) as conn:
+        return conn.execute(query).fetchone()[0]
+
+
+@pytest.mark.timeout(120)
+def test_run_comes_up_stores_readings_and_stops_cleanly_on_sigterm(tmp_path: Path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETPULSE_")}
+    env["ASSETPULSE_LOG_LEVEL"] = "WARNING"
+    log = (tmp_path / "run.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from assetpulse.cli import main; main()", "run",
+         "--data-dir", str(tmp_path / "data"), "--api-port", str(port),
+         "-g", "2", "-s", "5", "--backfill-days", "1", "--speed", "1440",
+         "--analyse-every", "10"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    db = f"postgresql://postgres@/assetpulse?host={tmp_path / 'data' / 'pg'}"
+    try:
+        health = _wait(
+            "API /health",
+            lambda: httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200,
+            60,
+        )
+        assert health
+        # the simulator registered its fleet for 海南大学 before publishing
+        _wait("10 simulated cards", lambda: _count(db, "select count(*) from asset_cards"
+              " where asset_code like 'HNU-%'") == 10, 30)  # fmt: skip
+        if command_available("ingest"):
+            _wait("stored readings", lambda: _count(db, "select count(*) from readings") > 0, 40)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+        log.close()
+    output = (tmp_path / "run.log").read_text(errors="replace")
+    assert code == 0, output[-3000:]
+    assert "demo-pass-2026" in output
+    assert f"http://127.0.0.1:{port}/health" in output
+    assert "stopped." in output
+    # nothing left behind: the API port is free and the database has shut down
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+    assert not (tmp_path / "data" / "pg" / "postmaster.pid").exists()
