@@ -1,0 +1,106 @@
+"""Stores an analysis's suggestions (建议入库) following the lifecycle in ``suggestions``.
+
+One transaction per analysis: open suggestions are refreshed or superseded and new ones
+inserted together, so the list users see is never half of one run and half of another.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+import psycopg
+from psycopg.types.json import Jsonb
+
+from assetpulse.monitor.features import FEATURE_COLUMNS
+from assetpulse.monitor.suggestions import HISTORY_SCHEMA, plan
+
+LATEST_PER_CARD = """
+select distinct on (card_id) id, card_id, state, verdict, metric_value, snooze_until
+from suggestions order by card_id, created_at desc, id desc
+"""
+INSERT_SUGGESTION = """
+insert into suggestions (card_id, unit_id, verdict, action, rule, score, metric, metric_value,
+    evidence, evidence_zh, evidence_en, window_from, window_to)
+values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+"""
+REFRESH_SUGGESTION = """
+update suggestions set verdict = %s, action = %s, rule = %s, score = %s, metric = %s,
+    metric_value = %s, evidence = %s, evidence_zh = %s, evidence_en = %s,
+    window_from = %s, window_to = %s, updated_at = now()
+where id = %s and state = 'new'
+"""
+SUPERSEDE = """
+update suggestions set state = 'superseded', updated_at = now()
+where id = any(%s) and state = 'new'
+"""
+NOW = "select now()"
+
+
+def _evidence(row: dict[str, Any]) -> Jsonb:
+    facts = {k: row.get(k) for k in FEATURE_COLUMNS if k != "card_id"}
+    facts["threshold"] = row.get("threshold")
+    return Jsonb({k: round(v, 4) if isinstance(v, float) else v for k, v in facts.items()})
+
+
+def store_suggestions(
+    conn: psycopg.Connection[Any],
+    detail: pl.DataFrame,
+    *,
+    window_from: datetime,
+    window_to: datetime,
+) -> dict[str, int]:
+    """Apply the lifecycle to this analysis; returns counts of new, refreshed, superseded."""
+    with conn.transaction():
+        conn.execute("lock table suggestions in share row exclusive mode")
+        now = conn.execute(NOW).fetchone()[0]  # type: ignore[index]
+        history = pl.DataFrame(
+            conn.execute(LATEST_PER_CARD).fetchall(), schema=HISTORY_SCHEMA, orient="row"
+        )
+        p = plan(detail, history, now)
+        with conn.cursor() as cur:
+            if p.supersede:
+                cur.execute(SUPERSEDE, (p.supersede,))
+            cur.executemany(
+                INSERT_SUGGESTION,
+                [
+                    (
+                        r["card_id"],
+                        r["unit_id"],
+                        r["verdict"],
+                        r["action"],
+                        r["rule"],
+                        float(r["score"]),
+                        r["metric"],
+                        float(r["metric_value"]),
+                        _evidence(r),
+                        r["evidence_zh"],
+                        r["evidence_en"],
+                        window_from,
+                        window_to,
+                    )
+                    for r in p.insert.iter_rows(named=True)
+                ],
+            )
+            cur.executemany(
+                REFRESH_SUGGESTION,
+                [
+                    (
+                        r["verdict"],
+                        r["action"],
+                        r["rule"],
+                        float(r["score"]),
+                        r["metric"],
+                        float(r["metric_value"]),
+                        _evidence(r),
+                        r["evidence_zh"],
+                        r["evidence_en"],
+                        window_from,
+                        window_to,
+                        r["suggestion_id"],
+                    )
+                    for r in p.refresh.iter_rows(named=True)
+                ],
+            )
+    return {"new": p.insert.height, "refreshed": p.refresh.height, "superseded": len(p.supersede)}

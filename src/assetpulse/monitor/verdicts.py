@@ -1,0 +1,189 @@
+"""Verdicts per asset (闲置 / 低效使用 / 在用 / 数据不足) from features and the idle rules.
+
+Vectorised: the rule of each distinct category is looked up once in Python (a few dozen
+categories), then joined onto every card; thresholds, scores and the evidence sentences in
+Chinese and English are polars expressions over the whole frame. An asset whose sensors
+are offline or sparse gets "insufficient_data" before any threshold is looked at, so it
+can never be called idle.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from assetpulse.monitor.rules import METRICS, RuleSet
+
+IDLE, UNDER_USED, IN_USE, INSUFFICIENT, NO_RULE = (
+    "idle",
+    "under_used",
+    "in_use",
+    "insufficient_data",
+    "no_rule",
+)
+ACTION = {IDLE: "adjust", UNDER_USED: "share"}
+
+VERDICT_COLUMNS = (
+    "card_id",
+    "verdict",
+    "action",
+    "rule",
+    "metric",
+    "metric_value",
+    "threshold",
+    "score",
+    "evidence_zh",
+    "evidence_en",
+)
+
+
+def rule_table(rules: RuleSet, categories: list[str]) -> pl.DataFrame:
+    """category_code → the matching rule's id, metric and thresholds (null when none)."""
+    rows = []
+    for code in sorted(set(categories)):
+        rule = rules.rule_for(code)
+        if rule is None:
+            continue
+        zh, en, unit_zh, unit_en = METRICS[rule.metric]
+        rows.append(
+            {
+                "category_code": code,
+                "rule": rule.id,
+                "rule_zh": rule.name_zh,
+                "rule_en": rule.name_en,
+                "metric": rule.metric,
+                "metric_zh": zh,
+                "metric_en": en,
+                "unit_zh": unit_zh,
+                "unit_en": unit_en,
+                "idle_below": rule.idle_below,
+                "under_used_below": rule.under_used_below,
+            }
+        )
+    schema = {
+        "category_code": pl.String,
+        "rule": pl.String,
+        "rule_zh": pl.String,
+        "rule_en": pl.String,
+        "metric": pl.String,
+        "metric_zh": pl.String,
+        "metric_en": pl.String,
+        "unit_zh": pl.String,
+        "unit_en": pl.String,
+        "idle_below": pl.Float64,
+        "under_used_below": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _metric_value() -> pl.Expr:
+    expr = pl.lit(None, dtype=pl.Float64)
+    for name in reversed(list(METRICS)):
+        expr = pl.when(pl.col("metric") == name).then(pl.col(name).cast(pl.Float64)).otherwise(expr)
+    return expr
+
+
+def _r(col: str, digits: int = 1) -> pl.Expr:
+    return pl.col(col).cast(pl.Float64).fill_null(0.0).round(digits)
+
+
+def judge(
+    cards: pl.LazyFrame | pl.DataFrame,
+    features: pl.LazyFrame | pl.DataFrame,
+    rules: RuleSet,
+) -> pl.LazyFrame:
+    """One verdict per card of ``cards`` (``card_id, category_code``), ``VERDICT_COLUMNS``."""
+    cards_lf = cards.lazy()
+    categories = cards_lf.select("category_code").unique().collect()["category_code"].to_list()
+    table = rule_table(rules, categories).lazy()
+    d = rules.defaults
+    x = (
+        cards_lf.select("card_id", "category_code")
+        .join(features.lazy(), on="card_id", how="left")
+        .join(table, on="category_code", how="left")
+        .with_columns(_metric_value().alias("metric_value"))
+    )
+    sparse = (
+        pl.col("coverage").is_null()
+        | (pl.col("coverage") < d.min_coverage)
+        | (pl.col("covered_workdays") < d.min_covered_workdays)
+    )
+    unused = (
+        (pl.col("sessions") == 0)
+        & (pl.col("usage_hours") < d.unused_hours)
+        & (pl.col("days_moved") == 0)
+    )
+    m, idle_t, under_t = pl.col("metric_value"), pl.col("idle_below"), pl.col("under_used_below")
+    verdict = (
+        pl.when(sparse)
+        .then(pl.lit(INSUFFICIENT))
+        .when(pl.col("rule").is_null())
+        .then(pl.lit(NO_RULE))
+        .when(unused | (m < idle_t))
+        .then(pl.lit(IDLE))
+        .when(m < under_t)
+        .then(pl.lit(UNDER_USED))
+        .otherwise(pl.lit(IN_USE))
+    )
+    # 1 = certainly idle; idle scores 0.75–1, under-used 0.25–0.75, by distance below the bar
+
+    def below(t: pl.Expr) -> pl.Expr:
+        return (1.0 - m / pl.max_horizontal(t, pl.lit(1e-9))).clip(0.0, 1.0)
+
+    score = (
+        pl.when(pl.col("verdict") == IDLE)
+        .then(pl.when(unused).then(1.0).otherwise(0.75 + 0.25 * below(idle_t)))
+        .when(pl.col("verdict") == UNDER_USED)
+        .then(0.25 + 0.5 * below(under_t))
+        .otherwise(0.0)
+    )
+    threshold = pl.when(pl.col("verdict") == IDLE).then(idle_t).otherwise(under_t)
+    cov = (pl.col("coverage").fill_null(0.0) * 100).round(0).cast(pl.Int64)
+    zh = pl.format(
+        "近{}天（工作日{}天，数据覆盖率{}%）累计使用{}小时，使用{}次，{}天有使用，"
+        "最近一次使用在{}天前；{}为{}{}，规则“{}”的{}线为{}{}。",
+        pl.col("days"),
+        pl.col("workdays"),
+        cov,
+        _r("usage_hours"),
+        pl.col("sessions").fill_null(0),
+        pl.col("used_days").fill_null(0),
+        _r("days_since_last_use", 0).cast(pl.Int64),
+        pl.col("metric_zh"),
+        _r("metric_value", 2),
+        pl.col("unit_zh"),
+        pl.col("rule_zh"),
+        pl.when(pl.col("verdict") == IDLE).then(pl.lit("闲置")).otherwise(pl.lit("低效")),
+        threshold.round(2),
+        pl.col("unit_zh"),
+    )
+    en = pl.format(
+        "Last {} days ({} working days, {}% data coverage): {} h in use, {} sessions, "
+        "used on {} days, last used {} days ago; {} is {} {}, below the {} bar of {} {} "
+        "set by rule '{}'.",
+        pl.col("days"),
+        pl.col("workdays"),
+        cov,
+        _r("usage_hours"),
+        pl.col("sessions").fill_null(0),
+        pl.col("used_days").fill_null(0),
+        _r("days_since_last_use", 0).cast(pl.Int64),
+        pl.col("metric_en"),
+        _r("metric_value", 2),
+        pl.col("unit_en"),
+        pl.when(pl.col("verdict") == IDLE).then(pl.lit("idle")).otherwise(pl.lit("under-used")),
+        threshold.round(2),
+        pl.col("unit_en"),
+        pl.col("rule_en"),
+    )
+    suggested = pl.col("verdict").is_in([IDLE, UNDER_USED])
+    return (
+        x.with_columns(verdict.alias("verdict"))
+        .with_columns(
+            pl.col("verdict").replace_strict(ACTION, default=None).alias("action"),
+            score.alias("score"),
+            threshold.alias("threshold"),
+            pl.when(suggested).then(zh).alias("evidence_zh"),
+            pl.when(suggested).then(en).alias("evidence_en"),
+        )
+        .select(VERDICT_COLUMNS)
+    )
