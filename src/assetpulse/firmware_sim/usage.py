@@ -78,11 +78,18 @@ def plan_sessions(
     usage = profile.under_used if verdict is Verdict.UNDER_USED else profile.in_use
     step = spec.sample_s * 1000
     out: list[Session] = []
-    for i, day in enumerate(local_days(spec)):
+    days = local_days(spec)
+    for i, day in enumerate(days):
         p = usage.p_workday if is_workday(day) else usage.p_restday
         if rng.random() >= p:
             continue
         day_ms = spec.start_ms + i * DAY_MS
+        out.extend(_day_sessions(profile, usage, day_ms, step, rng))
+    if not out:
+        # an asset with no use at all in the window is idle, whatever its class says:
+        # under-used (and in-use) assets get at least one active working day
+        workdays = [i for i, d in enumerate(days) if is_workday(d)] or list(range(len(days)))
+        day_ms = spec.start_ms + rng.choice(workdays) * DAY_MS
         out.extend(_day_sessions(profile, usage, day_ms, step, rng))
     return out
 
