@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.fix_api",
     "tests.fix_web",
     "tests.fix_inventory",
+    "tests.fix_ingest",
     "tests.fix_monitor",
     "tests.fix_platform",
 ]

@@ -1,0 +1,128 @@
+"""``assetpulse ingest``: run N ingest workers (采集入库) from ``ASSETPULSE_*`` settings.
+
+Options override the settings. With ``--workers N`` the command supervises N worker
+processes (one core each: decoding is Python, the GIL keeps one process on one core),
+restarts one that dies, and forwards SIGTERM so that each drains. Client ids are
+``<base>-<n>``, stable across restarts, because the broker keeps each worker's session
+(subscription and unacknowledged messages) under its client id.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import socket
+import sys
+import time
+from dataclasses import replace
+from typing import Any
+
+import click
+import structlog
+
+from assetpulse.ingest.model import Limits
+from assetpulse.ingest.worker import IngestWorker, WorkerConfig
+from assetpulse.logs import configure_logging
+from assetpulse.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def build_config(settings: Settings, **overrides: Any) -> WorkerConfig:
+    if not settings.database_url or not settings.mqtt_url:
+        raise click.UsageError(
+            "ASSETPULSE_DATABASE_URL and ASSETPULSE_MQTT_URL are required "
+            "(or use `assetpulse run`, which starts both)"
+        )
+    base = settings.ingest_client_id or f"ingest-{socket.gethostname()}"
+    config = WorkerConfig(
+        database_url=settings.database_url,
+        mqtt_url=settings.mqtt_url,
+        client_id=base,
+        group=settings.ingest_group,
+        batch_rows=settings.ingest_batch_rows,
+        batch_ms=settings.ingest_batch_ms,
+        max_inflight=settings.ingest_max_inflight,
+        limits=Limits(
+            max_message_bytes=settings.ingest_max_message_bytes,
+            clock_skew_ms=settings.ingest_clock_skew_s * 1000,
+        ),
+        metrics_port=settings.ingest_metrics_port,
+    )
+    return replace(config, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def run_worker(config: WorkerConfig, log_level: str = "INFO", log_json: bool = False) -> None:
+    """One worker in this process until SIGTERM/SIGINT, then drain."""
+    configure_logging(level=log_level, json=log_json)
+    worker = IngestWorker(config)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    signal.signal(signal.SIGINT, lambda *_: worker.stop())
+    log.info("ingest worker starting", client_id=config.client_id, group=config.group)
+    worker.run()
+
+
+def supervise(configs: list[WorkerConfig], log_level: str, log_json: bool) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    stopping = False
+
+    def start(cfg: WorkerConfig) -> Any:
+        proc = ctx.Process(target=run_worker, args=(cfg, log_level, log_json), name=cfg.client_id)
+        proc.start()
+        return proc
+
+    procs = [start(cfg) for cfg in configs]
+
+    def on_signal(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for p in procs:
+            if p.is_alive() and p.pid:
+                p.terminate()  # SIGTERM: the worker drains
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not stopping:
+        time.sleep(0.5)
+        for i, p in enumerate(procs):
+            if not p.is_alive() and not stopping:
+                log.warning("ingest worker died, restarting", client_id=configs[i].client_id)
+                time.sleep(1.0)
+                procs[i] = start(configs[i])
+    for p in procs:
+        p.join(60)
+
+
+@click.command("ingest")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option("--database-url", default=None, help="overrides ASSETPULSE_DATABASE_URL")
+@click.option("--mqtt-url", default=None, help="overrides ASSETPULSE_MQTT_URL")
+@click.option("--group", default=None, help="shared-subscription group; '' = plain (MQTT 3.1.1)")
+@click.option("--client-id", default=None, help="base client id (default ingest-<host>)")
+@click.option("--batch-rows", type=click.IntRange(1), default=None)
+@click.option("--batch-ms", type=click.IntRange(1), default=None)
+@click.option("--max-inflight", type=click.IntRange(1, 65535), default=None)
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None, help="0: off")
+def ingest(workers: int, database_url: str | None, mqtt_url: str | None, **overrides: Any) -> None:
+    """Consume MQTT telemetry into PostgreSQL: ack after commit, store each reading once."""
+    settings = Settings()
+    if database_url:
+        settings.database_url = database_url
+    if mqtt_url:
+        settings.mqtt_url = mqtt_url
+    config = build_config(settings, **overrides)
+    base = config.client_id
+    configs = [
+        replace(
+            config,
+            client_id=f"{base}-{n}",
+            metrics_port=config.metrics_port + n - 1 if config.metrics_port else 0,
+        )
+        for n in range(1, workers + 1)
+    ]
+    if workers == 1:
+        run_worker(configs[0], settings.log_level, settings.log_json)
+    else:
+        configure_logging(level=settings.log_level, json=settings.log_json)
+        supervise(configs, settings.log_level, settings.log_json)
+    sys.exit(0)

@@ -1,0 +1,103 @@
+"""Two caches that keep the store's hot path free of per-reading queries.
+
+- ``BindingCache``: which sensors are bound to an asset card at a time (传感器绑定), loaded
+  whole from ``sensor_bindings`` and refreshed every ``refresh_s``. A binding made a moment
+  ago may count as unbound until the next refresh: the reading is stored either way, only
+  the operator's "unbound sensors" list is late by that much.
+- ``PartitionGuard``: plain PostgreSQL has monthly partitions and no default partition, so
+  a reading in a month without a partition would fail the whole batch. The guard remembers
+  the span it has ensured and calls ``ensure_reading_partitions`` for the rest, in its own
+  short transaction under an advisory lock (two workers creating the same partition at
+  once would otherwise collide on the catalog). On TimescaleDB it does nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_right
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+LOAD_BINDINGS = """
+select sensor_id,
+       (extract(epoch from lower(valid)) * 1000)::bigint,
+       (extract(epoch from upper(valid)) * 1000)::bigint
+from sensor_bindings order by sensor_id, lower(valid)
+"""
+IS_PARTITIONED = "select relkind = 'p' from pg_class where oid = 'readings'::regclass"
+ENSURE = "select ensure_reading_partitions(%s, %s)"
+_LOCK = "select pg_advisory_xact_lock(%s)"
+_PARTITION_LOCK_KEY = 0x696E6731  # "ing1"
+_NEG, _POS = -(2**62), 2**62
+
+
+class BindingCache:
+    """sensor_id -> sorted validity intervals [lo, hi) in Unix ms."""
+
+    def __init__(self, *, refresh_s: float = 30.0) -> None:
+        self.refresh_s = refresh_s
+        self._starts: dict[str, list[int]] = {}
+        self._ends: dict[str, list[int]] = {}
+        self._loaded_at = -1e18
+
+    def maybe_refresh(self, conn: psycopg.Connection[Any]) -> None:
+        if time.monotonic() - self._loaded_at >= self.refresh_s:
+            self.refresh(conn)
+
+    def refresh(self, conn: psycopg.Connection[Any]) -> None:
+        starts: dict[str, list[int]] = {}
+        ends: dict[str, list[int]] = {}
+        for sensor_id, lo, hi in conn.execute(LOAD_BINDINGS):
+            starts.setdefault(sensor_id, []).append(_NEG if lo is None else lo)
+            ends.setdefault(sensor_id, []).append(_POS if hi is None else hi)
+        self._starts, self._ends = starts, ends
+        self._loaded_at = time.monotonic()
+
+    def bound(self, sensor_id: str, t_ms: int) -> bool:
+        starts = self._starts.get(sensor_id)
+        if starts is None:
+            return False
+        i = bisect_right(starts, t_ms) - 1
+        return i >= 0 and t_ms < self._ends[sensor_id][i]
+
+
+def _month_start(ms: int) -> datetime:
+    d = datetime.fromtimestamp(ms / 1000, UTC)
+    return d.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _next_month(d: datetime) -> datetime:
+    return d.replace(year=d.year + 1, month=1) if d.month == 12 else d.replace(month=d.month + 1)
+
+
+class PartitionGuard:
+    """Makes sure partitions exist for a batch's time span before the batch is written."""
+
+    def __init__(self) -> None:
+        self._partitioned: bool | None = None
+        self._lo_ms: int | None = None
+        self._hi_ms: int | None = None
+
+    def ensure(self, conn: psycopg.Connection[Any], min_ms: int, max_ms: int) -> None:
+        if self._partitioned is None:
+            row = conn.execute(IS_PARTITIONED).fetchone()
+            self._partitioned = bool(row and row[0])
+        if not self._partitioned:
+            return
+        if self._lo_ms is not None and self._hi_ms is not None:
+            if self._lo_ms <= min_ms and max_ms < self._hi_ms:
+                return
+            min_ms, max_ms = min(min_ms, self._lo_ms), max(max_ms, self._hi_ms - 1)
+        lo, hi = _month_start(min_ms), _month_start(max_ms)
+        with conn.transaction():
+            conn.execute(_LOCK, (_PARTITION_LOCK_KEY,))
+            conn.execute(ENSURE, (lo, hi))
+        self._lo_ms = int(lo.timestamp() * 1000)
+        self._hi_ms = int(_next_month(hi).timestamp() * 1000)
+
+    def forget(self) -> None:
+        """After a reconnect the database may have changed (restored, re-created)."""
+        self._partitioned = None
+        self._lo_ms = self._hi_ms = None

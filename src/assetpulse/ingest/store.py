@@ -1,0 +1,240 @@
+"""The PostgreSQL side of ingest (入库): one transaction per batch of received messages.
+
+Per batch, in one transaction: binary COPY of the good readings into a session-local
+staging table, then ``insert … select … order by sensor_id, t on conflict do nothing`` into
+``readings``. Duplicates (redelivery, a gateway sending twice) are the staged rows that
+were not inserted. Sorting fixes the order in which rows are locked, so two workers
+holding the same redelivered readings wait for each other instead of deadlocking.
+Measured against alternatives (see bench/ingest.py): a direct COPY into ``readings``
+is faster but cannot skip duplicates, and ``executemany`` INSERTs are several times
+slower. Dead letters go in by COPY as well, unbound sensors and seq blocks by one
+``unnest`` upsert each, in sorted key order for the same reason.
+
+The caller acknowledges the batch's messages only after ``write`` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from assetpulse.ingest.decode import parse_topic
+from assetpulse.ingest.guards import BindingCache, PartitionGuard
+from assetpulse.ingest.model import (
+    Batch,
+    DeadMessage,
+    Reading,
+    Reason,
+    Received,
+    StateChange,
+    WriteResult,
+)
+from assetpulse.ingest.seqbits import seq_blocks
+
+STAGE_DDL = """
+create temp table if not exists ingest_stage (
+    sensor_id text, t_ms bigint, kind smallint, gateway_id text, on_state boolean,
+    lux real, on_ms bigint, cyc bigint, temp_c real, lat double precision,
+    lon double precision, acc real, zone text, flags smallint
+) on commit delete rows
+"""
+STAGE_TYPES = [
+    "text", "int8", "int2", "text", "bool", "float4", "int8", "int8",
+    "float4", "float8", "float8", "float4", "text", "int2",
+]  # fmt: skip
+COPY_STAGE = "copy ingest_stage from stdin (format binary)"
+MOVE_STAGED = """
+insert into readings (sensor_id, t, kind, gateway_id, on_state, lux, on_ms, cyc, temp_c,
+                      lat, lon, acc, zone, flags)
+select sensor_id, timestamptz 'epoch' + t_ms * interval '1 millisecond', kind, gateway_id,
+       on_state, lux, on_ms, cyc, temp_c, lat, lon, acc, zone, flags
+from ingest_stage
+order by sensor_id, t_ms
+on conflict (sensor_id, t) do nothing
+"""
+COPY_DEAD = """
+copy ingest_dead_letters (received_at, topic, gateway_id, reason, reading_index, detail,
+                          payload) from stdin (format binary)
+"""
+DEAD_TYPES = ["timestamptz", "text", "text", "text", "int4", "text", "bytea"]
+UPSERT_UNBOUND = """
+insert into unbound_sensors (sensor_id, gateway_id, first_t, last_t, readings)
+select s, g, timestamptz 'epoch' + f * interval '1 millisecond',
+       timestamptz 'epoch' + l * interval '1 millisecond', n
+from unnest(%s::text[], %s::text[], %s::int8[], %s::int8[], %s::int8[]) as u(s, g, f, l, n)
+order by s
+on conflict (sensor_id) do update set
+    gateway_id = excluded.gateway_id,
+    first_t = least(unbound_sensors.first_t, excluded.first_t),
+    last_t = greatest(unbound_sensors.last_t, excluded.last_t),
+    readings = unbound_sensors.readings + excluded.readings,
+    last_seen = now()
+"""
+UPSERT_SEQ = """
+insert into ingest_seq_blocks (gateway_id, block, bits, lo, hi)
+select g, b, bits::bit(1024), lo, hi
+from unnest(%s::text[], %s::int8[], %s::text[], %s::int2[], %s::int2[])
+     as u(g, b, bits, lo, hi)
+order by g, b
+on conflict (gateway_id, block) do update set
+    bits = ingest_seq_blocks.bits | excluded.bits,
+    lo = least(ingest_seq_blocks.lo, excluded.lo),
+    hi = greatest(ingest_seq_blocks.hi, excluded.hi),
+    updated_at = now()
+"""
+UPSERT_STATE = """
+insert into gateway_state (gateway_id, online, changed_at)
+select g, o, timestamptz 'epoch' + r * interval '1 millisecond'
+from unnest(%s::text[], %s::bool[], %s::int8[]) as u(g, o, r)
+order by g
+on conflict (gateway_id) do update set online = excluded.online,
+    changed_at = excluded.changed_at
+where gateway_state.changed_at <= excluded.changed_at
+"""
+SEQ_MISSING = "select coalesce(sum(missing), 0)::bigint from ingest_seq_gaps"
+
+
+def _ts(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+class ReadingStore:
+    """Writes batches on one connection; ``write`` raises psycopg errors for the caller
+    to retry (connection lost, deadlock) or to split the batch (a bad row)."""
+
+    def __init__(self, conninfo: str, *, bindings_refresh_s: float = 30.0) -> None:
+        self.conninfo = conninfo
+        self.bindings = BindingCache(refresh_s=bindings_refresh_s)
+        self.partitions = PartitionGuard()
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def connect(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self.close()
+            conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5)
+            conn.execute(STAGE_DDL)
+            self._conn = conn
+            self.partitions.forget()
+            self.bindings.refresh(conn)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+    def seq_missing(self) -> int:
+        row = self.connect().execute(SEQ_MISSING).fetchone()
+        return int(row[0]) if row else 0
+
+    def write(self, items: Sequence[Received]) -> WriteResult:
+        conn = self.connect()
+        self.bindings.maybe_refresh(conn)
+        readings: list[Reading] = []
+        dead: list[tuple[Any, ...]] = []
+        seqs: list[tuple[str, int]] = []
+        states: dict[str, tuple[bool, int]] = {}
+        for item in items:
+            d = item.decoded
+            if type(d) is Batch:
+                readings.extend(d.readings)
+                seqs.append((d.gateway_id, d.seq))
+                if d.bad:
+                    at = _ts(item.received_ms)
+                    for b in d.bad:
+                        dead.append(
+                            (at, item.topic, d.gateway_id, b.reason.value, b.index, b.detail, b.raw)
+                        )
+            elif type(d) is StateChange:
+                states[d.gateway_id] = (d.online, item.received_ms)
+            else:
+                assert isinstance(d, DeadMessage)
+                gw = _topic_gateway(item.topic)
+                at = _ts(item.received_ms)
+                dead.append((at, item.topic, gw, d.reason.value, None, d.detail, item.payload))
+        if readings:
+            self.partitions.ensure(
+                conn, min(r.t_ms for r in readings), max(r.t_ms for r in readings)
+            )
+        unbound = self._unbound(readings)
+        inserted = 0
+        with conn.transaction():
+            if readings:
+                with conn.cursor() as cur:
+                    with cur.copy(COPY_STAGE) as copy:
+                        copy.set_types(STAGE_TYPES)
+                        for r in readings:
+                            copy.write_row(r)
+                    cur.execute(MOVE_STAGED)
+                    inserted = cur.rowcount
+            if dead:
+                with conn.cursor() as cur, cur.copy(COPY_DEAD) as copy:
+                    copy.set_types(DEAD_TYPES)
+                    for row in dead:
+                        copy.write_row(row)
+            if unbound:
+                conn.execute(UPSERT_UNBOUND, _columns(unbound, 5))
+            if seqs:
+                blocks = seq_blocks(seqs)
+                conn.execute(
+                    UPSERT_SEQ,
+                    (
+                        [b.gateway_id for b in blocks],
+                        [b.block for b in blocks],
+                        [b.bits for b in blocks],
+                        [b.lo for b in blocks],
+                        [b.hi for b in blocks],
+                    ),
+                )
+            if states:
+                rows = sorted((g, o, r) for g, (o, r) in states.items())
+                conn.execute(UPSERT_STATE, _columns(rows, 3))
+        dead_messages = sum(1 for row in dead if row[4] is None)
+        return WriteResult(
+            stored=inserted,
+            duplicates=len(readings) - inserted,
+            quarantined=sum(u[4] for u in unbound),
+            dead_readings=len(dead) - dead_messages,
+            dead_messages=dead_messages,
+            states=len(states),
+        )
+
+    def dead_letter(self, items: Sequence[Received], reason: Reason, detail: str) -> None:
+        """Keep messages the store could not write (after splitting a failing batch)."""
+        conn = self.connect()
+        with conn.transaction(), conn.cursor() as cur, cur.copy(COPY_DEAD) as copy:
+            copy.set_types(DEAD_TYPES)
+            for item in items:
+                gw = _topic_gateway(item.topic)
+                at = _ts(item.received_ms)
+                copy.write_row((at, item.topic, gw, reason.value, None, detail, item.payload))
+
+    def _unbound(self, readings: Sequence[Any]) -> list[tuple[str, str, int, int, int]]:
+        bound = self.bindings.bound
+        agg: dict[str, list[Any]] = {}
+        for r in readings:
+            if bound(r.sensor_id, r.t_ms):
+                continue
+            a = agg.get(r.sensor_id)
+            if a is None:
+                agg[r.sensor_id] = [r.gateway_id, r.t_ms, r.t_ms, 1]
+            else:
+                a[0] = r.gateway_id
+                a[1] = min(a[1], r.t_ms)
+                a[2] = max(a[2], r.t_ms)
+                a[3] += 1
+        return sorted((s, a[0], a[1], a[2], a[3]) for s, a in agg.items())
+
+
+def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    return [[row[i] for row in rows] for i in range(width)]
+
+
+def _topic_gateway(topic: str) -> str | None:
+    where = parse_topic(topic)
+    return where[0] if where else None

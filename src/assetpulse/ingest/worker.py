@@ -1,0 +1,221 @@
+"""One ingest worker (采集入库进程): MQTT in, batches, commit, then acknowledge.
+
+Three threads, each blocking on one thing:
+- network (``MqttSource``): reads packets, hands each message to ``offer``, sends acks;
+- batcher (the caller of ``run``): decodes and cuts batches by rows, messages or age;
+- writer: commits a batch (retrying with jittered backoff while the database is away,
+  holding every acknowledgement), then queues the acks and frees in-flight slots.
+The batcher hands a batch to the writer through a one-slot queue, so decoding the next
+batch overlaps the commit of the last one, and a slow database stalls the batcher, then
+the window of in-flight messages fills, then the broker stops sending: memory stays
+bounded by ``max_inflight`` messages at every point.
+
+A batch is also cut at half the in-flight window, because the broker sends no more
+than the window until we acknowledge: waiting for more rows would only wait for the timer.
+
+SIGTERM (``stop``): stop taking messages, commit what is held, acknowledge, disconnect.
+Messages that arrive after that are not acknowledged and the broker redelivers them.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+
+import psycopg
+import structlog
+
+from assetpulse.ingest.backoff import Backoff
+from assetpulse.ingest.decode import decode
+from assetpulse.ingest.metrics import IngestMetrics
+from assetpulse.ingest.model import Batch, Limits, Reason, Received, WriteResult
+from assetpulse.ingest.source import Inbound, MqttSource
+from assetpulse.ingest.store import ReadingStore
+
+log = structlog.get_logger(__name__)
+Token = tuple[int, int, int]
+Job = tuple[list[Received], list[Token]]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    database_url: str
+    mqtt_url: str
+    client_id: str
+    group: str = "ingest"
+    batch_rows: int = 5000
+    batch_ms: int = 200
+    max_inflight: int = 1000
+    limits: Limits = field(default_factory=Limits)
+    metrics_port: int = 0  # 0: no HTTP endpoint
+    drain_timeout_s: float = 30.0
+    seq_refresh_s: float = 10.0
+
+
+class IngestWorker:
+    def __init__(self, config: WorkerConfig, *, metrics: IngestMetrics | None = None) -> None:
+        self.config = config
+        self.metrics = metrics or IngestMetrics()
+        self.store = ReadingStore(config.database_url)
+        self.source = MqttSource(
+            url=config.mqtt_url,
+            client_id=config.client_id,
+            group=config.group,
+            max_inflight=config.max_inflight,
+            deliver=self.offer,
+        )
+        self._slots = threading.Semaphore(config.max_inflight)
+        self._inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
+        self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=1)
+        self._stopping = threading.Event()
+        self._writer_done = threading.Event()
+        self.totals = WriteResult()
+
+    # --- network thread ---
+    def offer(self, msg: Inbound) -> None:
+        """Take a message, blocking while the in-flight window is full (MQTT 3.1.1)."""
+        while not self._slots.acquire(timeout=0.5):
+            if self._stopping.is_set():
+                return  # not acknowledged: the broker redelivers it
+        if self._stopping.is_set():
+            self._slots.release()
+            return
+        self.metrics.queue_depth.inc()
+        self._inbox.put(msg)
+
+    # --- batcher (caller's thread) ---
+    def run(self) -> None:
+        cfg = self.config
+        if cfg.metrics_port:
+            self.metrics.serve(cfg.metrics_port)
+        writer = threading.Thread(target=self._write_loop, name="writer", daemon=True)
+        writer.start()
+        self.source.start()
+        flush_msgs = max(1, cfg.max_inflight // 2)
+        items: list[Received] = []
+        tokens: list[Token] = []
+        rows = 0
+        deadline = 0.0
+        limits = cfg.limits
+        while True:
+            stopping = self._stopping.is_set()
+            wait = max(0.0, deadline - time.monotonic()) if items else 0.2
+            try:
+                msg = self._inbox.get(timeout=0.0 if stopping else wait)
+            except queue.Empty:
+                msg = None
+            if msg is not None:
+                d = decode(msg.payload, msg.topic, now_ms=msg.received_ms, limits=limits)
+                if not items:
+                    deadline = time.monotonic() + cfg.batch_ms / 1000
+                items.append(Received(msg.topic, msg.payload, msg.received_ms, d))
+                tokens.append((msg.generation, msg.mid, msg.qos))
+                self.metrics.messages.inc()
+                if type(d) is Batch:
+                    rows += len(d.readings) + len(d.bad)
+                    self.metrics.received.inc(len(d.readings))
+                else:
+                    rows += 1
+            full = rows >= cfg.batch_rows or len(items) >= flush_msgs
+            if items and (full or stopping or time.monotonic() >= deadline):
+                self._jobs.put((items, tokens))
+                items, tokens, rows = [], [], 0
+            if stopping and msg is None and not items:
+                break
+        self._jobs.put(None)
+        self._writer_done.wait(cfg.drain_timeout_s + 5)
+        self.source.stop()
+        self.store.close()
+        log.info("ingest worker stopped", **self._totals_dict())
+
+    def stop(self) -> None:
+        """Drain and stop (SIGTERM); ``run`` returns once done."""
+        self._stopping.set()
+
+    # --- writer thread ---
+    def _write_loop(self) -> None:
+        try:
+            last_seq = 0.0
+            while (job := self._jobs.get()) is not None:
+                items, tokens = job
+                started = time.monotonic()
+                result = self._write(items)
+                if result is not None:
+                    self.metrics.count(result, time.monotonic() - started)
+                    self._add(result)
+                    self.source.ack(tokens)
+                self._slots.release(len(items))
+                self.metrics.queue_depth.dec(len(items))
+                if time.monotonic() - last_seq > self.config.seq_refresh_s:
+                    last_seq = time.monotonic()
+                    self._refresh_seq()
+        finally:
+            self._writer_done.set()
+
+    def _write(self, items: list[Received]) -> WriteResult | None:
+        """Commit, retrying until it works; None if a drain gave up (nothing acked)."""
+        backoff = Backoff(first=0.1, cap=5.0)
+        give_up_at: float | None = None
+        while True:
+            try:
+                return self.store.write(items)
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                # connection lost, server restarting, deadlock, serialization: try again
+                self.metrics.db_retries.inc()
+                log.warning("batch write failed, retrying", error=str(exc).strip()[:200])
+            except Exception as exc:  # a refused row must not stop the worker
+                # a row the database refuses: find it, keep the rest
+                log.error("batch refused, splitting", error=str(exc).strip()[:200])
+                return self._write_split(items)
+            if self._stopping.is_set():
+                give_up_at = give_up_at or time.monotonic() + self.config.drain_timeout_s
+                if time.monotonic() > give_up_at:
+                    log.error("database still away at shutdown; batch left unacknowledged")
+                    return None
+            time.sleep(backoff.next())
+
+    def _write_split(self, items: list[Received]) -> WriteResult | None:
+        total = WriteResult()
+        for item in items:
+            try:
+                result = self.store.write([item])
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                return self._write(items)  # the connection went, not the row
+            except Exception as exc:  # kept as a dead letter, never dropped
+                log.exception("message refused by the store", topic=item.topic)
+                self.store.dead_letter([item], Reason.STORE_FAILED, str(exc).strip()[:500])
+                result = WriteResult(dead_messages=1)
+            total = _plus(total, result)
+        return total
+
+    def _refresh_seq(self) -> None:
+        try:
+            self.metrics.seq_missing.set(self.store.seq_missing())
+        except psycopg.Error as exc:
+            log.warning("seq gap query failed", error=str(exc).strip()[:200])
+
+    def _add(self, result: WriteResult) -> None:
+        self.totals = _plus(self.totals, result)
+
+    def _totals_dict(self) -> dict[str, int]:
+        t = self.totals
+        return {
+            "stored": t.stored,
+            "duplicates": t.duplicates,
+            "quarantined": t.quarantined,
+            "dead_readings": t.dead_readings,
+            "dead_messages": t.dead_messages,
+        }
+
+
+def _plus(a: WriteResult, b: WriteResult) -> WriteResult:
+    return WriteResult(
+        a.stored + b.stored,
+        a.duplicates + b.duplicates,
+        a.quarantined + b.quarantined,
+        a.dead_readings + b.dead_readings,
+        a.dead_messages + b.dead_messages,
+        a.states + b.states,
+    )
