@@ -196,10 +196,11 @@ async def detail(
         photos = [r["id"] for r in await cur.fetchall()]
     result = row["result"] or {}
     return {
-        "listing": shape({k: row[k] for k in (
+        "listing": shape({**{k: row[k] for k in (
             "id", "kind", "bill_id", "card_id", "unit_id", "unit_name", "scope", "region_code",
             "region_name", "category_code", "category_name", "name", "asset_code", "quantity",
-            "area", "measure_unit", "state", "review_code", "result", "listed_at")}),
+            "area", "measure_unit", "state", "review_code", "result", "listed_at")},
+            "photo_id": photos[0] if photos else None}),
         "publisher": {
             "unit_id": row["unit_id"], "unit_name": row["unit_name"], "bill_no": row["bill_no"],
             "contact_name": row["contact_name"], "contact_phone": row["contact_phone"],

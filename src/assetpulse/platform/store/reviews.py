@@ -225,7 +225,9 @@ where a.bill_id = %s order by a.id
 async def progress(conn: AsyncConnection[Any], bill: dict[str, Any]) -> dict[str, Any]:
     """审核情况: every node with who approved it and when, plus the full history."""
     cur = conn.cursor(row_factory=dict_row)
-    await cur.execute("select chain, chain_units from bills where id = %s", (bill["id"],))
+    await cur.execute(
+        "select chain, chain_units, node_index from bills where id = %s", (bill["id"],)
+    )
     chain_row = await cur.fetchone()
     assert chain_row is not None
     await cur.execute(PROGRESS_ACTIONS, (bill["id"],))
@@ -244,7 +246,7 @@ async def progress(conn: AsyncConnection[Any], bill: dict[str, Any]) -> dict[str
             approvals.pop(h["node_index"], None)
     nodes = []
     for i, (n, unit) in enumerate(zip(chain_row["chain"], chain_row["chain_units"], strict=True)):
-        if stage is Stage.IN_REVIEW and i == bill["node_index"]:
+        if stage is Stage.IN_REVIEW and i == chain_row["node_index"]:
             state, text = "current", "待审核"
         elif i in approvals and stage not in review.EDITABLE:
             state, text = "approved", "已审核"
