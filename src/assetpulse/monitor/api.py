@@ -1,7 +1,144 @@
-"""HTTP adapter of the monitor part (routes under /api/v1)."""
+"""HTTP adapter of the monitor part (routes under /api/v1): idle-asset suggestions and
+per-asset usage. A user sees and acts on their own unit's suggestions only; accepting and
+dismissing need the operator role (经办岗)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from assetpulse.monitor import actions
+from assetpulse.org.errors import forbidden
+from assetpulse.org.principal import Principal, Role
+from assetpulse.platform.api.deps import Conn, CurrentUser
 
 router = APIRouter(tags=["monitor"])
+
+
+class Suggestion(BaseModel):
+    id: int
+    card_id: int
+    asset_code: str
+    card_name: str
+    category_code: str
+    unit_id: int
+    verdict: Literal["idle", "under_used"]
+    action: Literal["adjust", "share"]
+    rule: str
+    score: float
+    metric: str
+    metric_value: float
+    evidence: dict[str, Any]
+    evidence_zh: str
+    evidence_en: str
+    window_from: datetime
+    window_to: datetime
+    state: Literal["new", "accepted", "dismissed", "superseded"]
+    created_at: datetime
+    updated_at: datetime
+    decided_by: int | None
+    decided_at: datetime | None
+    dismiss_reason: str | None
+    snooze_until: datetime | None
+    card_change_id: int | None
+
+
+class SuggestionPage(BaseModel):
+    items: list[Suggestion]
+    total: int
+
+
+class Accept(BaseModel):
+    note: str | None = Field(default=None, max_length=500, description="变动说明（可选）")
+
+
+class Dismiss(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="忽略原因")
+    snooze_days: int | None = Field(
+        default=None, ge=1, le=730, description="在此天数内不再提示；不填则直到证据明显变化"
+    )
+
+
+class UsageBucket(BaseModel):
+    start: datetime
+    end: datetime
+    in_use_s: float
+    sessions: int
+    temp_mean: float | None
+    temp_max: float | None
+    temp_rise: float | None
+    distance_m: float
+    samples: int
+    coverage: float
+
+
+class Usage(BaseModel):
+    card_id: int
+    bucket: str
+    items: list[UsageBucket]
+
+
+def _operator(user: Principal, what: str) -> None:
+    if not user.has_role(Role.OPERATOR):
+        raise forbidden(what)
+
+
+@router.get("/suggestions", summary="闲置资产建议（本单位）")
+async def list_suggestions(
+    conn: Conn,
+    user: CurrentUser,
+    state: Annotated[Literal["new", "accepted", "dismissed", "superseded", "all"], Query()] = "new",
+    action: Annotated[Literal["adjust", "share"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> SuggestionPage:
+    rows, total = await actions.list_suggestions(
+        conn,
+        user,
+        state=None if state == "all" else state,
+        action=action,
+        limit=limit,
+        offset=offset,
+    )
+    return SuggestionPage(items=[Suggestion(**r) for r in rows], total=total)
+
+
+@router.get("/suggestions/{suggestion_id}", summary="闲置资产建议详情")
+async def get_suggestion(conn: Conn, user: CurrentUser, suggestion_id: int) -> Suggestion:
+    return Suggestion(**await actions.get_suggestion(conn, user, suggestion_id))
+
+
+@router.post("/suggestions/{suggestion_id}/accept", summary="采纳建议：提出卡片变动")
+async def accept(
+    conn: Conn, user: CurrentUser, suggestion_id: int, body: Accept | None = None
+) -> Suggestion:
+    _operator(user, "采纳闲置资产建议")
+    row = await actions.accept_suggestion(
+        conn, user, suggestion_id, note=body.note if body else None
+    )
+    return Suggestion(**row)
+
+
+@router.post("/suggestions/{suggestion_id}/dismiss", summary="忽略建议（需填写原因）")
+async def dismiss(conn: Conn, user: CurrentUser, suggestion_id: int, body: Dismiss) -> Suggestion:
+    _operator(user, "忽略闲置资产建议")
+    row = await actions.dismiss_suggestion(
+        conn, user, suggestion_id, reason=body.reason, snooze_days=body.snooze_days
+    )
+    return Suggestion(**row)
+
+
+@router.get("/assets/{card_id}/usage", summary="资产使用情况（按小时、日、周、月汇总）")
+async def usage(
+    conn: Conn,
+    user: CurrentUser,
+    card_id: int,
+    start: Annotated[datetime, Query(alias="from", description="起始时间（带时区）")],
+    end: Annotated[datetime, Query(alias="to", description="结束时间（不含，带时区）")],
+    bucket: Annotated[Literal["hour", "day", "week", "month"], Query()] = "day",
+) -> Usage:
+    rows = await actions.card_usage(conn, user, card_id, start=start, end=end, bucket=bucket)
+    return Usage(card_id=card_id, bucket=bucket, items=[UsageBucket(**r) for r in rows])

@@ -1,0 +1,193 @@
+"""What users do with suggestions and usage (建议处理与使用查询): async named queries.
+
+Accepting a suggestion proposes a card change through the inventory's service (origin
+``suggestion``, the suggestion's id, the card's current version): 闲置 for "adjust",
+shareable = 是 for "share". The reviewer then decides on it in inventory, and the platform
+opens a draft bill once it is approved. Everything is scoped to the user's own unit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+
+from assetpulse.inventory.changes import propose_card_change
+from assetpulse.monitor import errors
+from assetpulse.org.principal import Principal
+
+SUGGESTION_COLUMNS = """
+s.id, s.card_id, c.asset_code, c.name as card_name, c.category_code, s.unit_id, s.verdict,
+s.action, s.rule, s.score, s.metric, s.metric_value, s.evidence, s.evidence_zh, s.evidence_en,
+s.window_from, s.window_to, s.state, s.created_at, s.updated_at, s.decided_by, s.decided_at,
+s.dismiss_reason, s.snooze_until, s.card_change_id
+"""
+LIST_SUGGESTIONS = f"""
+select {SUGGESTION_COLUMNS}, count(*) over () as total
+from suggestions s join asset_cards c on c.id = s.card_id
+where s.unit_id = %(unit)s
+  and (%(state)s::text is null or s.state = %(state)s)
+  and (%(action)s::text is null or s.action = %(action)s)
+order by s.score desc, s.id
+limit %(limit)s offset %(offset)s
+"""
+SUGGESTION_BY_ID = f"""
+select {SUGGESTION_COLUMNS}
+from suggestions s join asset_cards c on c.id = s.card_id
+where s.id = %s and s.unit_id = %s
+"""
+LOCK_SUGGESTION = (
+    "select state, card_id, action from suggestions where id = %s and unit_id = %s for update"
+)
+MARK_ACCEPTED = """
+update suggestions set state = 'accepted', decided_by = %s, decided_at = now(),
+    card_change_id = %s, updated_at = now()
+where id = %s
+"""
+MARK_DISMISSED = """
+update suggestions set state = 'dismissed', decided_by = %s, decided_at = now(),
+    dismiss_reason = %s, snooze_until = now() + make_interval(days => %s::int), updated_at = now()
+where id = %s
+"""
+AUDIT = """
+insert into audit_log (actor_id, entity, entity_id, action, detail)
+values (%s, 'suggestion', %s, %s, %s::jsonb)
+"""
+CARD_UNIT = "select unit_id from asset_cards where id = %s"
+# Buckets in local (China) wall time, so a "day" is a day users recognise; coverage is the
+# observed share of every hour of the bucket inside [from, to), missing hours counting 0.
+USAGE = """
+with b as (
+    select greatest(g at time zone 'Asia/Shanghai', %(from)s) as s,
+           least((g + %(step)s::interval) at time zone 'Asia/Shanghai', %(to)s) as e
+    from generate_series(
+        date_trunc(%(unit)s, %(from)s at time zone 'Asia/Shanghai'),
+        (%(to)s at time zone 'Asia/Shanghai') - interval '1 microsecond',
+        %(step)s::interval) g
+)
+select b.s as start, b.e as "end",
+       coalesce(sum(u.in_use_s), 0)::float8 as in_use_s,
+       coalesce(sum(u.sessions), 0)::int as sessions,
+       avg(u.temp_mean)::float8 as temp_mean,
+       max(u.temp_max)::float8 as temp_max,
+       max(u.temp_rise)::float8 as temp_rise,
+       coalesce(sum(u.distance_m), 0)::float8 as distance_m,
+       coalesce(sum(u.samples), 0)::int as samples,
+       (coalesce(sum(u.coverage), 0) / greatest(extract(epoch from b.e - b.s) / 3600, 1))::float8
+           as coverage
+from b left join usage_hourly u
+  on u.card_id = %(card)s and u.hour >= date_trunc('hour', b.s) and u.hour < b.e
+group by b.s, b.e
+order by b.s
+"""
+BUCKETS = {"hour": "1 hour", "day": "1 day", "week": "1 week", "month": "1 month"}
+MAX_BUCKETS = {"hour": 24 * 62, "day": 800, "week": 530, "month": 240}
+CHANGES: dict[str, dict[str, Any]] = {"adjust": {"status": "idle"}, "share": {"shareable": True}}
+
+
+async def list_suggestions(
+    conn: AsyncConnection[Any],
+    p: Principal,
+    *,
+    state: str | None,
+    action: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    cur = conn.cursor(row_factory=dict_row)
+    args = {
+        "unit": p.unit_id,
+        "state": state,
+        "action": action,
+        "limit": limit,
+        "offset": offset,
+    }
+    await cur.execute(LIST_SUGGESTIONS, args)
+    rows = await cur.fetchall()
+    total = int(rows[0].pop("total")) if rows else 0
+    for r in rows[1:]:
+        r.pop("total")
+    return rows, total
+
+
+async def get_suggestion(conn: AsyncConnection[Any], p: Principal, sid: int) -> dict[str, Any]:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(SUGGESTION_BY_ID, (sid, p.unit_id))
+    row = await cur.fetchone()
+    if row is None:
+        raise errors.suggestion_not_found(sid)
+    return row
+
+
+async def _lock_open(conn: AsyncConnection[Any], p: Principal, sid: int) -> tuple[int, str]:
+    cur = await conn.execute(LOCK_SUGGESTION, (sid, p.unit_id))
+    row = await cur.fetchone()
+    if row is None:
+        raise errors.suggestion_not_found(sid)
+    if row[0] != "new":
+        raise errors.suggestion_not_open(sid, row[0])
+    return int(row[1]), str(row[2])
+
+
+async def accept_suggestion(
+    conn: AsyncConnection[Any], p: Principal, sid: int, *, note: str | None
+) -> dict[str, Any]:
+    """Propose the card change the suggestion calls for; the suggestion becomes accepted."""
+    async with conn.transaction():
+        card_id, action = await _lock_open(conn, p, sid)
+        change_id = await propose_card_change(
+            conn,
+            card_id=card_id,
+            changes=CHANGES[action],
+            proposed_by=p.user_id,
+            reason=note or ("采纳闲置资产建议" if action == "adjust" else "采纳共享共用建议"),
+            origin="suggestion",
+            suggestion_id=sid,
+        )
+        await conn.execute(MARK_ACCEPTED, (p.user_id, change_id, sid))
+        await conn.execute(
+            AUDIT, (p.user_id, str(sid), "accepted", f'{{"card_change_id": {change_id}}}')
+        )
+    return await get_suggestion(conn, p, sid)
+
+
+async def dismiss_suggestion(
+    conn: AsyncConnection[Any], p: Principal, sid: int, *, reason: str, snooze_days: int | None
+) -> dict[str, Any]:
+    """Dismiss with a reason; not suggested again until the evidence changes or the snooze
+    of ``snooze_days`` days ends."""
+    async with conn.transaction():
+        await _lock_open(conn, p, sid)
+        await conn.execute(MARK_DISMISSED, (p.user_id, reason, snooze_days, sid))
+        await conn.execute(AUDIT, (p.user_id, str(sid), "dismissed", "{}"))
+    return await get_suggestion(conn, p, sid)
+
+
+async def card_usage(
+    conn: AsyncConnection[Any],
+    p: Principal,
+    card_id: int,
+    *,
+    start: datetime,
+    end: datetime,
+    bucket: str,
+) -> list[dict[str, Any]]:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise errors.usage_range_invalid("from 和 to 须带时区（如 2026-10-01T00:00:00+08:00）")
+    if end <= start:
+        raise errors.usage_range_invalid("to 须晚于 from")
+    span = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 28 * 86400}[bucket]
+    if (end - start).total_seconds() / span > MAX_BUCKETS[bucket] + 1:
+        raise errors.usage_range_invalid(f"按{bucket}汇总最多 {MAX_BUCKETS[bucket]} 个区间")
+    cur = await conn.execute(CARD_UNIT, (card_id,))
+    row = await cur.fetchone()
+    if row is None or row[0] != p.unit_id:
+        raise errors.card_not_found(card_id)
+    dcur = conn.cursor(row_factory=dict_row)
+    await dcur.execute(
+        USAGE,
+        {"from": start, "to": end, "step": BUCKETS[bucket], "unit": bucket, "card": card_id},
+    )
+    return await dcur.fetchall()
