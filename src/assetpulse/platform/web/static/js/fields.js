@@ -1,0 +1,71 @@
+// Reading API rows for display: the regions, units and categories by code or id, a photo
+// loaded with the bearer token (an <img src> cannot carry it), and tolerant field access.
+import { api } from "./api.js";
+import { h, zoomPhoto } from "./ui.js";
+
+let refs = null;
+
+/** Regions, units and categories, fetched once per login. */
+export async function references() {
+  if (refs) return refs;
+  const [regions, units, categories] = await Promise.all([
+    api("/regions"), api("/units"), api("/categories"),
+  ]);
+  refs = {
+    regions, units, categories,
+    region: Object.fromEntries(regions.map((r) => [r.code, r.name])),
+    unit: Object.fromEntries(units.map((u) => [u.id, u.name])),
+    category: Object.fromEntries(categories.map((c) => [c.code, c.name])),
+  };
+  return refs;
+}
+
+export function forgetReferences() {
+  refs = null;
+}
+
+/** The first present value among several possible field names. */
+export function pick(row, ...names) {
+  for (const n of names) {
+    const v = n.split(".").reduce((o, k) => (o === undefined || o === null ? undefined : o[k]), row);
+    if (v !== undefined && v !== null && v !== "") return v;
+  }
+  return undefined;
+}
+
+export function regionName(r, code) {
+  if (!code) return "";
+  return r.region[code] ? `${r.region[code]}` : code;
+}
+
+export function categoryName(r, code) {
+  if (!code) return "";
+  return r.category[code] ? `${r.category[code]}（${code}）` : code;
+}
+
+const blobCache = new Map();
+
+/** An <img> whose bytes come through the API with the token; click enlarges it. */
+export function authPhoto(url, alt, cls = "") {
+  const img = h("img", { alt: alt || "资产照片", class: cls, loading: "lazy" });
+  const load = async () => {
+    if (!blobCache.has(url)) {
+      blobCache.set(url, (async () => {
+        const resp = await api(url, { raw: true, quiet: true });
+        return URL.createObjectURL(await resp.blob());
+      })());
+    }
+    try {
+      img.src = await blobCache.get(url);
+    } catch {
+      blobCache.delete(url);
+      img.replaceWith(h("span", { class: "no-photo" }, "照片加载失败"));
+    }
+  };
+  load();
+  img.addEventListener("click", (e) => {
+    e.stopPropagation();
+    if (img.src) zoomPhoto(img.src, alt);
+  });
+  return img;
+}

@@ -1,0 +1,96 @@
+// Boot and route: the login page, the layout with the manual's menu, and a page per route.
+// Routes live in the URL fragment (#/plaza/adjust?tab=national) so one shell serves all.
+import { api, getToken, setToken } from "./api.js";
+import { MENU, ROUTES } from "./menu.js";
+import { renderLogin } from "./pages/login.js";
+import { h } from "./ui.js";
+
+const app = document.getElementById("app");
+export const session = { me: null };
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "") || "/";
+  const [path, qs] = raw.split("?");
+  return { path, params: Object.fromEntries(new URLSearchParams(qs || "")) };
+}
+
+function navLink(item, top = false) {
+  return h("a", { href: item.href, class: top ? "top" : "", dataset: { href: item.href } }, item.label);
+}
+
+function renderMenu() {
+  const nav = h("nav", { class: "menu", "aria-label": "功能菜单" });
+  for (const g of MENU) {
+    if (g.href) { nav.append(navLink(g, true)); continue; }
+    nav.append(h("div", { class: "group" }, g.label));
+    for (const item of g.items) {
+      if (item.href) { nav.append(navLink(item)); continue; }
+      nav.append(h("div", { class: "subtitle" }, item.label),
+        h("div", { class: "sub" }, item.items.map((x) => navLink(x))));
+    }
+  }
+  nav.addEventListener("click", (e) => { if (e.target.tagName === "A") document.body.classList.remove("menu-open"); });
+  return nav;
+}
+
+function renderLayout() {
+  const me = session.me;
+  const main = h("main", { id: "page" });
+  app.replaceChildren(
+    h("header", { class: "topbar" },
+      h("button", { class: "menu-toggle", "aria-label": "菜单", onclick: () => document.body.classList.toggle("menu-open") }, "☰"),
+      h("div", { class: "title" }, "资产调剂共享平台"),
+      h("div", { class: "who" }, `${me.display_name}（${me.unit_name || me.username}）`),
+      h("button", { onclick: () => { setToken(null); session.me = null; location.hash = "#/login"; } }, "退出")),
+    h("div", { class: "layout" }, renderMenu(), main));
+  return main;
+}
+
+async function loadMe() {
+  const me = await api("/me");
+  try {
+    const units = await api("/units", { quiet: true });
+    const unit = units.find((u) => u.id === me.unit_id);
+    me.unit_name = unit ? unit.name : "";
+    me.units = units;
+  } catch {
+    me.units = [];
+  }
+  session.me = me;
+}
+
+let rendering = 0;
+async function route() {
+  const { path, params } = parseHash();
+  if (path === "/login" || !getToken()) {
+    session.me = null;
+    renderLogin(app, () => { location.hash = params.next || "#/plaza/adjust"; });
+    return;
+  }
+  if (!session.me) {
+    try { await loadMe(); } catch { return; }
+  }
+  if (!document.getElementById("page")) renderLayout();
+  const main = document.getElementById("page");
+  document.querySelectorAll("nav.menu a").forEach((a) => a.classList.toggle("active", path.startsWith(a.dataset.href.slice(1).split("?")[0])));
+  const match = ROUTES.find((r) => r.pattern.test(path));
+  if (!match) { location.hash = "#/plaza/adjust"; return; }
+  const ticket = ++rendering;
+  main.replaceChildren(h("p", { class: "loading" }, "正在加载…"));
+  try {
+    const mod = await import(match.module);
+    if (ticket !== rendering) return;
+    const args = path.match(match.pattern).slice(1);
+    await mod.render(main, { args, params, me: session.me, route: match });
+  } catch (err) {
+    if (err && err.status !== undefined) {
+      main.replaceChildren(h("p", { class: "empty" }, err.message));
+    } else {
+      console.error(err);
+      main.replaceChildren(h("p", { class: "empty" }, "页面加载失败，请刷新后重试。"));
+    }
+  }
+}
+
+window.addEventListener("hashchange", route);
+route();

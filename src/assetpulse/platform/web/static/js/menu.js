@@ -1,0 +1,40 @@
+// The menu as the manual draws it (【资产调剂共享】→ 调剂广场 …) and the route table.
+
+const four = (kind, name) => ({
+  label: name,
+  items: [
+    { label: `${name}发布`, href: `#/bills/${kind}/publish` },
+    { label: `${name}审核`, href: `#/bills/${kind}/review` },
+    { label: `${name}管理`, href: `#/bills/${kind}/manage` },
+    { label: `${name}查询`, href: `#/bills/${kind}/query` },
+  ],
+});
+
+export const MENU = [
+  {
+    label: "资产调剂共享",
+    items: [
+      { label: "调剂广场", href: "#/plaza/adjust" },
+      { label: "共享广场", href: "#/plaza/share" },
+      { label: "需求广场", href: "#/plaza/demand" },
+      four("adjust", "调剂资产"),
+      four("share", "共享资产"),
+      four("demand", "我的需求"),
+    ],
+  },
+  { label: "资产卡片", href: "#/cards" },
+  { label: "卡片变动", href: "#/card-changes" },
+  { label: "资产盘点", href: "#/stocktakes" },
+  { label: "资产动态监管", href: "#/monitor" },
+];
+
+export const ROUTES = [
+  { pattern: /^\/plaza\/(adjust|share|demand)$/, module: "./pages/plaza.js" },
+  { pattern: /^\/bills\/(adjust|share|demand)\/(publish|review|manage|query)$/, module: "./pages/bills.js" },
+  { pattern: /^\/cards$/, module: "./pages/cards.js" },
+  { pattern: /^\/card-changes$/, module: "./pages/card_changes.js" },
+  { pattern: /^\/stocktakes$/, module: "./pages/stocktakes.js" },
+  { pattern: /^\/stocktakes\/(\d+)$/, module: "./pages/stocktake_detail.js" },
+  { pattern: /^\/stocktakes\/(\d+)\/scan$/, module: "./pages/scan.js" },
+  { pattern: /^\/monitor$/, module: "./pages/monitor.js" },
+];
