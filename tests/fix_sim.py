@@ -130,3 +130,10 @@ def faulty_fleet() -> Fleet:
         gateway_reboots=0.5,
     )
     return Fleet.build(replace(SMALL, faults=faults))
+
+
+@pytest.fixture(scope="session")
+def small_published(small_fleet: Fleet) -> tuple[list[Any], Any]:
+    """The small fleet's messages (40 readings each at most) and their accounting."""
+    stream = small_fleet.messages(readings_per_message=40)
+    return list(stream), stream.accounting

@@ -15,10 +15,10 @@ from tests.fix_sim import SMALL, t_ms
 
 
 @pytest.fixture(scope="module")
-def readings(small_fleet):
+def readings(small_published):
     """sensor_id -> readings sorted by time, decoded from the published payloads."""
     out: dict[str, list[dict]] = defaultdict(list)
-    for m in small_fleet.messages(readings_per_message=200):
+    for m in small_published[0]:
         for r in json.loads(m.payload)["readings"]:
             r["t"] = t_ms(r["t"])
             out[r["s"]].append(r)
