@@ -54,9 +54,9 @@ select c.id, c.unit_id, c.status, c.shareable,
 from asset_cards c where c.id = any(%s)
 """
 INSERT_BILL = """
-insert into bills (bill_no, kind, unit_id, region_code, created_by, scope)
+insert into bills (bill_no, kind, unit_id, region_code, created_by, scope, title, demand_type)
 values ('PB' || to_char(now(), 'YYYYMMDD') || lpad(nextval('bill_no_seq')::text, 8, '0'),
-        %s, %s, %s, %s, %s)
+        %s, %s, %s, %s, %s, %s, %s)
 returning id
 """
 UNIT_REGION = "select region_code from units where id = %s"
@@ -215,7 +215,10 @@ async def create_bill(conn: AsyncConnection[Any], p: Principal, body: BillCreate
         payload = body.model_copy()
         if body.kind == "demand" and body.title is None:
             raise invalid("DEMAND_FIELDS_REQUIRED", "请填写需求标题和需求类型。")
-        cur = await conn.execute(INSERT_BILL, (body.kind, p.unit_id, region, p.user_id, body.scope))
+        cur = await conn.execute(
+            INSERT_BILL,
+            (body.kind, p.unit_id, region, p.user_id, body.scope, body.title, body.demand_type),
+        )
         row = await cur.fetchone()
         assert row is not None
         bill_id = int(row[0])
