@@ -89,8 +89,11 @@ def test_demand_listing_result_registers_provider_and_matches_listed_assets(
     supply_listing = found[0]["listing"]["id"]
     back = flow.api.get(f"/api/v1/listings/{supply_listing}/matches", headers=flow.auth("hd_jb"))
     assert [x["listing"]["id"] for x in back.json()["matches"]] == [demand_listing]
-    r = flow.api.post(f"/api/v1/listings/{demand_listing}/result",
-                      json={"counterpart_unit_name": "海南大学"}, headers=flow.auth("hs_jb"))  # fmt: skip
+    r = flow.api.post(
+        f"/api/v1/listings/{demand_listing}/result",
+        json={"counterpart_unit_name": "海南大学"},
+        headers=flow.auth("hs_jb"),
+    )
     assert r.status_code == 200
     d = flow.api.get(f"/api/v1/listings/{demand_listing}", headers=flow.auth("hd_jb")).json()
     assert d["counterpart"]["role_text"] == "资产提供方"
