@@ -252,7 +252,13 @@ def hourly_usage(
 ) -> pl.DataFrame:
     """Card-hour rollup (columns ``ROLLUP_COLUMNS``) from readings joined to their cards."""
     p = params or RollupParams()
-    lf = readings.lazy().select([pl.col(c).cast(t) for c, t in READING_SCHEMA.items()])
+    have = set(readings.lazy().collect_schema().names())
+    lf = readings.lazy().select(
+        [
+            (pl.col(c) if c in have else pl.lit(None)).cast(t).alias(c)
+            for c, t in READING_SCHEMA.items()
+        ]
+    )
     bl = (
         (baselines if baselines is not None else empty_baselines())
         .lazy()

@@ -1,0 +1,145 @@
+"""Hourly rollup core: counters, resets, daylight, gaps, positions, whole-hour locality."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from assetpulse.monitor.rollup import RollupParams, dirty_hours, hourly_usage
+
+T0 = datetime(2026, 10, 20, 0, 0, tzinfo=UTC)  # 08:00 local
+
+
+def _rows(sensor: str, kind: int, n: int, step_min: int = 5, card: int = 1, **cols):
+    data = {
+        "card_id": [card] * n,
+        "sensor_id": [sensor] * n,
+        "t": [T0 + timedelta(minutes=step_min * i) for i in range(n)],
+        "kind": [kind] * n,
+    }
+    data.update({k: list(v) for k, v in cols.items()})
+    return pl.DataFrame(data)
+
+
+def _total(df: pl.DataFrame, col: str = "in_use_s") -> float:
+    return float(hourly_usage(df)[col].sum())
+
+
+def test_on_ms_counter_when_reset_mid_session_then_usage_neither_lost_nor_invented():
+    # on for the whole two hours; the counter restarts at 0 after sample 10 (a reboot)
+    on_ms = [i * 300_000 for i in range(11)] + [i * 300_000 for i in range(0, 14)]
+    df = _rows("PH", 1, 25, on_state=[True] * 25, on_ms=on_ms, cyc=[1] * 11 + [1] * 14)
+    out = hourly_usage(df)
+    assert out["in_use_s"].sum() == pytest.approx(24 * 300)
+    assert out["sessions"].sum() == 0  # the session began before the first sample
+
+
+def test_on_ms_counter_when_messages_lost_then_gap_usage_still_counted():
+    keep = [0, 1, 2, 7, 8]  # 25 minutes of samples lost, device on throughout
+    df = _rows("PH", 1, 9, on_ms=[i * 300_000 for i in range(9)])[keep]
+    assert _total(df) == pytest.approx(8 * 300)
+
+
+def test_on_flag_when_gap_longer_than_hold_then_gap_not_counted_nor_covered():
+    df = _rows("PH", 1, 30, on_state=[True] * 30)
+    df = df.filter(
+        (pl.col("t") < T0 + timedelta(minutes=40)) | (pl.col("t") >= T0 + timedelta(minutes=100))
+    )
+    out = hourly_usage(df)
+    assert out["in_use_s"].sum() == pytest.approx((7 + 9) * 300)  # the 65-minute gap is unknown
+    assert out["coverage"].sum() == pytest.approx((7 + 9) * 300 / 3600)
+    assert out["coverage"].max() <= 1.0
+
+
+def test_cycle_counter_when_reset_then_no_phantom_session():
+    # on throughout; the cycle counter resets to 1 at sample 5 (firmware counts a start)
+    df = _rows("PH", 1, 10, on_state=[True] * 10, cyc=[3] * 5 + [1] * 5, on_ms=[0] * 10)
+    assert hourly_usage(df)["sessions"].sum() == 0
+
+
+def test_sessions_when_on_flag_toggles_then_each_off_to_on_counts():
+    on = [False, True, True, False, True, False, False, True, True, False]
+    assert hourly_usage(_rows("PH", 1, 10, on_state=on))["sessions"].sum() == 3
+
+
+def _room(lux: list[float], temp: list[float]) -> pl.DataFrame:
+    n = len(lux)
+    return pl.concat([_rows("LX", 1, n, lux=lux), _rows("TM", 2, n, temp_c=temp)], how="diagonal")
+
+
+BASE = pl.DataFrame(
+    {
+        "sensor_id": ["LX"] * 24 + ["TM"] * 24,
+        "hour_of_day": list(range(24)) * 2,
+        "lux_base": [200.0] * 24 + [None] * 24,
+        "temp_base": [None] * 24 + [25.0] * 24,
+    }
+)
+
+
+def test_room_when_sunlit_but_not_warm_then_not_in_use():
+    df = _room([800.0] * 24, [25.1] * 24)
+    assert hourly_usage(df, BASE)["in_use_s"].sum() == 0
+
+
+def test_room_when_lamps_on_and_warm_then_in_use():
+    df = _room([600.0] * 24, [27.0] * 24)
+    assert hourly_usage(df, BASE)["in_use_s"].sum() == pytest.approx(23 * 300)
+
+
+def test_room_when_warm_but_dark_then_not_in_use():
+    df = _room([210.0] * 24, [28.0] * 24)
+    assert hourly_usage(df, BASE)["in_use_s"].sum() == 0
+
+
+def test_location_when_jitter_within_accuracy_then_no_distance():
+    lat = [20.0 + (0.00005 if i % 2 else 0.0) for i in range(12)]  # ±5.5 m
+    df = _rows("LC", 3, 12, lat=lat, lon=[110.0] * 12, acc=[8.0] * 12, zone=["P1"] * 12)
+    out = hourly_usage(df)
+    assert out["distance_m"].sum() == 0
+    assert out["zones"][0].to_list() == ["P1"]
+
+
+def test_location_when_driving_then_distance_is_path_length():
+    lat = [20.0 + 0.01 * i for i in range(12)]  # 1.11 km per 5 minutes, north
+    df = _rows("LC", 3, 12, lat=lat, lon=[110.0] * 12, acc=[8.0] * 12)
+    assert _total(df, "distance_m") == pytest.approx(11 * 1111.95, rel=0.001)
+
+
+def test_params_when_gap_longer_than_an_hour_then_refused():
+    with pytest.raises(ValueError, match="3600"):
+        RollupParams(counter_gap_s=7200)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    on=st.lists(st.booleans(), min_size=30, max_size=120),
+    drop=st.sets(st.integers(0, 119), max_size=40),
+    hour=st.integers(0, 9),
+)
+def test_hour_when_recomputed_from_nearby_readings_then_equals_full_recompute(on, drop, hour):
+    """The refresh job's premise: an hour depends only on readings within the reach."""
+    n = len(on)
+    on_ms, acc = [], 0
+    for v in on:
+        on_ms.append(acc)
+        acc += 300_000 if v else 0
+    df = _rows("PH", 1, n, on_state=on, on_ms=on_ms)
+    df = df.with_row_index().filter(~pl.col("index").is_in(list(drop))).drop("index")
+    h = T0 + timedelta(hours=hour)
+    full = hourly_usage(df).filter(pl.col("hour") == h)
+    near = df.filter(
+        (pl.col("t") >= h - timedelta(hours=3)) & (pl.col("t") < h + timedelta(hours=4))
+    )
+    assert_frame_equal(hourly_usage(near).filter(pl.col("hour") == h), full)
+
+
+def test_dirty_hours_when_one_reading_then_two_hours_either_side():
+    touched = pl.DataFrame({"card_id": [7], "t": [T0 + timedelta(minutes=90)]})
+    hours = dirty_hours(touched)["hour"].to_list()
+    assert hours == [T0 + timedelta(hours=k) for k in range(-1, 4)]
