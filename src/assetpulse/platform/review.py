@@ -166,6 +166,8 @@ def cancel_approval(s: BillState, node_index: int) -> BillState:
             "FINAL_ALREADY_REPORTED",
             "本地终审已上报汇总系统，不能取消终审；如不再发布，请到管理页面做下架处理。",
         )
+    if not 0 <= node_index <= last:
+        raise refused("BILL_NOT_AT_YOUR_NODE", "您不在该单据的审核流程中。", node=node_index)
     is_final = s.stage is Stage.FINAL and node_index == last
     is_next_waiting = s.stage is Stage.IN_REVIEW and s.node_index == node_index + 1
     if not (is_final or is_next_waiting):
