@@ -10,13 +10,17 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from assetpulse.inventory import cards as card_store
+from assetpulse.inventory import errors
 from assetpulse.inventory.http.guards import operable_card, require
 from assetpulse.inventory.photo_check import MAX_PHOTO_BYTES
 from assetpulse.inventory.photos import list_photos, photo_bytes, upload_photo
-from assetpulse.org.scope import can_create_cards
+from assetpulse.inventory.register.service import import_register
+from assetpulse.org.scope import can_administer, can_create_cards
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
 router = APIRouter(tags=["inventory: cards"])
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 StatusCode = Literal["in_use", "idle", "pending_disposal", "leased", "under_repair"]
 
@@ -90,6 +94,22 @@ async def create_card(body: CardIn, conn: Conn, user: CurrentUser) -> dict[str, 
     )
     card = await card_store.visible_card(conn, user, card_id)
     return card_store.present(card)
+
+
+@router.post("/cards/import", summary="导入资产台账 (XLSX / CSV，单位管理员)")
+async def import_cards(
+    conn: Conn,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File(description="XLSX 或 CSV，第一行为表头")],
+    dry_run: Annotated[bool, Form(description="只检查，不导入")] = False,
+) -> dict[str, Any]:
+    require(can_administer(user), "导入资产台账")
+    data = await file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise errors.invalid("IMPORT_FILE_TOO_LARGE", "文件超过 20 MB，请分批导入。")
+    return await import_register(
+        conn, data=data, unit_id=user.unit_id, actor_id=user.user_id, dry_run=dry_run
+    )
 
 
 @router.get("/cards/{card_id}", summary="资产卡片详情")

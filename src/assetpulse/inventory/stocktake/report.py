@@ -1,0 +1,146 @@
+"""The 盘点 report: a reconciliation as JSON and as an XLSX workbook with Chinese headers."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from openpyxl import Workbook
+
+from assetpulse.inventory.rules import STATUS_LABELS
+from assetpulse.inventory.stocktake.reconcile import SURPLUS_LABELS, Finding, Reconciliation
+
+
+def _finding(f: Finding, depts: Mapping[int, str]) -> dict[str, Any]:
+    e = f.entry
+    return {
+        "card_id": e.card_id,
+        "asset_code": e.asset_code,
+        "name": e.name,
+        "department_id": e.department_id,
+        "department_name": depts.get(e.department_id) if e.department_id else None,
+        "location": e.location,
+        "status": e.status,
+        "found": f.found,
+        "scans": f.scans,
+        "last_seen": f.last_seen.isoformat() if f.last_seen else None,
+        "seen_department_id": f.seen_department_id,
+        "seen_location": f.seen_location,
+        "seen_status": f.seen_status,
+        "moved": f.found and f.moved,
+        "status_differs": f.found and f.status_differs,
+        "assignment_id": e.assignment_id,
+    }
+
+
+def as_json(
+    task: Mapping[str, Any], result: Reconciliation, depts: Mapping[int, str]
+) -> dict[str, Any]:
+    return {
+        "stocktake": dict(task),
+        "summary": result.summary(),
+        "by_department": [
+            {"department_id": d, "department_name": depts.get(d) if d else "（未分配部门）", **c}
+            for d, c in sorted(result.by_department.items(), key=lambda kv: kv[0] or 0)
+        ],
+        "found": [_finding(f, depts) for f in result.found],
+        "missing": [_finding(f, depts) for f in result.missing],
+        "moved": [_finding(f, depts) for f in result.moved],
+        "status_differs": [_finding(f, depts) for f in result.status_differs],
+        "surplus": [
+            {
+                "raw_code": s.raw_code,
+                "asset_code": s.asset_code,
+                "reason": s.reason.value,
+                "reason_label": SURPLUS_LABELS[s.reason.value],
+                "card_id": s.card_id,
+                "scans": s.scans,
+                "first_seen": s.first_seen.isoformat(),
+                "last_seen": s.last_seen.isoformat(),
+                "department_id": s.department_id,
+                "location": s.location,
+            }
+            for s in result.surplus
+        ],
+    }
+
+
+_CARD_HEADERS = ("资产编号", "资产名称", "账面部门", "账面存放地点", "账面状态")
+
+
+def _card_row(f: dict[str, Any]) -> list[Any]:
+    return [
+        f["asset_code"],
+        f["name"],
+        f["department_name"] or "",
+        f["location"] or "",
+        STATUS_LABELS.get(f["status"], f["status"]),
+    ]
+
+
+def as_xlsx(report: Mapping[str, Any], depts: Mapping[int, str]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    s = report["summary"]
+    ws.append(["盘点任务", report["stocktake"]["title"]])
+    ws.append(["截止日期", str(report["stocktake"]["deadline"])])
+    for label, key in (
+        ("应盘", "expected"),
+        ("已盘到", "found"),
+        ("盘亏", "missing"),
+        ("盘盈", "surplus"),
+        ("位置不符", "moved"),
+        ("状态不符", "status_differs"),
+        ("完成率%", "percent_done"),
+    ):
+        ws.append([label, s[key]])
+    ws.append([])
+    ws.append(["部门", "应盘", "已盘到", "盘亏", "位置不符", "状态不符"])
+    for d in report["by_department"]:
+        ws.append(
+            [
+                d["department_name"],
+                d["expected"],
+                d["found"],
+                d["missing"],
+                d["moved"],
+                d["status_differs"],
+            ]
+        )
+
+    found = wb.create_sheet("已盘到")
+    found.append([*_CARD_HEADERS, "最后扫描时间", "扫描次数"])
+    for f in report["found"]:
+        found.append([*_card_row(f), f["last_seen"], f["scans"]])
+    missing = wb.create_sheet("盘亏")
+    missing.append(list(_CARD_HEADERS))
+    for f in report["missing"]:
+        missing.append(_card_row(f))
+    moved = wb.create_sheet("位置不符")
+    moved.append([*_CARD_HEADERS, "实际部门", "实际存放地点"])
+    for f in report["moved"]:
+        seen_dept = depts.get(f["seen_department_id"], "") if f["seen_department_id"] else ""
+        moved.append([*_card_row(f), seen_dept, f["seen_location"] or ""])
+    status = wb.create_sheet("状态不符")
+    status.append([*_CARD_HEADERS, "实际状态"])
+    for f in report["status_differs"]:
+        status.append([*_card_row(f), STATUS_LABELS.get(f["seen_status"], f["seen_status"])])
+    surplus = wb.create_sheet("盘盈")
+    surplus.append(["扫描内容", "资产编号", "原因", "扫描次数", "首次扫描", "最后扫描", "存放地点"])
+    for x in report["surplus"]:
+        surplus.append(
+            [
+                x["raw_code"],
+                x["asset_code"] or "",
+                x["reason_label"],
+                x["scans"],
+                x["first_seen"],
+                x["last_seen"],
+                x["location"] or "",
+            ]
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

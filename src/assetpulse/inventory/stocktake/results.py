@@ -1,0 +1,123 @@
+"""Loading a task's book and sightings, reconciling them, and applying the results.
+
+Applying never edits a card: for every card found somewhere else or in another state it
+proposes a card change (origin ``stocktake``) that the unit's 审核岗 reviews like any other.
+Missing (盘亏) and surplus (盘盈) stay in the report for follow-up (e.g. 损失核销 disposal
+or registering a card), because neither can be decided from a scan alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from assetpulse.inventory import errors
+from assetpulse.inventory.changes import propose_card_change
+from assetpulse.inventory.journal import audit
+from assetpulse.inventory.rules import STATUS_LABELS
+from assetpulse.inventory.stocktake.reconcile import (
+    BookEntry,
+    KnownCard,
+    Reconciliation,
+    Sighting,
+    reconcile,
+)
+from assetpulse.inventory.stocktake.tasks import TaskAccess
+from assetpulse.org.principal import Principal
+
+BOOK = """
+select c.id, c.asset_code, c.name, c.department_id, c.location, c.status, i.assignment_id
+from stocktake_items i join asset_cards c on c.id = i.card_id
+where i.stocktake_id = %s order by c.asset_code
+"""
+
+SIGHTINGS = """
+select id, raw_code, asset_code, scanned_at, department_id, location, status, scanned_by
+from stocktake_scans where stocktake_id = %s order by scanned_at, id
+"""
+
+KNOWN_CARDS = "select asset_code, id, unit_id from asset_cards where asset_code = any(%s)"
+
+PENDING_FROM_TASK = """
+select card_id from card_changes
+where stocktake_id = %s and state = 'pending'
+"""
+
+CLOSE_TASK = "update stocktakes set state = 'closed', applied_at = now() where id = %s"
+
+
+async def reconcile_task(
+    conn: AsyncConnection[Any], access: TaskAccess, viewer: Principal
+) -> Reconciliation:
+    """The reconciliation the viewer may see: the whole task, or their part of it."""
+    task_id = access.task["id"]
+    cur = await conn.execute(BOOK, (task_id,))
+    book = [
+        BookEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
+        for r in await cur.fetchall()
+        if access.covers(r[6])
+    ]
+    own_codes = {e.asset_code for e in book}
+    cur = await conn.execute(SIGHTINGS, (task_id,))
+    sightings = [
+        Sighting(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
+        for r in await cur.fetchall()
+        if access.whole or r[2] in own_codes or r[7] == viewer.user_id
+    ]
+    codes = sorted({s.asset_code for s in sightings if s.asset_code} - own_codes)
+    known: dict[str, KnownCard] = {}
+    if codes:
+        cur = await conn.execute(KNOWN_CARDS, (codes,))
+        known = {r[0]: KnownCard(r[1], r[2]) for r in await cur.fetchall()}
+    return reconcile(book, sightings, unit_id=access.task["unit_id"], known_elsewhere=known)
+
+
+def _reason(changes: dict[str, object]) -> str:
+    parts = []
+    if "department_id" in changes or "location" in changes:
+        parts.append("盘点发现存放位置与账面不符")
+    if "status" in changes:
+        parts.append(f"盘点发现资产状态为“{STATUS_LABELS.get(str(changes['status']), '')}”")
+    return "；".join(parts)
+
+
+async def apply_results(
+    conn: AsyncConnection[Any], access: TaskAccess, operator: Principal
+) -> list[int]:
+    """Propose card changes for every difference found, then close the task."""
+    if not access.manage:
+        raise errors.forbidden("应用盘点结果")
+    task_id = access.task["id"]
+    if access.task["state"] != "open":
+        raise errors.conflict("STOCKTAKE_CLOSED", "盘点结果已应用，任务已结束。")
+    async with conn.transaction():
+        result = await reconcile_task(conn, access, operator)
+        cur = await conn.execute(PENDING_FROM_TASK, (task_id,))
+        already = {r[0] for r in await cur.fetchall()}
+        change_ids: list[int] = []
+        for finding in result.found:
+            changes = finding.proposed_changes()
+            if not changes or finding.entry.card_id in already:
+                continue
+            change_ids.append(
+                await propose_card_change(
+                    conn,
+                    card_id=finding.entry.card_id,
+                    changes=changes,
+                    proposed_by=operator.user_id,
+                    reason=_reason(changes),
+                    origin="stocktake",
+                    stocktake_id=task_id,
+                )
+            )
+        await conn.execute(CLOSE_TASK, (task_id,))
+        await audit(
+            conn,
+            actor_id=operator.user_id,
+            entity="stocktake",
+            entity_id=task_id,
+            action="applied",
+            detail={"change_ids": change_ids, **result.summary()},
+        )
+        return change_ids
