@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fix_ingest",
     "tests.fix_monitor",
     "tests.fix_platform",
+    "tests.fix_scan",
 ]

@@ -3,9 +3,9 @@
 For each variant (see ``preprocess``) the decoders run in order zxing-cpp, pyzbar and — for
 the harder cases only, being the slowest — OpenCV. After every decoder call the reads so far
 are cross-checked (see ``checks``): the cascade stops as soon as at least one code is
-accepted and no plausible read is left uncorroborated, or when reads contradict each other
-(then contradicted reads are dropped, never reported). A time budget bounds the work on
-images that hold no code at all.
+accepted, no plausible read is left uncorroborated and no contradiction is open.
+Contradicted reads are never reported unless the evidence settles them. A time budget
+bounds the work on images that hold no code at all.
 """
 
 from __future__ import annotations
@@ -18,41 +18,72 @@ from assetpulse.inventory.scanning import engines
 from assetpulse.inventory.scanning.checks import RawRead, Verdict, cross_check
 from assetpulse.inventory.scanning.imageio import load_gray
 from assetpulse.inventory.scanning.model import DecodedCode, ScanResult
-from assetpulse.inventory.scanning.preprocess import variants
+from assetpulse.inventory.scanning.preprocess import Variants
 
-# Variants on which OpenCV also runs: it is slow and mostly finds what the others missed
-# on plain or contrast-stretched images.
-_OPENCV_VARIANTS = frozenset({"grey", "clahe", "upscale2"})
+ZX_FAST, ZX, ZBAR, CV = "zxingcpp-fast", "zxingcpp", "pyzbar", "opencv"
+_STEPS: dict[str, engines.Engine] = {
+    ZX_FAST: lambda image: engines.read_zxing(image, fast=True),
+    ZX: engines.read_zxing,
+    ZBAR: engines.read_pyzbar,
+    CV: engines.read_opencv,
+}
+
+# (variant, decoder) in the order tried. zxing-cpp is fastest and best, so it alone sees
+# the plain and deskewed image first; pyzbar and OpenCV follow to corroborate weak
+# symbologies and to catch what zxing missed. OpenCV, the slowest, sees few variants.
+PLAN: tuple[tuple[str, str], ...] = (
+    ("grey", ZX_FAST),
+    ("deskew", ZX),
+    ("grey", ZBAR),
+    ("grey", CV),
+    ("upscale2", ZX),
+    ("upscale2", ZBAR),
+    ("upscale2", CV),
+    ("clahe", ZX),
+    ("clahe", ZBAR),
+    ("clahe", CV),
+    ("deskew", ZBAR),
+    ("deskew", CV),
+    ("downscale2", ZX),
+    ("downscale2", ZBAR),
+    ("adaptive", ZX),
+    ("adaptive", ZBAR),
+    ("sharpen", ZX),
+    ("sharpen", ZBAR),
+    ("median", ZX),
+    ("median", ZBAR),
+    ("clahe-upscale2", ZX),
+    ("clahe-upscale2", ZBAR),
+    ("rotate+45", ZX),
+    ("rotate+45", ZBAR),
+    ("rotate-45", ZX),
+    ("rotate-45", ZBAR),
+)
 DEFAULT_BUDGET_S = 2.0
 
 
 def _settled(verdict: Verdict) -> bool:
-    return verdict.conflicted or (bool(verdict.accepted) and not verdict.pending)
+    return bool(verdict.accepted) and not verdict.pending and not verdict.conflicted
 
 
 def decode_gray(gray: np.ndarray, *, budget_s: float | None = DEFAULT_BUDGET_S) -> list[RawRead]:
     """Accepted reads in ``gray`` (points in its coordinates)."""
     deadline = None if budget_s is None else time.perf_counter() + budget_s
+    images = Variants(gray)
     reads: list[RawRead] = []
     verdict = cross_check(reads)
-    first = True
-    for variant in variants(gray):
-        steps: list[engines.Engine] = [
-            (lambda img: engines.read_zxing(img, fast=True)) if first else engines.read_zxing,
-            engines.read_pyzbar,
-        ]
-        if variant.name in _OPENCV_VARIANTS:
-            steps.append(engines.read_opencv)
-        first = False
-        for step in steps:
-            for read in step(variant.image):
-                points = variant.map_points(read.points)
-                reads.append(RawRead(read.text, read.symbology, points, read.engine))
-            verdict = cross_check(reads)
-            if _settled(verdict):
-                return list(verdict.accepted)
-            if deadline is not None and time.perf_counter() > deadline:
-                return list(verdict.accepted)
+    for variant_name, step in PLAN:
+        variant = images.get(variant_name)
+        if variant is None:
+            continue
+        for read in _STEPS[step](variant.image):
+            points = variant.map_points(read.points)
+            reads.append(RawRead(read.text, read.symbology, points, read.engine))
+        verdict = cross_check(reads)
+        if _settled(verdict):
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            break
     return list(verdict.accepted)
 
 

@@ -58,7 +58,8 @@ def plausible(read: RawRead) -> bool:
     if sym is Symbology.CODE39:
         return len(text) >= 1 and all(ch in _CODE39_CHARS for ch in text)
     if sym is Symbology.CODE128:
-        return text.isascii()
+        # ASCII, plus Latin-1 through FNC4 (extended Code 128)
+        return all(ord(ch) < 256 for ch in text)
     return True
 
 
@@ -76,7 +77,7 @@ def _bbox(points: Sequence[FloatPoint]) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def overlap(a: Sequence[FloatPoint], b: Sequence[FloatPoint], margin: float = 8.0) -> bool:
+def overlap(a: Sequence[FloatPoint], b: Sequence[FloatPoint], margin: float = 2.0) -> bool:
     """Whether two reads' bounding boxes (grown by ``margin`` px) intersect: the same code."""
     ax0, ay0, ax1, ay1 = _bbox(a)
     bx0, by0, bx1, by1 = _bbox(b)
@@ -91,38 +92,92 @@ class Verdict:
 
     accepted: tuple[RawRead, ...]
     pending: tuple[RawRead, ...]  # plausible but not yet corroborated
-    conflicted: bool  # two reads of one place disagree: something is being misread
+    conflicted: bool  # reads of one place disagree and no side has won (yet)
+
+
+@dataclass
+class _Group:
+    """All raw reads of one text in one symbology."""
+
+    read: RawRead
+    reads: list[RawRead]
+    engines: set[str]
+    strong: bool
+
+
+def _same_place(a: _Group, b: _Group) -> bool:
+    # A QR code never contradicts a barcode printed beside it (our own labels carry both).
+    if (a.read.symbology is Symbology.QR) != (b.read.symbology is Symbology.QR):
+        return False
+    return any(overlap(x.points, y.points) for x in a.reads for y in b.reads)
+
+
+def _beats(a: _Group, b: _Group) -> bool:
+    """Whether ``a`` wins a contradiction with ``b``.
+
+    Only overwhelming evidence settles one: a self-vouching read against a weak one, or all
+    three engines against one (a single decoder repeats its own misread consistently across
+    image variants, so only different engines count as independent votes).
+    """
+    if a.strong != b.strong:
+        return a.strong
+    return len(a.engines) >= 3 and len(b.engines) <= 1
+
+
+def _fnc4_dropped(text: str) -> str:
+    return "".join(chr(ord(ch) - 128) if 128 <= ord(ch) < 256 else ch for ch in text)
+
+
+def _drop_zbar_fnc4(reads: list[RawRead]) -> list[RawRead]:
+    """zbar ignores Code 128's FNC4 (extended Latin-1), reading "ó" as "s": such a zbar read
+    of a place where another engine read the extended text is that code, not a rival."""
+    extended = [
+        r
+        for r in reads
+        if r.symbology is Symbology.CODE128 and r.engine != "pyzbar" and not r.text.isascii()
+    ]
+    return [
+        r
+        for r in reads
+        if not (
+            r.engine == "pyzbar"
+            and r.symbology is Symbology.CODE128
+            and any(
+                _fnc4_dropped(e.text) == r.text and overlap(e.points, r.points) for e in extended
+            )
+        )
+    ]
 
 
 def cross_check(reads: Iterable[RawRead]) -> Verdict:
     """Accept self-vouching reads and reads two engines agree on; drop contradicted ones.
 
-    Two reads of the same place (overlapping boxes, same symbology family) with different
-    texts contradict each other: unless one vouches for itself and the other does not,
-    neither is reported.
+    Reads of the same place (overlapping boxes; 2D and 1D codes never contradict each other)
+    with different texts contradict each other: a side is reported only if it beats every
+    rival (see ``_beats``), and the losers are dropped.
     """
-    plausible_reads = [r for r in reads if plausible(r)]
-    groups: dict[tuple[str, Symbology], list[RawRead]] = {}
+    plausible_reads = _drop_zbar_fnc4([r for r in reads if plausible(r)])
+    groups: dict[tuple[str, Symbology], _Group] = {}
     for read in plausible_reads:
-        groups.setdefault((read.text, read.symbology), []).append(read)
+        group = groups.get((read.text, read.symbology))
+        if group is None:
+            group = _Group(read, [], set(), self_vouching(read))
+            groups[(read.text, read.symbology)] = group
+        group.reads.append(read)
+        group.engines.add(read.engine)
 
     accepted: list[RawRead] = []
     pending: list[RawRead] = []
     conflicted = False
-    for (_text, _sym), group in groups.items():
-        first = group[0]
-        engines = {r.engine for r in group}
-        strong = self_vouching(first)
-        rivals = [
-            r
-            for r in plausible_reads
-            if r.text != first.text and any(overlap(r.points, g.points) for g in group)
-        ]
-        if rivals and not (strong and not any(self_vouching(r) for r in rivals)):
+    for group in groups.values():
+        rivals = [g for g in groups.values() if g is not group and _same_place(group, g)]
+        if any(_beats(r, group) for r in rivals):
+            continue  # lost: a misread, never reported
+        if not all(_beats(group, r) for r in rivals):
             conflicted = True
             continue
-        if strong or len(engines) >= 2:
-            accepted.append(first)
+        if group.strong or len(group.engines) >= 2:
+            accepted.append(group.read)
         else:
-            pending.append(first)
+            pending.append(group.read)
     return Verdict(tuple(accepted), tuple(pending), conflicted)
