@@ -26,6 +26,39 @@ REVIEWERS = {
 OPERATORS = {"U460001": "hd_jb", "U460002": "hs_jb", "U460201": "sy_jb"}
 
 
+def make_card_sql(
+    db_url: str,
+    unit_id: int,
+    *,
+    status: str = "idle",
+    shareable: bool = False,
+    photo: bool = True,
+    category: str = "A02010105",
+    name: str = "台式计算机",
+    quantity: float = 1,
+    area: float | None = None,
+) -> int:
+    """Insert one asset card (and a photo) straight into the 0002 schema."""
+    n = next(_codes)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        row = conn.execute(
+            "insert into asset_cards (asset_code, name, category_code, unit_id, status,"
+            " shareable, quantity, area, measure_unit) values (%s, %s, %s, %s, %s, %s, %s,"
+            " %s, '台') returning id",
+            (f"ZC-{n:06d}", f"{name}{n}", category, unit_id, status, shareable, quantity, area),
+        ).fetchone()
+        assert row is not None
+        card_id = int(row[0])
+        if photo:
+            data = b"\xff\xd8\xff" + str(n).encode()
+            conn.execute(
+                "insert into card_photos (card_id, sha256, content_type, byte_size, data)"
+                " values (%s, %s, 'image/jpeg', %s, %s)",
+                (card_id, hashlib.sha256(data).hexdigest(), len(data), data),
+            )
+    return card_id
+
+
 @pytest.fixture
 def make_card(db_url: str, demo_units: dict[str, int]) -> CardMaker:
     """``make_card("U460001", status="idle", shareable=False, photo=True)`` → card id."""
@@ -41,33 +74,17 @@ def make_card(db_url: str, demo_units: dict[str, int]) -> CardMaker:
         quantity: float = 1,
         area: float | None = None,
     ) -> int:
-        n = next(_codes)
-        with psycopg.connect(db_url, autocommit=True) as conn:
-            row = conn.execute(
-                "insert into asset_cards (asset_code, name, category_code, unit_id, status,"
-                " shareable, quantity, area, measure_unit) values (%s, %s, %s, %s, %s, %s, %s,"
-                " %s, '台') returning id",
-                (
-                    f"ZC-{n:06d}",
-                    f"{name}{n}",
-                    category,
-                    demo_units[unit],
-                    status,
-                    shareable,
-                    quantity,
-                    area,
-                ),
-            ).fetchone()
-            assert row is not None
-            card_id = int(row[0])
-            if photo:
-                data = b"\xff\xd8\xff" + str(n).encode()
-                conn.execute(
-                    "insert into card_photos (card_id, sha256, content_type, byte_size, data)"
-                    " values (%s, %s, 'image/jpeg', %s, %s)",
-                    (card_id, hashlib.sha256(data).hexdigest(), len(data), data),
-                )
-        return card_id
+        return make_card_sql(
+            db_url,
+            demo_units[unit],
+            status=status,
+            shareable=shareable,
+            photo=photo,
+            category=category,
+            name=name,
+            quantity=quantity,
+            area=area,
+        )
 
     return make
 
