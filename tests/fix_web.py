@@ -7,16 +7,21 @@ the system package `chromium` (Makefile APT_PACKAGES) is launched by path.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import cv2
 import httpx
+import numpy as np
+import psycopg
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from assetpulse.localservices import free_port
 from assetpulse.org.seed import DEMO_PASSWORD
@@ -110,6 +115,16 @@ def _new_page(browser: Browser, base_url: str, viewport: dict[str, int]) -> Page
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Script errors the pages catch are logged with console.error; failed HTTP requests
+    # (which the pages show as messages) are logged by the browser itself and are fine.
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
     page.js_errors = errors  # type: ignore[attr-defined]
     return page
 
@@ -136,6 +151,7 @@ def phone_page(chromium: Browser, web_url: str) -> Iterator[Page]:
 def log_in(page: Page, username: str, route: str = "#/plaza/adjust") -> None:
     """Log in through the login form, then open ``route``."""
     page.goto("/#/login")
+    page.evaluate("document.getElementById('toasts').replaceChildren()")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
@@ -145,8 +161,88 @@ def log_in(page: Page, username: str, route: str = "#/plaza/adjust") -> None:
         page.locator("#page .loading").wait_for(state="detached")
 
 
+def expect_toast(page: Page, text: str, kind: str = "ok") -> None:
+    """A toast of that kind (ok / error / info) containing ``text`` is showing."""
+    expect(page.locator(f".toast.{kind}").filter(has_text=text).first).to_be_visible()
+
+
 def shot(page: Page, name: str, **kwargs: Any) -> None:
     """Save a screenshot for the README under docs/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(150)  # let fonts and images settle
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **kwargs)
+
+
+_card_numbers = itertools.count(1)
+
+
+def asset_photo(hue: int) -> bytes:
+    """A small PNG drawing of a desk computer, so that screenshots show real pictures."""
+    img = np.full((240, 320, 3), (238, 242, 246), np.uint8)
+    colour = tuple(
+        int(c) for c in cv2.cvtColor(np.uint8([[[hue % 180, 150, 200]]]), cv2.COLOR_HSV2BGR)[0, 0]
+    )
+    cv2.rectangle(img, (70, 40), (250, 160), (60, 60, 60), -1)
+    cv2.rectangle(img, (80, 50), (240, 150), colour, -1)
+    cv2.rectangle(img, (150, 160), (170, 190), (90, 90, 90), -1)
+    cv2.rectangle(img, (110, 190), (210, 202), (90, 90, 90), -1)
+    ok, buf = cv2.imencode(".png", img)
+    assert ok
+    return bytes(buf)
+
+
+CardSeeder = Callable[..., int]
+
+
+@pytest.fixture
+def seed_card(db_url: str, demo_units: dict[str, int]) -> CardSeeder:
+    """``seed_card("投影仪", unit="U460001", status="idle", photo=True)`` → card id (SQL)."""
+
+    def make(
+        name: str,
+        *,
+        unit: str = "U460001",
+        department: str | None = None,
+        status: str = "idle",
+        shareable: bool = False,
+        photo: bool = True,
+        category: str = "A02010105",
+        quantity: float | None = 1,
+        area: float | None = None,
+        measure_unit: str = "台",
+        asset_code: str | None = None,
+    ) -> int:
+        n = next(_card_numbers)
+        code = asset_code or f"WEB-{n:05d}"
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            row = conn.execute(
+                "insert into asset_cards (asset_code, name, category_code, unit_id,"
+                " department_id, status, shareable, quantity, area, measure_unit, location,"
+                " brand, original_value, net_value, acquired_on) values (%s, %s, %s, %s, %s,"
+                " %s, %s, %s, %s, %s, '主楼 305 室', '联想', 5200, 2600, '2019-09-01')"
+                " returning id",
+                (
+                    code,
+                    name,
+                    category,
+                    demo_units[unit],
+                    demo_units[department] if department else None,
+                    status,
+                    shareable,
+                    quantity,
+                    area,
+                    measure_unit,
+                ),
+            ).fetchone()
+            assert row is not None
+            card_id = int(row[0])
+            if photo:
+                data = asset_photo(n * 37)
+                conn.execute(
+                    "insert into card_photos (card_id, sha256, content_type, byte_size, data)"
+                    " values (%s, %s, 'image/png', %s, %s)",
+                    (card_id, hashlib.sha256(data).hexdigest(), len(data), data),
+                )
+        return card_id
+
+    return make

@@ -1,6 +1,6 @@
 // Boot and route: the login page, the layout with the manual's menu, and a page per route.
 // Routes live in the URL fragment (#/plaza/adjust?tab=national) so one shell serves all.
-import { api, getToken, setToken } from "./api.js";
+import { api, ApiError, getToken, setToken } from "./api.js";
 import { MENU, ROUTES } from "./menu.js";
 import { renderLogin } from "./pages/login.js";
 import { h } from "./ui.js";
@@ -92,5 +92,10 @@ async function route() {
   }
 }
 
+// A button's handler that lets an API error through has already shown its message (api.js);
+// it is not a script fault, so it does not reach the console as one.
+window.addEventListener("unhandledrejection", (e) => {
+  if (e.reason instanceof ApiError) e.preventDefault();
+});
 window.addEventListener("hashchange", route);
 route();

@@ -22,7 +22,7 @@ function photoUrl(row) {
   return row.photo_id && row.card_id ? `/cards/${row.card_id}/photos/${row.photo_id}` : null;
 }
 
-const region = (r) => (r.region_name ? `${r.region_name}` : r.region_code);
+const regionOf = (r) => (r.region_name ? `${r.region_name}` : r.region_code);
 
 export async function render(root, { args, params, me }) {
   const plaza = args[0];
@@ -113,7 +113,7 @@ export async function render(root, { args, params, me }) {
   const columns = plaza === "demand" ? [
     { label: "需求标题", value: (r) => r.name },
     { label: "资产分类", value: (r) => r.category_name || r.category_code },
-    { label: "财政区划", value: region },
+    { label: "财政区划", value: regionOf },
     { label: "资产数量/面积", value: (r) => fmtQty(r) },
     { label: "需求发布方单位", value: (r) => r.unit_name },
     { label: "需求状态", value: (r) => stateBadge(r) },
@@ -123,7 +123,7 @@ export async function render(root, { args, params, me }) {
   ] : [
     { label: "资产照片", value: (r) => (photoUrl(r) ? authPhoto(photoUrl(r), r.name, "thumb") : "暂无照片") },
     { label: "资产名称", value: (r) => r.name },
-    { label: "财政区划", value: region },
+    { label: "财政区划", value: regionOf },
     { label: "资产编号", value: (r) => r.asset_code },
     { label: plaza === "adjust" ? "调剂状态" : "共享状态", value: (r) => stateBadge(r) },
     { label: "资产数量/面积", value: (r) => fmtQty(r) },
@@ -146,7 +146,7 @@ export async function render(root, { args, params, me }) {
         h("div", { class: "photo" }, url ? authPhoto(url, r.name) : "暂无照片"),
         h("div", { class: "body" },
           h("div", { class: "name" }, r.name),
-          h("div", { class: "meta" }, `财政区划：${region(r) || "—"}`),
+          h("div", { class: "meta" }, `财政区划：${regionOf(r) || "—"}`),
           h("div", { class: "meta" }, `资产编号：${r.asset_code || "—"}`),
           h("div", { class: "meta" }, `${plaza === "adjust" ? "调剂" : "共享"}状态：`, stateBadge(r)),
           h("div", { class: "meta" }, `资产数量/面积：${fmtQty(r) || "—"}`),

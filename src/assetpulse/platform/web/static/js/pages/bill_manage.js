@@ -1,0 +1,67 @@
+// 管理: the unit's finally-approved items (上架, the same the plaza shows): 下架, and
+// 登记结果 — adjust: 调剂方式 and 接收方单位名称, then disposal (无偿划转 / 对外捐赠);
+// share: 接收方单位名称; demand: 资产提供方单位名称.
+// The list comes from the plaza's local tab filtered to the user's own unit: the API has
+// no separate "my listings" noun, and every own item is visible on that tab.
+import { api, itemsOf } from "../api.js";
+import { badge, dialog, field, fmtQty, fmtTime, h, pageHead, table, toast } from "../ui.js";
+import { NAME } from "./bills.js";
+
+const RESULT_LABEL = { adjust: "登记调剂结果", share: "登记共享结果", demand: "登记需求结果" };
+
+function delist(row, reload) {
+  const reason = h("textarea", { name: "reason", placeholder: "下架原因（可不填）" });
+  dialog(`下架 — ${row.name}`, h("div", {}, h("p", {}, "下架后该资产不再在广场展示。"), field("下架原因", reason)), [{
+    label: "下架", primary: true,
+    action: async () => {
+      await api(`/listings/${row.id}/delist`, { method: "POST", json: { reason: reason.value.trim() || null } });
+      toast("已下架。", "ok");
+      await reload();
+    },
+  }], { closeLabel: "取消" });
+}
+
+function registerResult(kind, row, me, reload) {
+  const unitList = h("datalist", { id: "unit-names" }, (me.units || []).filter((u) => u.kind === "unit" && u.id !== me.unit_id).map((u) => h("option", { value: u.name })));
+  const name = h("input", { name: "counterpart_unit_name", list: "unit-names", required: true });
+  const method = h("select", { name: "method" }, h("option", { value: "free_transfer" }, "无偿划转"), h("option", { value: "donation" }, "对外捐赠"));
+  const dispose = h("input", { type: "checkbox", name: "dispose", checked: true });
+  const body = h("div", { class: "form-grid" }, unitList,
+    field(kind === "demand" ? "资产提供方单位名称" : "接收方单位名称", name, "wide"));
+  if (kind === "adjust") {
+    body.append(field("调剂方式（资产处置形式）", method),
+      h("label", { class: "field" }, h("span", {}, "资产处置"), h("span", {}, dispose, " 同时办理资产处置（卡片状态变为已处置）")));
+  }
+  dialog(`${RESULT_LABEL[kind]} — ${row.name}`, body, [{
+    label: "保存", primary: true,
+    action: async () => {
+      const json = { counterpart_unit_name: name.value.trim() };
+      const unit = (me.units || []).find((u) => u.name === json.counterpart_unit_name);
+      if (unit) json.counterpart_unit_id = unit.id;
+      if (kind === "adjust") Object.assign(json, { method: method.value, dispose: dispose.checked });
+      await api(`/listings/${row.id}/result`, { method: "POST", json });
+      toast("结果已登记。", "ok");
+      await reload();
+    },
+  }], { closeLabel: "取消" });
+}
+
+export async function render(root, kind, { me }) {
+  const reload = () => render(root, kind, { me });
+  const data = await api("/listings", { query: { plaza: kind, tab: "local", page_size: 100 } });
+  const rows = itemsOf(data).filter((r) => r.unit_id === me.unit_id);
+  root.replaceChildren(pageHead(`${NAME[kind]}管理`), table([
+    { label: kind === "demand" ? "需求标题" : "资产名称", value: (r) => r.name },
+    { label: "资产编号", value: (r) => r.asset_code },
+    { label: "资产数量/面积", value: (r) => fmtQty(r) },
+    { label: "调剂共享范围", value: (r) => ({ national: "全国", province: "本省", city: "本市（县）", department: "本部门", unit: "本单位" })[r.scope] || r.scope },
+    { label: "状态", value: (r) => badge(r.state_text, r.state === "listed" ? "ok" : "info") },
+    { label: "调剂共享审核状态", value: (r) => r.review_code_text },
+    { label: kind === "demand" ? "资产提供方" : "接收方", value: (r) => (r.result && (r.result.receiving_unit_name || r.result.providing_unit_name)) || "" },
+    { label: "发布时间", value: (r) => fmtTime(r.listed_at) },
+    { label: "操作", class: "actions", value: (r) => (r.state === "listed" ? [
+      h("button", { class: "link", onclick: () => delist(r, reload) }, "下架"),
+      h("button", { class: "link", onclick: () => registerResult(kind, r, me, reload) }, RESULT_LABEL[kind]),
+    ] : "") },
+  ], rows, { empty: "暂无已上架的数据" }));
+}
