@@ -77,13 +77,18 @@ class MonitorWorld:
                 (sensor_id, card_id, since),
             )
 
-    def write(self, readings: pl.DataFrame, *, received_at: datetime | None = None) -> int:
+    def write(
+        self, readings: pl.DataFrame, *, received_at: datetime | None = None, fresh: bool = False
+    ) -> int:
         """COPY readings (columns as in ``readings``; missing ones null) with ON CONFLICT
-        semantics of ingest: a reading already stored is kept as it was."""
-        return write_readings(self.url, readings, received_at=received_at)
+        semantics of ingest: a reading already stored is kept as it was. ``fresh``: the
+        caller vouches that none is stored yet (COPY straight in, much faster)."""
+        return write_readings(self.url, readings, received_at=received_at, fresh=fresh)
 
 
-def write_readings(url: str, readings: pl.DataFrame, *, received_at: datetime | None) -> int:
+def write_readings(
+    url: str, readings: pl.DataFrame, *, received_at: datetime | None, fresh: bool = False
+) -> int:
     df = readings
     for col in READING_COLUMNS:
         if col not in df.columns:

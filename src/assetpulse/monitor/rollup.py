@@ -189,8 +189,10 @@ def intervals(
         .then(pl.col("d_cyc"))
         .when((pl.col("d_cyc") < 0) & pl.col("on_state").is_null())
         .then(pl.col("cyc").clip(0, None))
-        .when(pl.col("on_now") & ~(pl.col("on_prev").fill_null(False) & held))
-        .then(pl.col("t_prev").is_not_null().cast(pl.Int64))
+        # on after "off" or after a gap (nothing known before): a start. Deciding from the
+        # held interval alone keeps an hour independent of readings beyond the reach.
+        .when(pl.col("on_now") & ~(pl.col("on_prev").fill_null(False) & held.fill_null(False)))
+        .then(1)
         .otherwise(0)
     )
     step = _haversine_m(pl.col("lat_prev"), pl.col("lon_prev"), pl.col("lat"), pl.col("lon"))

@@ -59,7 +59,7 @@ def test_sim_fleet_with_faults_verdicts_and_hours_meet_targets(db, monitor_world
     end = datetime.fromtimestamp(SPEC.end_ms / 1000, UTC)
     ids = register_fleet(monitor_world, fleet, start - timedelta(days=1))
     readings = sim_readings(fleet)
-    monitor_world.write(readings)
+    monitor_world.write(readings, fresh=True)
     refresh_baselines(db, until=end, days=SPEC.days)
     refresh_rollups(db, lag=timedelta(0))
     result = analyse(db, rules=load_rules(), window_end=end, days=SPEC.days)

@@ -36,7 +36,7 @@ def test_on_ms_counter_when_reset_mid_session_then_usage_neither_lost_nor_invent
     df = _rows("PH", 1, 25, on_state=[True] * 25, on_ms=on_ms, cyc=[1] * 11 + [1] * 14)
     out = hourly_usage(df)
     assert out["in_use_s"].sum() == pytest.approx(24 * 300)
-    assert out["sessions"].sum() == 0  # the session began before the first sample
+    assert out["sessions"].sum() == 1  # seen on at the first sample; the reset adds none
 
 
 def test_on_ms_counter_when_messages_lost_then_gap_usage_still_counted():
@@ -59,7 +59,7 @@ def test_on_flag_when_gap_longer_than_hold_then_gap_not_counted_nor_covered():
 def test_cycle_counter_when_reset_then_no_phantom_session():
     # on throughout; the cycle counter resets to 1 at sample 5 (firmware counts a start)
     df = _rows("PH", 1, 10, on_state=[True] * 10, cyc=[3] * 5 + [1] * 5, on_ms=[0] * 10)
-    assert hourly_usage(df)["sessions"].sum() == 0
+    assert hourly_usage(df)["sessions"].sum() == 1  # the first sample, not the reset
 
 
 def test_sessions_when_on_flag_toggles_then_each_off_to_on_counts():
