@@ -168,3 +168,26 @@ class AuditEntry(BaseModel):
     entity_id: str
     action: str
     detail: dict[str, object]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable code, e.g. BILL_NOT_DRAFT")
+    message: str = Field(description="what to do, in Chinese")
+    detail: object | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (401, "未登录或登录已失效"),
+        (403, "无权办理"),
+        (404, "不存在或无权查看"),
+        (409, "状态已变化或重复操作"),
+        (422, "输入有误"),
+        (503, "数据库暂时不可用"),
+    )
+}
