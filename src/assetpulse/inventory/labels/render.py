@@ -102,3 +102,18 @@ def photograph(
     if shot.noise > 0:
         frame = frame + rng.normal(0, shot.noise, frame.shape).astype(np.float32)
     return np.clip(frame, 0, 255).astype(np.uint8), dst
+
+
+def label_card_image(
+    asset_code: str, *, qr_module_px: int = 5, bar_module_px: int = 2
+) -> np.ndarray:
+    """A whole printed label as the sheet lays it out: QR code left, Code 128 right."""
+    qr = label_image(asset_code, kind="qr", module_px=qr_module_px)
+    bars = label_image(asset_code, kind="code128", module_px=bar_module_px)
+    height = max(qr.shape[0], bars.shape[0])
+    bars_h = min(bars.shape[0], height // 2)
+    card = np.full((height, qr.shape[1] + bars.shape[1]), 255, np.uint8)
+    card[: qr.shape[0], : qr.shape[1]] = qr
+    top = height - bars_h
+    card[top:, qr.shape[1] :] = bars[:bars_h]
+    return card

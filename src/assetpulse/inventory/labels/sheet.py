@@ -98,6 +98,11 @@ def code128_modules(text: str) -> list[tuple[int, int]]:
     return bars
 
 
+# Rows drawn as separate rectangles leave hairline seams when rasterised with
+# anti-aliasing, which break finder patterns; overlapping rows by a hair closes them.
+_SEAM = 0.02  # mm, 2-3 % of a module
+
+
 def _draw_qr(pdf: FPDF, payload: str, x: float, y: float, size: float) -> None:
     qr = segno.make(payload, error="m", micro=False)
     matrix = qr.matrix
@@ -114,7 +119,7 @@ def _draw_qr(pdf: FPDF, payload: str, x: float, y: float, size: float) -> None:
                     x + (start + 4) * module,
                     y + (r + 4) * module,
                     (c - start) * module,
-                    module,
+                    module + _SEAM,
                     style="F",
                 )
             else:

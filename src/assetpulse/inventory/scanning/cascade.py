@@ -20,19 +20,21 @@ from assetpulse.inventory.scanning.imageio import load_gray
 from assetpulse.inventory.scanning.model import DecodedCode, ScanResult
 from assetpulse.inventory.scanning.preprocess import Variants
 
-ZX_FAST, ZX, ZBAR, CV = "zxingcpp-fast", "zxingcpp", "pyzbar", "opencv"
+ZX_QUICK, ZX, ZBAR, CV = "zxingcpp-quick", "zxingcpp", "pyzbar", "opencv"
 _STEPS: dict[str, engines.Engine] = {
-    ZX_FAST: lambda image: engines.read_zxing(image, fast=True),
+    ZX_QUICK: lambda image: engines.read_zxing(image, quick=True),
     ZX: engines.read_zxing,
     ZBAR: engines.read_pyzbar,
     CV: engines.read_opencv,
 }
 
 # (variant, decoder) in the order tried. zxing-cpp is fastest and best, so it alone sees
-# the plain and deskewed image first; pyzbar and OpenCV follow to corroborate weak
-# symbologies and to catch what zxing missed. OpenCV, the slowest, sees few variants.
+# the plain image (first a quick look, then with all its options) and the deskewed one
+# first; pyzbar and OpenCV follow to corroborate weak symbologies and to catch what zxing
+# missed. OpenCV, the slowest, sees few variants.
 PLAN: tuple[tuple[str, str], ...] = (
-    ("grey", ZX_FAST),
+    ("grey", ZX_QUICK),
+    ("grey", ZX),
     ("deskew", ZX),
     ("grey", ZBAR),
     ("grey", CV),
@@ -73,6 +75,9 @@ def decode_gray(gray: np.ndarray, *, budget_s: float | None = DEFAULT_BUDGET_S) 
     reads: list[RawRead] = []
     verdict = cross_check(reads)
     for variant_name, step in PLAN:
+        engine = step.split("-")[0]
+        if verdict.pending and all(read.engine == engine for read in verdict.pending):
+            continue  # waiting for a second opinion: this engine cannot give one
         variant = images.get(variant_name)
         if variant is None:
             continue

@@ -65,14 +65,16 @@ def _ean_text(symbology: Symbology, text: str) -> str:
     return text
 
 
-def read_zxing(gray: np.ndarray, *, fast: bool = False) -> list[RawRead]:
-    """zxing-cpp; ``fast`` skips the inverted-image pass (labels are dark on light)."""
+def read_zxing(gray: np.ndarray, *, quick: bool = False) -> list[RawRead]:
+    """zxing-cpp. ``quick`` scans only the image as given: no 90° rotation (1D codes read
+    along rows only; 2D detection is rotation-free anyway), no downscaled pyramid, no
+    inverted (light-on-dark) pass — a fast first look that reads most camera frames."""
     found = zxingcpp.read_barcodes(
         gray,
         formats=_ZX_FORMATS,
-        try_rotate=True,
-        try_downscale=True,
-        try_invert=not fast,
+        try_rotate=not quick,
+        try_downscale=not quick,
+        try_invert=not quick,
         text_mode=zxingcpp.TextMode.Plain,
     )
     reads = []
