@@ -1,0 +1,97 @@
+// 盘点进度 and 盘点报告: progress per department and per assignment, handing the task down
+// (unit → department → asset user), the reconciliation (盘到, 盘亏, 盘盈, 位置变动, 状态不符),
+// the XLSX export and 应用盘点结果 (proposes card changes for review).
+import { api, download } from "../api.js";
+import { badge, confirmDialog, dialog, field, fmtTime, h, kv, pageHead, table, toast } from "../ui.js";
+
+const STATUS = { in_use: "在用", idle: "闲置", pending_disposal: "待处置", leased: "出租出借", under_repair: "维修中", disposed: "已处置", split: "已拆分" };
+
+function bar(found, expected) {
+  const pct = expected ? Math.round((100 * found) / expected) : 100;
+  return h("div", { style: "display:flex;gap:8px;align-items:center" },
+    h("div", { class: "progress", style: "flex:1" }, h("div", { style: `width:${pct}%` })), `${found}/${expected}（${pct}%）`);
+}
+
+function handDown(id, me, reload) {
+  const depts = (me.units || []).filter((u) => u.kind === "department" && u.parent_id === me.unit_id);
+  const dept = h("select", { name: "department_id" }, depts.map((d) => h("option", { value: d.id }, d.name)));
+  dialog("下发到部门", field("内设部门", dept), [{
+    label: "下发", primary: true,
+    action: async () => {
+      await api(`/stocktakes/${id}/assignments`, { method: "POST", json: { department_id: Number(dept.value) } });
+      toast("已下发。", "ok");
+      await reload();
+    },
+  }], { closeLabel: "取消" });
+}
+
+const findingCols = (extra = []) => [
+  { label: "资产编号", value: (f) => f.asset_code },
+  { label: "资产名称", value: (f) => f.name },
+  { label: "账面部门", value: (f) => f.department_name },
+  { label: "账面存放地点", value: (f) => f.location },
+  { label: "账面状态", value: (f) => STATUS[f.status] || f.status },
+  ...extra,
+];
+
+export async function render(root, { args, me }) {
+  const id = args[0];
+  const reload = () => render(root, { args, me });
+  const [p, rep] = await Promise.all([api(`/stocktakes/${id}`), api(`/stocktakes/${id}/report`)]);
+  const t = p.stocktake;
+  const s = p.summary;
+  const actions = [];
+  if (t.state === "open") {
+    actions.push(h("a", { class: "btn primary", href: `#/stocktakes/${id}/scan` }, "扫码盘点"));
+    if (p.whole_task) actions.push(h("button", { onclick: () => handDown(id, me, reload) }, "下发到部门"));
+  }
+  actions.push(h("button", { onclick: async () => download(await api(`/stocktakes/${id}/report`, { query: { format: "xlsx" }, raw: true }), `盘点报告-${id}.xlsx`) }, "导出盘点报告"));
+  if (t.state === "open" && p.whole_task) {
+    actions.push(h("button", { onclick: async () => {
+      if (!(await confirmDialog("应用盘点结果", "将根据盘点结果生成卡片变动（待审核），并结束本次盘点。确定继续？", "应用"))) return;
+      const out = await api(`/stocktakes/${id}/apply`, { method: "POST" });
+      toast(`已生成 ${out.change_ids.length} 条卡片变动，请到【卡片变动】审核。`, "ok");
+      await reload();
+    } }, "应用盘点结果"));
+  }
+  root.replaceChildren(
+    pageHead(`盘点进度 — ${t.title}`, ...actions),
+    h("div", { class: "card" }, kv([
+      ["截止日期", `${t.deadline}${t.overdue ? "（已逾期）" : ""}`],
+      ["状态", t.state === "open" ? "进行中" : "已结束"],
+      ["总体进度", bar(s.found, s.expected)],
+      ["盘亏 / 盘盈", `${s.missing} / ${s.surplus}`],
+      ["位置变动 / 状态不符", `${s.moved} / ${s.status_differs}`],
+    ])),
+    h("h3", {}, "各部门进度"),
+    table([
+      { label: "部门", value: (d) => d.department_name },
+      { label: "进度", value: (d) => bar(d.found || 0, d.expected || 0) },
+      { label: "盘亏", value: (d) => d.missing },
+    ], p.by_department, { rowKey: (d) => d.department_id, empty: "本任务没有账面资产" }),
+    h("h3", { style: "margin-top:16px" }, "下发情况"),
+    table([
+      { label: "部门", value: (a) => a.department_name },
+      { label: "资产使用人", value: (a) => a.assignee_name || "（部门）" },
+      { label: "进度", value: (a) => bar(a.found, a.expected) },
+      { label: "下发时间", value: (a) => fmtTime(a.created_at) },
+    ], p.assignments, { empty: "尚未下发" }),
+    h("h2", { style: "margin-top:20px" }, "盘点报告"),
+    h("h3", {}, `盘亏（未盘到） ${rep.missing.length}`),
+    table(findingCols(), rep.missing, { rowKey: (f) => f.card_id, empty: "无" }),
+    h("h3", { style: "margin-top:12px" }, `盘盈（账外） ${rep.surplus.length}`),
+    table([
+      { label: "扫描内容", value: (x) => x.raw_code },
+      { label: "资产编号", value: (x) => x.asset_code },
+      { label: "原因", value: (x) => badge(x.reason_label, "warn") },
+      { label: "次数", value: (x) => x.scans },
+      { label: "最后扫描", value: (x) => fmtTime(x.last_seen) },
+    ], rep.surplus, { rowKey: (x) => x.raw_code, empty: "无" }),
+    h("h3", { style: "margin-top:12px" }, `位置变动 ${rep.moved.length} · 状态不符 ${rep.status_differs.length}`),
+    table(findingCols([
+      { label: "现场位置", value: (f) => f.seen_location },
+      { label: "现场状态", value: (f) => STATUS[f.seen_status] || f.seen_status },
+    ]), [...rep.moved, ...rep.status_differs.filter((f) => !f.moved)], { rowKey: (f) => f.card_id, empty: "无" }),
+    h("h3", { style: "margin-top:12px" }, `已盘到 ${rep.found.length}`),
+    table(findingCols([{ label: "最后扫描", value: (f) => fmtTime(f.last_seen) }]), rep.found, { rowKey: (f) => f.card_id, empty: "无" }));
+}
