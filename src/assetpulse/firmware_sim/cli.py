@@ -164,6 +164,7 @@ def _publish(
             n = live(stream, publisher, stop, start_ms=from_ms, speed=opts["speed"])
         else:
             n = replay(stream, publisher, stop)
+        publisher.flush(timeout=30)  # what we count as published reached the broker
     finally:
         publisher.close()
     took = time.monotonic() - began

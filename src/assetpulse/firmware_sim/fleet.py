@@ -208,8 +208,9 @@ def _make_asset(
     dead_from: int | None = None
     sparse_p = 1.0
     if verdict is Verdict.OFFLINE:
-        if rng.random() < 0.5:  # battery died early in the window (or before it)
-            dead_from = spec.start_ms + int(rng.uniform(0.0, 0.2) * spec.days * DAY_MS)
+        if rng.random() < 0.5:  # battery died early: in the first fifth, at most 3 days in
+            early_days = min(0.2 * spec.days, 3.0)  # (live windows run a year ahead)
+            dead_from = spec.start_ms + int(rng.uniform(0.0, 1.0) * early_days * DAY_MS)
         else:  # radio link so poor that only a few samples get through
             sparse_p = rng.uniform(0.005, 0.03)
     env = Environment(

@@ -9,6 +9,7 @@ the database.
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -76,6 +77,7 @@ def _banner(console: Console, s: Services, opts: dict[str, Any], api: str, metri
     )
     names = ", ".join(c.name for c in kids.children)
     p(f"  children   {names}; logs in {data_dir / 'logs'}")
+    p(f"  sim truth  {data_dir / 'sim-truth.json'} (which assets are truly idle, their use)")
     logins = ", ".join(f"{u} ({what})" for u, what in DEMO_LOGINS)
     p(f"  demo logins: {logins}; password for all: [bold]{DEMO_PASSWORD}[/bold]")
     p("  Ctrl-C stops everything cleanly.")
@@ -91,8 +93,8 @@ def _banner(console: Console, s: Services, opts: dict[str, Any], api: str, metri
 @click.option("--api-port", type=int, default=None, help="Default ASSETPULSE_API_PORT.")
 @click.option("-g", "--gateways", default=3, show_default=True)
 @click.option("-s", "--assets", default=8, show_default=True, help="Assets per gateway.")
-@click.option("--backfill-days", default=7.0, show_default=True)
-@click.option("--speed", default=2880.0, show_default=True, help="× real time while catching up.")
+@click.option("--backfill-days", default=14.0, show_default=True, help="Simulated history.")
+@click.option("--speed", default=8640.0, show_default=True, help="× real time while catching up.")
 @click.option("--seed", default=1, show_default=True)
 @click.option("--analyse-every", default=120.0, show_default=True, help="Seconds; 0 turns it off.")
 @click.option("--amqtt", "prefer_amqtt", is_flag=True, help="Use amqtt even if mosquitto exists.")
@@ -128,7 +130,8 @@ def run(**opts: Any) -> None:  # fmt: skip
         kids.start()
         api_url = f"http://{settings.api_host}:{api_port}"
         _banner(console, services, opts, api_url, metrics_port, kids, data_dir)
-        _watch(kids, Progress(services.database_url), stop, console, opts["exit_after"])
+        metrics = f"http://127.0.0.1:{metrics_port}/metrics"
+        _watch(kids, Progress(services.database_url, metrics), stop, console, opts["exit_after"])
     finally:
         console.print("stopping children …")
         kids.stop()
@@ -146,13 +149,15 @@ def _add_children(kids: Supervisor, env: dict[str, str], logs: Path, opts: dict[
             console.print(f"[yellow]`assetpulse {name}` is not available yet: not started[/yellow]")
     if opts["analyse_every"] > 0 and command_available("analyse"):
         every = float(opts["analyse_every"])
-        kids.add(Child("analyse", ("analyse",), env, logs, every_s=every, delay_s=every))
+        # judge over the simulated history, not the default 90 days it does not have
+        window = ("--window-days", str(max(1, math.ceil(opts["backfill_days"]))))
+        kids.add(Child("analyse", ("analyse", *window), env, logs, every_s=every, delay_s=every))
     if not opts["no_sim"]:
         sim_args = (
             "sim", "--mode", "live", "--register-unit", DEMO_UNIT, "--prefix", "HNU",
             "-g", str(opts["gateways"]), "-s", str(opts["assets"]),
             "--backfill-days", str(opts["backfill_days"]), "--speed", str(opts["speed"]),
-            "--seed", str(opts["seed"]),
+            "--seed", str(opts["seed"]), "--truth", str(logs.parent / "sim-truth.json"),
         )  # fmt: skip
         kids.add(Child("sim", sim_args, env, logs))
 

@@ -9,10 +9,12 @@ have not landed yet are looked up with ``to_regclass`` and shown as "–".
 from __future__ import annotations
 
 import time
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from prometheus_client.parser import text_string_to_metric_families
 from rich.table import Table
 
 from assetpulse.runner.children import Supervisor
@@ -32,14 +34,17 @@ class Snapshot:
     suggestions: dict[str, int] | None = None
     assets: int | None = None
     readings_per_s: float | None = None
+    messages: float | None = None  # received by ingest (its /metrics), since it started
+    messages_per_s: float | None = None
     error: str | None = None
 
 
 class Progress:
     """Polls the database; keeps the previous snapshot to compute rates."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, metrics_url: str | None = None) -> None:
         self.database_url = database_url
+        self.metrics_url = metrics_url
         self._conn: psycopg.Connection[Any] | None = None
         self.last: Snapshot | None = None
 
@@ -68,11 +73,30 @@ class Progress:
         except psycopg.Error as exc:
             snap.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self.close()
+        snap.messages = self._messages_received()
         prev = self.last
-        if prev is not None and prev.readings is not None and snap.readings is not None:
-            snap.readings_per_s = (snap.readings - prev.readings) / max(1e-3, snap.at - prev.at)
+        if prev is not None:
+            dt = max(1e-3, snap.at - prev.at)
+            if prev.readings is not None and snap.readings is not None:
+                snap.readings_per_s = (snap.readings - prev.readings) / dt
+            if prev.messages is not None and snap.messages is not None:
+                snap.messages_per_s = max(0.0, snap.messages - prev.messages) / dt
         self.last = snap
         return snap
+
+    def _messages_received(self) -> float | None:
+        """``assetpulse_ingest_messages_received_total`` from the worker, if it answers."""
+        if not self.metrics_url:
+            return None
+        try:
+            with urllib.request.urlopen(self.metrics_url, timeout=2) as resp:  # noqa: S310 - our own http://127.0.0.1 URL
+                text = resp.read().decode()
+        except OSError:
+            return None
+        for family in text_string_to_metric_families(text):
+            if family.name == "assetpulse_ingest_messages_received":
+                return sum(s.value for s in family.samples if s.name.endswith("_total"))
+        return None
 
     def close(self) -> None:
         if self._conn is not None:
@@ -96,6 +120,7 @@ def table(snap: Snapshot, supervisor: Supervisor, started: float) -> Table:
     t.add_column("value", justify="right")
     t.add_row("readings stored", _fmt(snap.readings))
     t.add_row("readings/s (stored)", _fmt(snap.readings_per_s, ",.1f"))
+    t.add_row("messages/s (ingest)", _fmt(snap.messages_per_s, ",.1f"))
     t.add_row("dead letters", _fmt(snap.dead_letters))
     sugg = snap.suggestions
     t.add_row(
@@ -116,6 +141,7 @@ def line(snap: Snapshot, supervisor: Supervisor) -> str:
     kids = " ".join(f"{c.name}={c.state.split(' ')[0]}" for c in supervisor.children)
     return (
         f"readings={_fmt(snap.readings, 'd')} rate={_fmt(snap.readings_per_s, '.1f')}/s"
+        f" msgs={_fmt(snap.messages_per_s, '.1f')}/s"
         f" dead_letters={_fmt(snap.dead_letters, 'd')}"
         f" suggestions={sum((snap.suggestions or {}).values())} {kids}"
     )

@@ -75,6 +75,9 @@ class AmqttBroker:
     def start(self) -> None:
         from amqtt.broker import Broker
 
+        logging.getLogger("amqtt").setLevel(logging.WARNING)  # it narrates every transition
+        logging.getLogger("transitions").setLevel(logging.WARNING)
+
         config = {
             "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
             "plugins": {
@@ -96,6 +99,8 @@ class AmqttBroker:
             asyncio.run_coroutine_threadsafe(self._broker.shutdown(), self._loop).result(15)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
+        if not self._thread.is_alive():
+            self._loop.close()
 
 
 def start_services(

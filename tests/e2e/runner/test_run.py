@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -36,7 +37,8 @@ def _count(url, query):
 
 
 @pytest.mark.timeout(120)
-def test_run_comes_up_stores_readings_and_stops_cleanly_on_sigterm(tmp_path: Path):
+@pytest.mark.parametrize("broker", ["mosquitto", "amqtt"])
+def test_run_comes_up_stores_readings_and_stops_cleanly_on_sigterm(tmp_path: Path, broker):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETPULSE_")}
     env["ASSETPULSE_LOG_LEVEL"] = "WARNING"
@@ -45,7 +47,7 @@ def test_run_comes_up_stores_readings_and_stops_cleanly_on_sigterm(tmp_path: Pat
         [sys.executable, "-c", "from assetpulse.cli import main; main()", "run",
          "--data-dir", str(tmp_path / "data"), "--api-port", str(port),
          "-g", "2", "-s", "5", "--backfill-days", "1", "--speed", "1440",
-         "--analyse-every", "10"],
+         "--analyse-every", "10", *(["--amqtt"] if broker == "amqtt" else [])],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     db = f"postgresql://postgres@/assetpulse?host={tmp_path / 'data' / 'pg'}"
@@ -70,7 +72,11 @@ def test_run_comes_up_stores_readings_and_stops_cleanly_on_sigterm(tmp_path: Pat
     assert "demo-pass-2026" in output
     assert f"http://127.0.0.1:{port}/health" in output
     assert "stopped." in output
+    assert f"({broker}," in output
     # nothing left behind: the API port is free and the database has shut down
-    with pytest.raises(httpx.HTTPError):
-        httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+    metrics = re.search(r"metrics (http://\S+/metrics)", output)
+    assert metrics is not None
+    for url in (f"http://127.0.0.1:{port}/health", metrics.group(1)):
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(url, timeout=2)
     assert not (tmp_path / "data" / "pg" / "postmaster.pid").exists()
