@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from assetpulse.errors import DomainError
+from assetpulse.inventory.errors import InventoryError
 
 PREFIX: Final = "AP1."
 ALPHABET: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-"
@@ -44,7 +44,7 @@ _URL_RE: Final = re.compile(
 )
 
 
-class LabelError(DomainError):
+class LabelError(InventoryError):
     """Label errors (标签): bad asset codes, label printing problems."""
 
 

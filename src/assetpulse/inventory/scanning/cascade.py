@@ -1,11 +1,15 @@
 """The scanning cascade (扫码级联): decoders × image variants, stopping at a confident result.
 
-For each variant (see ``preprocess``) the decoders run in order zxing-cpp, pyzbar and — for
-the harder cases only, being the slowest — OpenCV. After every decoder call the reads so far
-are cross-checked (see ``checks``): the cascade stops as soon as at least one code is
-accepted, no plausible read is left uncorroborated and no contradiction is open.
-Contradicted reads are never reported unless the evidence settles them. A time budget
-bounds the work on images that hold no code at all.
+A fixed plan (``PLAN``) of (image variant, decoder) steps — see ``preprocess`` for the
+variants — runs in order. After every step the reads so far are cross-checked (see
+``checks``): the cascade stops as soon as at least one code is accepted, no plausible read is
+left uncorroborated and no contradiction is open. While a read waits for a second opinion,
+steps of the engine that made it are skipped (it cannot corroborate itself). Contradicted
+reads are never reported unless the evidence settles them. A time budget bounds the work on
+images that hold no code at all.
+
+Stopping at the first confident result keeps camera frames cheap; the price is that a
+frame with several codes may report only those the first successful step saw.
 """
 
 from __future__ import annotations

@@ -5,10 +5,11 @@ An image that is fine but holds no readable code is not an error: it gives an em
 
 from __future__ import annotations
 
-from assetpulse.errors import DomainError, ErrorKind
+from assetpulse.errors import ErrorKind
+from assetpulse.inventory.errors import InventoryError
 
 
-class ScanError(DomainError):
+class ScanError(InventoryError):
     """Root of scanning errors (input files that are not usable images)."""
 
     kind = ErrorKind.INVALID

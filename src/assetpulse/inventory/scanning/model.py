@@ -1,8 +1,9 @@
 """What a scan (扫码) reports: the codes found in one image, with symbology and position.
 
 Pure: no I/O, no image libraries. Points are (x, y) pixel coordinates in the original
-image, in the order the decoder gives the corners (for 2D codes the four corners; for 1D
-codes the corners of the bar area or the ends of the scan line).
+image as displayed (a JPEG's EXIF orientation applied), in the order the decoder gives them
+(for 2D codes the four corners; for 1D codes the corners of the bar area or the ends of the
+scan line).
 """
 
 from __future__ import annotations

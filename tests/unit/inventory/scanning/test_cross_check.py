@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from assetpulse.inventory.labels import encode_label
-from assetpulse.inventory.scanning.checks import RawRead, cross_check, gtin_check_ok, plausible
+from assetpulse.inventory.scanning.checks import (
+    RawRead,
+    cross_check,
+    gtin_check_ok,
+    overlap,
+    plausible,
+    self_vouching,
+)
 from assetpulse.inventory.scanning.model import Symbology
 
 BOX = ((10.0, 10.0), (110.0, 10.0), (110.0, 60.0), (10.0, 60.0))
@@ -137,3 +146,36 @@ def test_gtin_check_ok_when_known_numbers_then_verified() -> None:
     assert gtin_check_ok("4006381333931")
     assert not gtin_check_ok("4006381333932")
     assert not gtin_check_ok("４００６３８１３３３９３１")
+
+
+PLACES = [BOX, FAR, ((90.0, 40.0), (200.0, 40.0), (200.0, 90.0), (90.0, 90.0))]
+TEXTS = [
+    (EAN, Symbology.EAN13),
+    (EAN_OTHER, Symbology.EAN13),
+    ("MOROVIA", Symbology.CODE39),
+    ("30712345000010", Symbology.ITF),
+    ("ABC-1", Symbology.CODE128),
+    ("ABC-7", Symbology.CODE128),
+    (encode_label("HD-2024-0001"), Symbology.CODE39),
+    ("hello", Symbology.QR),
+]
+raw_reads = st.builds(
+    lambda t, engine, place: read(t[0], t[1], engine, place),
+    st.sampled_from(TEXTS),
+    st.sampled_from(["zxingcpp", "pyzbar", "opencv"]),
+    st.sampled_from(PLACES),
+)
+
+
+@given(st.lists(raw_reads, max_size=12))
+def test_cross_check_when_any_reads_then_accepted_ones_are_vouched_and_consistent(reads) -> None:
+    verdict = cross_check(reads)
+    for accepted in verdict.accepted:
+        same = [r for r in reads if (r.text, r.symbology) == (accepted.text, accepted.symbology)]
+        engines = {r.engine for r in same}
+        assert self_vouching(accepted) or len(engines) >= 2
+    # never two different texts reported for one place of the same kind
+    for a in verdict.accepted:
+        for b in verdict.accepted:
+            if a.text != b.text and (a.symbology is Symbology.QR) == (b.symbology is Symbology.QR):
+                assert not overlap(a.points, b.points)

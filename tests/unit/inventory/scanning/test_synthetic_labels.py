@@ -100,3 +100,26 @@ def test_decode_image_when_png_bytes_then_same_as_array() -> None:
     assert decode_image(png.tobytes()) == decode_image(frame)
     colour = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
     assert decode_image(colour).texts == (encode_label("HD-2024-0001"),)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "symbology"),
+    [
+        (zxingcpp.BarcodeFormat.EAN13, "4006381333931", "ean13"),
+        (zxingcpp.BarcodeFormat.EAN8, "96385074", "ean8"),
+        (zxingcpp.BarcodeFormat.ITF, "30712345000010", "itf"),
+        (zxingcpp.BarcodeFormat.Code39, "MOROVIA-42", "code39"),
+    ],
+)
+def test_decode_image_when_weak_symbology_photographed_then_engines_agree_on_it(
+    fmt, text: str, symbology: str
+) -> None:
+    # no check (Code 39, ITF) or a weak one (EAN): reported only when two decoders agree
+    bars = np.asarray(zxingcpp.create_barcode(text, fmt).to_image(scale=4))
+    label = np.repeat(bars[:1], 160, axis=0)
+    label = np.pad(label, 20, constant_values=255)
+    rng = np.random.default_rng(len(text))
+    frame, corners = photograph(label, Shot(**FRAME, angle=-7, noise=6, blur=0.6), rng)
+    result = decode_image(frame, budget_s=None)
+    assert [(c.text, c.symbology) for c in result.codes] == [(text, symbology)]
+    assert _inside(result.codes[0].points, corners)
