@@ -4,11 +4,20 @@ return to stock and disposal, sensors and their bindings, register imports, stoc
 Services other parts call: ``propose_card_change`` (e.g. from an idle suggestion, with
 ``origin="suggestion"`` and ``suggestion_id``) and ``dispose_card`` (registering an adjust
 result). Both take an async psycopg connection and run in a (nested) transaction.
+
+The services are imported on first use, so that importing a pure core of this package
+(reconciliation, rules, label payloads) never pulls in the database driver.
 """
 
-from assetpulse.inventory.changes import approve_change, propose_card_change, reject_change
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from assetpulse.inventory.errors import InventoryError
-from assetpulse.inventory.lifecycle import dispose_card
+
+if TYPE_CHECKING:
+    from assetpulse.inventory.changes import approve_change, propose_card_change, reject_change
+    from assetpulse.inventory.lifecycle import dispose_card
 
 __all__ = [
     "InventoryError",
@@ -17,3 +26,19 @@ __all__ = [
     "propose_card_change",
     "reject_change",
 ]
+
+_LAZY = {
+    "approve_change": "assetpulse.inventory.changes",
+    "propose_card_change": "assetpulse.inventory.changes",
+    "reject_change": "assetpulse.inventory.changes",
+    "dispose_card": "assetpulse.inventory.lifecycle",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(name)
+    from importlib import import_module
+
+    return getattr(import_module(module), name)

@@ -192,3 +192,29 @@ def test_scoping_of_card_lists_by_role_department_and_region(
     assert codes("hd_jb", publishable="share") == set()  # shareable ones have no photo yet
     assert codes("hd_jb", status="leased") == {"HD-0005"}
     assert codes("hd_jb", category="A0201") == {"HD-0001", "HD-0002", "HD-0003"}
+
+
+def test_operator_creates_card_others_cannot_and_codes_stay_unique(
+    api: TestClient, auth: AuthHeaders, demo_cards, demo_units, db: psycopg.Connection
+) -> None:
+    body = {
+        "asset_code": "HD-2026-0100",
+        "name": "服务器",
+        "category_code": "A020101",
+        "department_id": demo_units["D460001-01"],
+        "quantity": "2",
+        "original_value": "88000.00",
+    }
+    r = api.post(f"{API}/cards", json=body, headers=auth("hd_jb"))
+    assert r.status_code == 201, r.text
+    assert (r.json()["status"], r.json()["unit_id"]) == ("in_use", demo_units["U460001"])
+    assert api.post(f"{API}/cards", json=body, headers=auth("hd_jb")).status_code == 409
+    for user in ("hd_sh", "hd_wl", "cz_jb", "jyt_sh"):
+        other = {**body, "asset_code": f"X-{user.upper().replace('_', '')}"}
+        assert api.post(f"{API}/cards", json=other, headers=auth(user)).status_code == 403, user
+    foreign_dept = {**body, "asset_code": "HD-2026-0101", "department_id": demo_units["D460002-01"]}
+    r = api.post(f"{API}/cards", json=foreign_dept, headers=auth("hd_jb"))
+    assert r.json()["error"]["code"] == "DEPARTMENT_NOT_IN_UNIT"
+    assert db.execute("select count(*) from asset_cards").fetchone() == (7,)
+    audit = db.execute("select action from audit_log where entity = 'card'").fetchall()
+    assert audit == [("created",)]

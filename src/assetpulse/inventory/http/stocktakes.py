@@ -198,16 +198,17 @@ async def _image_scan(
 ) -> dict[str, Any]:
     from assetpulse.inventory.stocktake.imaging import decode_codes
 
-    form = await request.form()
-    image = form.get("image")
-    if image is None or isinstance(image, str):
-        raise errors.invalid("SCAN_IMAGE_REQUIRED", "请在 image 字段上传照片。")
-    data = await image.read(MAX_IMAGE_BYTES + 1)
+    # the form owns spooled temporary files: close them as soon as the fields are read
+    async with request.form() as form:
+        image = form.get("image")
+        if image is None or isinstance(image, str):
+            raise errors.invalid("SCAN_IMAGE_REQUIRED", "请在 image 字段上传照片。")
+        data = await image.read(MAX_IMAGE_BYTES + 1)
+        location = form.get("location")
+        dept = form.get("department_id")
+        status = form.get("status")
     if len(data) > MAX_IMAGE_BYTES:
         raise errors.invalid("SCAN_IMAGE_TOO_LARGE", "照片过大（超过 20 MB），请压缩后重新上传。")
-    location = form.get("location")
-    dept = form.get("department_id")
-    status = form.get("status")
     codes = decode_codes(data)
     items = [
         scans.ScanInput(

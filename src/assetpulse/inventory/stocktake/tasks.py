@@ -80,7 +80,8 @@ from stocktakes s
 left join stocktake_assignments a on a.stocktake_id = s.id
 where (%(whole_unit)s::bigint is not null and s.unit_id = %(whole_unit)s)
    or a.assignee_id = %(me)s
-   or (a.parent_id is null and a.department_id = %(my_dept)s and s.unit_id = %(my_unit)s)
+   or (a.parent_id is null and a.assignee_id is null
+       and a.department_id = %(my_dept)s and s.unit_id = %(my_unit)s)
 order by s.id desc
 """
 
@@ -105,17 +106,21 @@ def _task_not_found(task_id: int) -> errors.InventoryError:
 
 
 def own_assignments(p: Principal, rows: Sequence[dict[str, Any]]) -> frozenset[int]:
-    """Assignments handed to the principal (by name, or to their department) and below."""
-    mine = {
-        r["id"]
-        for r in rows
-        if r["assignee_id"] == p.user_id
-        or (
-            r["parent_id"] is None
-            and p.department_id is not None
+    """Assignments handed to the principal, and everything below them.
+
+    A department's part belongs to its named assignee, or — when none is named — to the
+    department's people; but someone who was handed a part of their own sees only that.
+    """
+    mine = {r["id"] for r in rows if r["assignee_id"] == p.user_id}
+    personal = any(r["parent_id"] is not None for r in rows if r["id"] in mine)
+    if not personal and p.department_id is not None:
+        mine |= {
+            r["id"]
+            for r in rows
+            if r["parent_id"] is None
+            and r["assignee_id"] is None
             and r["department_id"] == p.department_id
-        )
-    }
+        }
     grew = True
     while grew:
         below = {r["id"] for r in rows if r["parent_id"] in mine} - mine
