@@ -1,0 +1,85 @@
+// 资产卡片: the unit's cards with filters; 查看 (with photos), and the two ways to change a
+// card — 卡片变动 (status, 是否共享共用) and 上传照片 — both wait for the reviewer (审核岗).
+import { api } from "../api.js";
+import { authPhoto } from "../fields.js";
+import { badge, CARD_STATUS, dialog, field, fmtQty, h, kv, pageHead, table, toast } from "../ui.js";
+
+const CHANGEABLE = ["in_use", "idle", "pending_disposal", "leased", "under_repair"];
+
+async function showCard(id) {
+  const c = await api(`/cards/${id}`);
+  dialog(`${c.name}（${c.asset_code}）`, h("div", {},
+    kv([
+      ["资产编号", c.asset_code], ["资产名称", c.name], ["资产分类", c.category_code], ["资产状态", c.status_label],
+      ["是否共享共用", c.shareable ? "是" : "否"], ["资产数量/面积", fmtQty(c)], ["品牌 / 型号", [c.brand, c.model].filter(Boolean).join(" / ")],
+      ["原值（元）", c.original_value], ["净值（元）", c.net_value], ["取得日期", c.acquired_on], ["存放地点", c.location], ["版本", c.version],
+    ]),
+    h("h3", {}, "照片"),
+    (c.photos || []).length ? h("div", { class: "toolbar" }, c.photos.map((p) => h("span", {}, authPhoto(`/cards/${c.id}/photos/${p.id}`, c.name, "thumb"), p.state === "pending" ? badge("待审核", "warn") : null)))
+      : h("p", { class: "evidence" }, "尚未上传照片")));
+}
+
+function proposeChange(c, reload) {
+  const status = h("select", { name: "status" }, h("option", { value: "" }, "不变更"), CHANGEABLE.map((s) => h("option", { value: s }, CARD_STATUS[s])));
+  const shareable = h("select", { name: "shareable" }, h("option", { value: "" }, "不变更"), h("option", { value: "true" }, "是"), h("option", { value: "false" }, "否"));
+  const reason = h("textarea", { name: "reason" });
+  dialog(`卡片变动 — ${c.name}`, h("div", { class: "form-grid" },
+    h("p", { class: "wide evidence" }, `当前：${c.status_label}，是否共享共用：${c.shareable ? "是" : "否"}。提交后须经审核岗审核通过才生效。`),
+    field("资产状态", status), field("是否共享共用", shareable), field("变动原因", reason, "wide")), [{
+    label: "提交", primary: true,
+    action: async () => {
+      const changes = {};
+      if (status.value) changes.status = status.value;
+      if (shareable.value) changes.shareable = shareable.value === "true";
+      await api("/card-changes", { method: "POST", json: { card_id: c.id, changes, reason: reason.value.trim() || null, card_version: c.version } });
+      toast("卡片变动已提交，等待审核。", "ok");
+      await reload();
+    },
+  }], { closeLabel: "取消" });
+}
+
+function uploadPhoto(c, reload) {
+  const input = h("input", { type: "file", accept: "image/jpeg,image/png,image/webp", name: "file" });
+  dialog(`上传照片 — ${c.name}`, h("div", {}, field("照片（JPEG / PNG / WebP）", input), h("p", { class: "evidence" }, "上传后生成卡片变动，审核通过后照片才显示在卡片上。")), [{
+    label: "上传", primary: true,
+    action: async () => {
+      if (!input.files[0]) { toast("请先选择照片。", "error"); return true; }
+      const form = new FormData();
+      form.append("file", input.files[0]);
+      form.append("card_version", String(c.version));
+      await api(`/cards/${c.id}/photos`, { method: "POST", form });
+      toast("照片已上传，等待审核。", "ok");
+      await reload();
+    },
+  }], { closeLabel: "取消" });
+}
+
+export async function render(root, { params }) {
+  const reload = () => render(root, { params });
+  const status = h("select", { name: "status" }, h("option", { value: "" }, "全部状态"), Object.entries(CARD_STATUS).map(([k, v]) => h("option", { value: k, selected: k === params.status }, v)));
+  const shareable = h("select", { name: "shareable" }, [["", "全部"], ["true", "是"], ["false", "否"]].map(([v, l]) => h("option", { value: v, selected: v === (params.shareable || "") }, l)));
+  const code = h("input", { name: "asset_code", value: params.asset_code || "", placeholder: "资产编号" });
+  const form = h("form", { class: "toolbar", onsubmit: (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams([["status", status.value], ["shareable", shareable.value], ["asset_code", code.value.trim()]].filter(([, v]) => v));
+    location.hash = `#/cards?${q}`;
+  } }, field("资产状态", status), field("是否共享共用", shareable), field("资产编号", code), h("button", { class: "primary", type: "submit", style: "align-self:flex-end" }, "查询"));
+  const cards = await api("/cards", { query: { status: params.status, shareable: params.shareable, asset_code: params.asset_code, limit: 500 } });
+  const depts = Object.fromEntries(((await api("/units", { quiet: true })) || []).map((u) => [u.id, u.name]));
+  root.replaceChildren(pageHead("资产卡片"), form, table([
+    { label: "资产编号", value: (c) => c.asset_code },
+    { label: "资产名称", value: (c) => c.name },
+    { label: "资产分类", value: (c) => c.category_code },
+    { label: "使用部门", value: (c) => depts[c.department_id] },
+    { label: "存放地点", value: (c) => c.location },
+    { label: "资产状态", value: (c) => badge(c.status_label, c.status === "idle" ? "warn" : c.status === "in_use" ? "ok" : "") },
+    { label: "是否共享共用", value: (c) => (c.shareable ? "是" : "否") },
+    { label: "资产数量/面积", value: (c) => fmtQty(c) },
+    { label: "照片", value: (c) => (c.has_photo ? "有" : badge("无照片", "warn")) },
+    { label: "操作", class: "actions", value: (c) => [
+      h("button", { class: "link", onclick: () => showCard(c.id) }, "查看"),
+      h("button", { class: "link", onclick: () => proposeChange(c, reload) }, "卡片变动"),
+      h("button", { class: "link", onclick: () => uploadPhoto(c, reload) }, "上传照片"),
+    ] },
+  ], cards, { empty: "没有符合条件的资产卡片" }));
+}

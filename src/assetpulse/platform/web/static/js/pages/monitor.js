@@ -1,0 +1,100 @@
+// 资产动态监管: idle / under-used suggestions from the sensors, each with its evidence and a
+// daily usage chart, 采纳 (proposes the card change for review) or 忽略 (reason, snooze);
+// and 传感器状态 — the unit's sensors and which are not bound to any card.
+// Gateway liveness and dead letters are not exposed by the REST API; the page says so.
+import { api, itemsOf } from "../api.js";
+import { usageChart } from "../chart.js";
+import { badge, dialog, field, fmtTime, h, pageHead, table, tabs, toast } from "../ui.js";
+
+const VERDICT = { idle: ["闲置", "bad"], under_used: ["低效使用", "warn"] };
+const ACTION = { adjust: "建议调剂（资产状态变动为闲置）", share: "建议共享（是否共享共用变动为是）" };
+const STATE = { new: "待处理", accepted: "已采纳", dismissed: "已忽略", superseded: "已失效" };
+const EVIDENCE = {
+  usage_hours: ["累计使用", "小时"], usage_hours_per_workday: ["每工作日使用", "小时"], annual_hours: ["年化机时", "小时"],
+  sessions: ["使用次数", "次"], sessions_per_workday: ["每工作日使用次数", "次"], utilisation: ["利用率", ""],
+  working_hours_share: ["工作时间占用比例", ""], days_since_last_use: ["距上次使用", "天"], distance_km: ["移动距离", "公里"],
+  days_moved: ["移动天数", "天"], coverage: ["数据覆盖率", ""], covered_days: ["有数据天数", "天"], workdays: ["窗口内工作日", "天"],
+};
+
+function fmtNum(v) {
+  return typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v);
+}
+
+async function chartFor(s) {
+  const box = h("div", { class: "chart" }, h("p", { class: "evidence" }, "正在加载使用情况…"));
+  api(`/assets/${s.card_id}/usage`, { quiet: true, query: { from: s.window_from, to: s.window_to, bucket: "day" } })
+    .then((u) => box.replaceChildren(u.items.length ? usageChart(u.items) : h("p", { class: "evidence" }, "该时段没有使用数据"),
+      h("p", { class: "evidence" }, "柱：每日使用时长；绿线：使用次数；橙点：当日有移动；浅色柱：数据覆盖不足一半")))
+    .catch((err) => box.replaceChildren(h("p", { class: "evidence" }, `使用情况加载失败：${err.message}`)));
+  return box;
+}
+
+function dismiss(s, reload) {
+  const reason = h("textarea", { name: "reason", placeholder: "如：设备为应急备用，平时不开机" });
+  const snooze = h("input", { name: "snooze_days", type: "number", min: "1", max: "730", placeholder: "不填则直到证据明显变化" });
+  dialog(`忽略建议 — ${s.card_name}`, h("div", { class: "form-grid" }, field("忽略原因", reason, "wide"), field("不再提示天数", snooze)), [{
+    label: "忽略", primary: true,
+    action: async () => {
+      await api(`/suggestions/${s.id}/dismiss`, { method: "POST", json: { reason: reason.value.trim(), snooze_days: snooze.value ? Number(snooze.value) : null } });
+      toast("已忽略该建议。", "ok");
+      await reload();
+    },
+  }], { closeLabel: "取消" });
+}
+
+async function suggestionCard(s, reload) {
+  const [vText, vKind] = VERDICT[s.verdict] || [s.verdict, ""];
+  const facts = Object.entries(s.evidence || {}).filter(([k]) => EVIDENCE[k]).map(([k, v]) =>
+    h("span", { class: "badge" }, `${EVIDENCE[k][0]} ${k === "coverage" || k === "utilisation" || k === "working_hours_share" ? `${Math.round(v * 100)}%` : fmtNum(v)}${EVIDENCE[k][1]}`));
+  const actions = s.state === "new" ? [
+    h("button", { class: "primary", onclick: async () => {
+      const out = await api(`/suggestions/${s.id}/accept`, { method: "POST", json: {} });
+      toast(`已采纳，生成卡片变动（编号 ${out.card_change_id}），请审核岗在【卡片变动】审核。`, "ok");
+      await reload();
+    } }, "采纳"),
+    h("button", { onclick: () => dismiss(s, reload) }, "忽略"),
+  ] : [badge(STATE[s.state] || s.state, s.state === "accepted" ? "ok" : ""), s.dismiss_reason ? h("span", { class: "evidence" }, `原因：${s.dismiss_reason}`) : null,
+    s.card_change_id ? h("a", { href: "#/card-changes" }, `卡片变动 ${s.card_change_id}`) : null];
+  return h("div", { class: "card suggestion", dataset: { id: s.id } },
+    h("div", { class: "toolbar", style: "margin-top:0" }, h("h3", { style: "margin:0" }, `${s.card_name}（${s.asset_code}）`), badge(vText, vKind),
+      h("span", { class: "evidence" }, ACTION[s.action]), h("span", { class: "spacer" }), h("span", { class: "evidence" }, `评分 ${Math.round(s.score * 100)}`)),
+    h("p", {}, s.evidence_zh),
+    h("div", { class: "toolbar" }, facts),
+    h("p", { class: "evidence" }, `统计时段：${fmtTime(s.window_from)} 至 ${fmtTime(s.window_to)} · 规则 ${s.rule}`),
+    await chartFor(s),
+    h("div", { class: "toolbar" }, actions));
+}
+
+async function sensorHealth() {
+  const sensors = await api("/sensors");
+  const unbound = sensors.filter((s) => !s.bound_card_id);
+  const KIND = { photo: "光电", temp: "温度", loc: "位置" };
+  return h("div", {},
+    h("div", { class: "card" }, `本单位传感器 ${sensors.length} 个，其中未绑定资产卡片 ${unbound.length} 个。`),
+    table([
+      { label: "传感器编号", value: (s) => s.sensor_id },
+      { label: "类型", value: (s) => KIND[s.kind] || s.kind },
+      { label: "网关", value: (s) => s.gateway_id },
+      { label: "标签", value: (s) => s.label },
+      { label: "绑定资产卡片", value: (s) => (s.bound_card_id ? `卡片 ${s.bound_card_id}` : badge("未绑定", "warn")) },
+      { label: "登记时间", value: (s) => fmtTime(s.created_at) },
+    ], [...unbound, ...sensors.filter((s) => s.bound_card_id)], { rowKey: (s) => s.sensor_id, empty: "本单位尚未登记传感器" }),
+    h("p", { class: "evidence" }, "网关在线状态与死信（无法入库的报文）暂未通过接口提供，请在运维监控（/metrics）中查看。"));
+}
+
+export async function render(root, { params }) {
+  const tab = ["new", "done", "sensors"].includes(params.tab) ? params.tab : "new";
+  const reload = () => render(root, { params: { tab } });
+  const head = [pageHead("资产动态监管"), tabs([["new", "闲置资产建议"], ["done", "已处理建议"], ["sensors", "传感器状态"]], tab, (t) => { location.hash = `#/monitor?tab=${t}`; })];
+  if (tab === "sensors") {
+    root.replaceChildren(...head, await sensorHealth());
+    return;
+  }
+  const data = await api("/suggestions", { query: { state: tab === "new" ? "new" : "all", limit: 50 } });
+  const rows = itemsOf(data).filter((s) => (tab === "new" ? s.state === "new" : s.state !== "new"));
+  const cards = await Promise.all(rows.map((s) => suggestionCard(s, reload)));
+  root.replaceChildren(...head, h("p", { class: "evidence" }, tab === "new"
+    ? "系统根据光电、温度、位置传感器统计的使用时长、使用频率和位置，提示可纳入调剂共享范围的资产。采纳后生成卡片变动，经审核岗审核通过后即可发布。"
+    : "已采纳、已忽略或已失效的建议。"),
+  ...(cards.length ? cards : [h("p", { class: "empty" }, tab === "new" ? "暂无待处理的建议" : "暂无已处理的建议")]));
+}
