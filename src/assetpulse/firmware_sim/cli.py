@@ -67,6 +67,12 @@ def _unit_ids(conninfo: str, unit_code: str) -> tuple[int, dict[Kind, int]]:
 @click.option("-g", "--gateways", default=4, show_default=True, help="Number of gateways (G).")
 @click.option("-s", "--assets", default=10, show_default=True, help="Assets per gateway (S).")
 @click.option("--days", default=7, show_default=True, help="Replay: days back from now.")
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Replay: first local day (UTC+8) instead of --days back from now.",
+)
 @click.option("--mode", type=click.Choice(["replay", "live"]), default="replay", show_default=True)
 @click.option("--speed", default=60.0, show_default=True, help="Live: × real time while behind.")
 @click.option("--backfill-days", default=1.0, show_default=True, help="Live: start this far back.")
@@ -97,6 +103,9 @@ def sim(**opts: Any) -> None:
     live_mode = opts["mode"] == "live"
     back = timedelta(days=opts["backfill_days"] if live_mode else opts["days"])
     start = now - back
+    if opts["start"] is not None and not live_mode:
+        start = opts["start"].replace(tzinfo=CHINA_TZ)
+        back = timedelta(days=opts["days"] - 1)
     spec = FleetSpec(
         gateways=opts["gateways"],
         assets_per_gateway=opts["assets"],
@@ -126,7 +135,7 @@ def sim(**opts: Any) -> None:
         readings_per_message=opts["readings_per_message"],
         max_batch_age_s=60 if live_mode else 300,
         from_ms=from_ms,
-        to_ms=None if live_mode else int(now.timestamp() * 1000),
+        to_ms=None if live_mode else min(spec.end_ms, int(now.timestamp() * 1000)),
         track_keys=False,
     )
     if opts["dry_run"]:

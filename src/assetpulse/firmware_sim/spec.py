@@ -43,7 +43,9 @@ class FaultSpec:
     out_of_order: float = 0.0  # message overtaken by the next one of its gateway
     late: float = 0.0  # message held back and published late_s later
     late_s: tuple[int, int] = (600, 3600)
-    clock_skew: float = 0.0  # episodes per gateway per day, clock ahead by skew_s
+    # episodes per gateway per day, clock ahead by skew_s: ingest flags a reading only if
+    # it is ahead of the time it arrives, i.e. in live mode or with skew_s > replay's age
+    clock_skew: float = 0.0
     skew_s: int = 6 * 3600
     skew_duration_s: int = 1800
     counter_resets: float = 0.0  # per counter-carrying sensor per day

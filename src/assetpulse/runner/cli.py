@@ -131,7 +131,9 @@ def run(**opts: Any) -> None:  # fmt: skip
         api_url = f"http://{settings.api_host}:{api_port}"
         _banner(console, services, opts, api_url, metrics_port, kids, data_dir)
         metrics = f"http://127.0.0.1:{metrics_port}/metrics"
-        _watch(kids, Progress(services.database_url, metrics), stop, console, opts["exit_after"])
+        caption = f"{api_url}/  ·  hd_jb / {DEMO_PASSWORD}  ·  Ctrl-C stops"
+        progress = Progress(services.database_url, metrics)
+        _watch(kids, progress, stop, console, opts["exit_after"], caption)
     finally:
         console.print("stopping children …")
         kids.stop()
@@ -163,7 +165,7 @@ def _add_children(kids: Supervisor, env: dict[str, str], logs: Path, opts: dict[
 
 
 def _watch(kids: Supervisor, progress: Progress, stop: threading.Event, console: Console,
-           exit_after: float | None) -> None:  # fmt: skip
+           exit_after: float | None, caption: str) -> None:  # fmt: skip
     started = time.monotonic()
     deadline = None if exit_after is None else started + exit_after
     interactive = console.is_terminal
@@ -173,7 +175,7 @@ def _watch(kids: Supervisor, progress: Progress, stop: threading.Event, console:
             with Live(console=console, refresh_per_second=1, transient=False) as live:
                 while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
                     kids.tend()
-                    live.update(table(progress.poll(), kids, started))
+                    live.update(table(progress.poll(), kids, started, caption))
                     stop.wait(2.0)
         else:
             while not stop.is_set() and (deadline is None or time.monotonic() < deadline):

@@ -113,9 +113,13 @@ def _fmt(value: float | None, spec: str = ",.0f") -> str:
     return "–" if value is None else format(value, spec)
 
 
-def table(snap: Snapshot, supervisor: Supervisor, started: float) -> Table:
-    """The live table: stored data on the left, children on the right."""
-    t = Table(title=f"AssetPulse running for {int(time.monotonic() - started)} s", expand=False)
+def table(snap: Snapshot, supervisor: Supervisor, started: float, caption: str = "") -> Table:
+    """The live table: what is stored, the rates, and the state of each child."""
+    t = Table(
+        title=f"AssetPulse running for {int(time.monotonic() - started)} s",
+        caption=caption or None,
+        expand=False,
+    )
     t.add_column("what")
     t.add_column("value", justify="right")
     t.add_row("readings stored", _fmt(snap.readings))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,9 +38,20 @@ def _count(url, query):
         return conn.execute(query).fetchone()[0]
 
 
+@pytest.fixture
+def run_dir():
+    """A directory outside pytest's basetemp: each pytest session that starts resets
+    /tmp/pytest-of-<user> to mode 0700, which would lock the database's system user out of
+    its data directory in the middle of this test when other sessions run beside it."""
+    path = Path(tempfile.mkdtemp(prefix="assetpulse-run-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("broker", ["mosquitto", "amqtt"])
-def test_run_comes_up_stores_readings_and_stops_cleanly_on_sigterm(tmp_path: Path, broker):
+def test_run_comes_up_stores_readings_and_stops_cleanly_on_sigterm(run_dir: Path, broker):
+    tmp_path = run_dir
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETPULSE_")}
     env["ASSETPULSE_LOG_LEVEL"] = "WARNING"
