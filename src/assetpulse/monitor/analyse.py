@@ -36,6 +36,7 @@ copy (
     select card_id, (extract(epoch from hour) * 1000000)::bigint, in_use_s, sessions,
            distance_m, coverage
     from usage_hourly where hour >= {t0} and hour < {t1}
+    order by card_id, hour  -- the primary key's order: features group contiguous slices
 ) to stdout (format csv)
 """
 CARD_SCHEMA = {
@@ -100,6 +101,7 @@ def analyse(
         calendar_frame(first, last),
         window_end=window_end,
         expected_hours_per_workday=rules.defaults.expected_hours_per_workday,
+        sorted_by_card_hour=True,
     ).collect()
     verdicts = judge(cards, features, rules).collect()
     detail = verdicts.join(features, on="card_id", how="left").join(cards, on="card_id")

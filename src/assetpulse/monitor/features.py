@@ -48,22 +48,54 @@ def local_day(hour: pl.Expr) -> pl.Expr:
     return ((hour.dt.epoch("s") + LOCAL_OFFSET_S) // 86_400).cast(pl.Int32)
 
 
-def daily(rollup: pl.LazyFrame, calendar: pl.LazyFrame) -> pl.LazyFrame:
-    """Card-day totals, with the calendar's working-day flag and working-hours use."""
-    local_hour = ((pl.col("hour").dt.epoch("s") + LOCAL_OFFSET_S) // 3600) % 24
-    office = (local_hour >= 8) & (local_hour < 18)
+DAY_KEY = 100_000  # card_id * DAY_KEY + local day: one integer key (days < 100,000)
+
+
+def daily(
+    rollup: pl.LazyFrame, calendar: pl.DataFrame, *, sorted_by_card_hour: bool = False
+) -> pl.LazyFrame:
+    """Card-day totals, with the calendar's working-day flag and working-hours use.
+
+    One integer group key instead of (card, day) and arithmetic instead of filters keep
+    this pass — the only one over every card-hour — cheap. With ``sorted_by_card_hour``
+    (the caller guarantees rows ordered by card, then hour, as the analyser's query
+    returns them) polars groups contiguous slices instead of hashing.
+    """
+    epoch = pl.col("hour").dt.epoch("s")
+    local = epoch + LOCAL_OFFSET_S
+    local_hour = (local // 3600) % 24
+    office = ((local_hour >= 8) & (local_hour < 18)).cast(pl.Float32)
+    key = pl.col("card_id").cast(pl.Int64) * DAY_KEY + local // 86_400
+    prepared = rollup.select(
+        key.alias("key"),
+        "in_use_s",
+        (pl.col("in_use_s") * office).alias("office_use_s"),
+        "sessions",
+        "distance_m",
+        "coverage",
+        pl.when(pl.col("in_use_s") >= USED_HOUR_S).then(epoch).alias("last_used_s"),
+    )
+    if sorted_by_card_hour:
+        prepared = prepared.with_columns(pl.col("key").set_sorted())
+    first = int(calendar["day"].min())  # type: ignore[arg-type]
+    last = int(calendar["day"].max())  # type: ignore[arg-type]
+    workdays = pl.lit(calendar.sort("day")["workday"])
     return (
-        rollup.with_columns(local_day(pl.col("hour")).alias("day"))
-        .group_by("card_id", "day")
+        prepared.group_by("key", maintain_order=sorted_by_card_hour)
         .agg(
             (pl.col("in_use_s").sum() / 3600.0).alias("use_h"),
-            (pl.col("in_use_s").filter(office).sum() / 3600.0).alias("office_use_h"),
+            (pl.col("office_use_s").sum() / 3600.0).alias("office_use_h"),
             pl.col("sessions").sum().alias("sessions"),
             pl.col("distance_m").sum().alias("distance_m"),
             (pl.col("coverage").sum() / 24.0).alias("coverage"),
-            pl.col("hour").filter(pl.col("in_use_s") >= USED_HOUR_S).max().alias("last_used"),
+            pl.col("last_used_s").max(),
         )
-        .join(calendar.select(pl.col("day").cast(pl.Int32), "workday"), on="day", how="inner")
+        .with_columns(
+            (pl.col("key") // DAY_KEY).alias("card_id"),
+            (pl.col("key") % DAY_KEY).cast(pl.Int32).alias("day"),
+        )
+        .filter(pl.col("day").is_between(first, last))
+        .with_columns(workdays.gather(pl.col("day") - first).alias("workday"))
     )
 
 
@@ -74,19 +106,22 @@ def usage_features(
     window_end: datetime,
     office_hours_per_day: float = 10.0,
     expected_hours_per_workday: float = 8.0,
+    sorted_by_card_hour: bool = False,
 ) -> pl.LazyFrame:
     """One row per card seen in the rollup (columns ``FEATURE_COLUMNS``)."""
     days = calendar.height
     workdays = int(calendar["workday"].sum())
-    d = daily(rollup.lazy(), calendar.lazy())
+    d = daily(rollup.lazy(), calendar, sorted_by_card_hour=sorted_by_card_hour)
+    if sorted_by_card_hour:  # day groups come out in key order: cards stay contiguous
+        d = d.with_columns(pl.col("card_id").set_sorted())
     covered = pl.col("coverage") >= COVERED_DAY
     covered_work = covered & pl.col("workday")
-    end_us = int(window_end.timestamp() * 1_000_000)
+    end_s = int(window_end.timestamp())
     # least-squares slope of daily use over observed days, in hours/day per 30 days
     x = pl.col("day").cast(pl.Float64).filter(covered)
     y = pl.col("use_h").filter(covered)
     slope = ((x * y).mean() - x.mean() * y.mean()) / ((x * x).mean() - x.mean().pow(2))
-    agg = d.group_by("card_id").agg(
+    agg = d.group_by("card_id", maintain_order=sorted_by_card_hour).agg(
         covered.sum().alias("covered_days"),
         covered_work.sum().alias("covered_workdays"),
         (pl.col("coverage").sum() / days).alias("coverage"),
@@ -96,7 +131,7 @@ def usage_features(
         pl.col("sessions").sum().alias("sessions"),
         pl.col("sessions").filter(covered_work).sum().alias("work_sessions"),
         (pl.col("use_h") >= USED_DAY_H).sum().alias("used_days"),
-        pl.col("last_used").max().alias("last_used"),
+        pl.col("last_used_s").max(),
         (slope * 30.0).fill_nan(0.0).fill_null(0.0).alias("trend_hours_per_day_per_30d"),
         (pl.col("distance_m").sum() / 1000.0).alias("distance_km"),
         (pl.col("distance_m") >= MOVED_DAY_M).sum().alias("days_moved"),
@@ -104,9 +139,7 @@ def usage_features(
     )
     per_cov_work = pl.max_horizontal(pl.col("covered_workdays"), 1)
     per_cov_day = pl.max_horizontal(pl.col("covered_days"), 1)
-    since = ((pl.lit(end_us) - pl.col("last_used").dt.epoch("us")) / 86_400e6).fill_null(
-        float(days)
-    )
+    since = ((pl.lit(end_s) - pl.col("last_used_s")) / 86_400.0).fill_null(float(days))
     return agg.select(
         "card_id",
         pl.lit(days).alias("days"),

@@ -115,7 +115,7 @@ def test_tracebase_traces_when_replayed_then_daily_hours_and_sessions_within_5_p
     t0, t1 = datetime(2011, 11, 1, tzinfo=UTC), datetime(2012, 2, 1, tzinfo=UTC)
     rollup = fetch_rollup(db, t0, t1)
     cal = calendar_frame(t0.date(), t1.date())
-    got = daily(rollup.lazy(), cal.lazy()).collect()
+    got = daily(rollup.lazy(), cal).collect()
     x = (
         pl.concat(refs)
         .join(got, on=["card_id", "day"], how="left")

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from assetpulse.monitor.calendar import calendar_frame
 from assetpulse.monitor.errors import MonitorError
@@ -159,3 +160,12 @@ def test_pure_core_imports_no_io_library(module):
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module.split(".")[0])
     assert not names & FORBIDDEN
+
+
+def test_features_when_rows_sorted_then_fast_path_equals_hash_path():
+    r = pl.concat([_rollup(c, 30.0 * c, sessions=c) for c in (1, 2, 3)])
+    first, last = window_days(END, 28)
+    cal = calendar_frame(first, last)
+    slow = usage_features(r.sample(fraction=1.0, shuffle=True, seed=1), cal, window_end=END)
+    fast = usage_features(r, cal, window_end=END, sorted_by_card_hour=True)
+    assert_frame_equal(slow.collect().sort("card_id"), fast.collect(), check_exact=False)
