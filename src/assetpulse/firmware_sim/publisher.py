@@ -13,6 +13,8 @@ time.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 from collections import deque
@@ -22,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 import structlog
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
 from assetpulse.firmware_sim.payload import state_topic
@@ -115,6 +117,10 @@ class Publisher:
 
     def publish(self, m: SimMessage) -> None:
         info = self._clients[m.gateway_id].publish(m.topic, m.payload, qos=1)
+        if info.rc == MQTTErrorCode.MQTT_ERR_NO_CONN:
+            # not lost: paho keeps QoS 1 messages and sends them once reconnected; clear the
+            # code so that waiting for the broker's PUBACK works as for any other message
+            info.rc = MQTTErrorCode.MQTT_ERR_SUCCESS
         self._pending.append(info)
         self.published += 1
         while len(self._pending) > self.max_inflight or (
@@ -124,6 +130,15 @@ class Publisher:
             if not oldest.is_published():
                 oldest.wait_for_publish(timeout=60)
             self._pending.popleft()
+
+    def drop_connection(self, gateway_id: str) -> None:
+        """Cut a gateway's connection as a power loss would: no DISCONNECT is sent, so the
+        broker publishes its last will (``offline``); paho reconnects, says ``online`` again
+        and resends what was in flight (QoS 1: maybe twice, never lost)."""
+        sock = self._clients[gateway_id].socket()
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):  # already gone
+                sock.shutdown(socket.SHUT_RDWR)
 
     def flush(self, *, timeout: float = 60.0) -> None:
         """Wait until the broker acknowledged everything published so far."""
@@ -164,8 +179,13 @@ def live(
     *,
     start_ms: int,
     speed: float,
+    reboots_disconnect: bool = True,
 ) -> int:
-    """Publish each message when the simulated clock reaches it (never ahead of now)."""
+    """Publish each message when the simulated clock reaches it (never ahead of now).
+
+    A gateway that rebooted (fault ``gateway_reboots``) drops its connection first, so the
+    broker's ``…/state`` shows ``offline`` and then ``online`` as with real hardware.
+    """
     wall0 = time.time()
     n = 0
     for m in messages:
@@ -180,6 +200,8 @@ def live(
             stop.wait(min(1.0, wait_ms / 1000 / pace))
         if stop.is_set():
             break
+        if m.after_reboot and reboots_disconnect:
+            publisher.drop_connection(m.gateway_id)
         publisher.publish(m)
         n += 1
     return n
