@@ -46,7 +46,13 @@ TOUCHED_HOURS = """
 select distinct b.card_id, date_trunc('hour', r.t) as t
 from readings r
 join sensor_bindings b on b.sensor_id = r.sensor_id and b.valid @> r.t
-where r.received_at > %s and r.flags & 1 = 0
+where r.received_at > %(since)s and r.flags & 1 = 0
+union
+-- a sensor bound to a card since the last run brings its stored history with it
+select b.card_id, date_trunc('hour', r.t)
+from sensor_bindings b
+join readings r on r.sensor_id = b.sensor_id and b.valid @> r.t
+where b.created_at > %(since)s and r.flags & 1 = 0
 """
 FETCH_READINGS = """
 copy (
@@ -179,7 +185,7 @@ def refresh_rollups(
         started = conn.execute(JOB_START).fetchone()[0]  # type: ignore[index]
         since = conn.execute(READ_WATERMARK, (WATERMARK,)).fetchone()[0]  # type: ignore[index]
         touched = pl.DataFrame(
-            conn.execute(TOUCHED_HOURS, (since,)).fetchall(),
+            conn.execute(TOUCHED_HOURS, {"since": since}).fetchall(),
             schema={"card_id": pl.Int64, "t": pl.Datetime("us", "UTC")},
             orient="row",
         )

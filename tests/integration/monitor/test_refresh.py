@@ -93,3 +93,13 @@ def test_refresh_when_nothing_new_then_no_hours_recomputed(db, monitor_world):
     assert first.card_hours > 0
     again = refresh_rollups(db, lag=timedelta(0))
     assert again.card_hours == 0
+
+
+def test_refresh_when_sensor_bound_after_its_readings_then_history_rolled_up(db, monitor_world):
+    trace = _photo_trace("PH-3", 120, [(0, 60)])
+    monitor_world.write(trace, received_at=T0)  # unbound: quarantined, nothing to roll up
+    assert refresh_rollups(db, lag=timedelta(0)).card_hours == 0
+    card = monitor_world.card("投影仪", "A020104")
+    monitor_world.bind("PH-3", "photo", card, T0 - timedelta(days=1))
+    refresh_rollups(db, lag=timedelta(0))
+    assert _rollup(db)["in_use_s"].sum() == 60 * 60
