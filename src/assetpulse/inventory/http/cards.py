@@ -12,13 +12,14 @@ from pydantic import BaseModel, Field
 from assetpulse.inventory import cards as card_store
 from assetpulse.inventory import errors
 from assetpulse.inventory.http.guards import operable_card, require
+from assetpulse.inventory.http.route import InventoryRoute
 from assetpulse.inventory.photo_check import MAX_PHOTO_BYTES
 from assetpulse.inventory.photos import list_photos, photo_bytes, upload_photo
 from assetpulse.inventory.register.service import import_register
 from assetpulse.org.scope import can_administer, can_create_cards
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
-router = APIRouter(tags=["inventory: cards"])
+router = APIRouter(tags=["inventory: cards"], route_class=InventoryRoute)
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -36,15 +37,15 @@ class CardIn(BaseModel):
     location: str | None = None
     status: StatusCode = "in_use"
     shareable: bool = False
-    quantity: Decimal | None = Field(default=None, ge=0)
-    area: Decimal | None = Field(default=None, ge=0)
+    quantity: Decimal | None = Field(default=None, ge=0, lt=10**12, decimal_places=2)
+    area: Decimal | None = Field(default=None, ge=0, lt=10**12, decimal_places=2)
     measure_unit: str | None = None
     brand: str | None = None
     model: str | None = None
     spec: str | None = None
     serial_no: str | None = None
-    original_value: Decimal | None = Field(default=None, ge=0)
-    net_value: Decimal | None = Field(default=None, ge=0)
+    original_value: Decimal | None = Field(default=None, ge=0, lt=10**14, decimal_places=2)
+    net_value: Decimal | None = Field(default=None, ge=0, lt=10**14, decimal_places=2)
     acquired_on: date | None = None
     funding_source: str | None = None
     accounting_subject: str | None = None

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query, Response
 
 from assetpulse.inventory import errors
 from assetpulse.inventory.cards import visible_card
+from assetpulse.inventory.http.route import InventoryRoute
 from assetpulse.inventory.labels import LabelInfo, label_sheet_pdf
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
-router = APIRouter(tags=["inventory: labels"])
+router = APIRouter(tags=["inventory: labels"], route_class=InventoryRoute)
 
 MAX_LABELS = 1000
 DEPARTMENT_NAME = "select name from units where id = %s"

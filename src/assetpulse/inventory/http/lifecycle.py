@@ -12,10 +12,11 @@ from pydantic import BaseModel, Field
 from assetpulse.inventory import cards as card_store
 from assetpulse.inventory import lifecycle
 from assetpulse.inventory.http.guards import operable_card
+from assetpulse.inventory.http.route import InventoryRoute
 from assetpulse.inventory.split import SplitPart
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
-router = APIRouter(tags=["inventory: card business"])
+router = APIRouter(tags=["inventory: card business"], route_class=InventoryRoute)
 
 PartStatus = Literal["in_use", "idle", "pending_disposal", "leased", "under_repair"]
 
@@ -37,8 +38,8 @@ class SplitPartIn(BaseModel):
     asset_code: str = Field(pattern=r"^[A-Z0-9-]{4,40}$")
     status: PartStatus
     shareable: bool = False
-    quantity: Decimal | None = Field(default=None, gt=0)
-    area: Decimal | None = Field(default=None, gt=0)
+    quantity: Decimal | None = Field(default=None, gt=0, lt=10**12, decimal_places=2)
+    area: Decimal | None = Field(default=None, gt=0, lt=10**12, decimal_places=2)
     name: str | None = Field(default=None, min_length=1, max_length=200)
     location: str | None = None
     department_id: int | None = None

@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from assetpulse.inventory import sensors as sensor_store
 from assetpulse.inventory.http.guards import require
+from assetpulse.inventory.http.route import InventoryRoute
 from assetpulse.org.principal import Principal, Role
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
-router = APIRouter(tags=["inventory: sensors"])
+router = APIRouter(tags=["inventory: sensors"], route_class=InventoryRoute)
 
 
 class SensorIn(BaseModel):
@@ -25,8 +26,8 @@ class SensorIn(BaseModel):
 
 class BindingIn(BaseModel):
     card_id: int
-    valid_from: datetime | None = Field(default=None, description="默认现在")
-    valid_to: datetime | None = Field(default=None, description="空 = 一直有效，直到改绑")
+    valid_from: AwareDatetime | None = Field(default=None, description="默认现在")
+    valid_to: AwareDatetime | None = Field(default=None, description="空 = 一直有效，直到改绑")
 
 
 def _may_manage(user: Principal) -> bool:

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from assetpulse.inventory import errors
+from assetpulse.inventory.http.route import InventoryRoute
 from assetpulse.inventory.stocktake import report, results, scans, tasks
 from assetpulse.inventory.stocktake.codes import split_paste
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
-router = APIRouter(tags=["inventory: stocktaking"])
+router = APIRouter(tags=["inventory: stocktaking"], route_class=InventoryRoute)
 
 DEPARTMENT_NAMES = "select id, name from units where parent_id = %s or id = %s"
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -41,7 +42,7 @@ class AssignmentIn(BaseModel):
 
 class ScanItem(BaseModel):
     code: str = Field(min_length=1, max_length=500, description="标签内容、网址或资产编号")
-    scanned_at: datetime | None = Field(default=None, description="设备记录的扫描时间")
+    scanned_at: AwareDatetime | None = Field(default=None, description="设备记录的扫描时间")
     client_scan_id: str | None = Field(
         default=None,
         min_length=1,

@@ -104,6 +104,11 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+# What the columns hold: numeric(14, 2) for quantity and area, numeric(16, 2) for values.
+_LIMITS = {"数量": Decimal(10) ** 12, "面积": Decimal(10) ** 12}
+_VALUE_LIMIT = Decimal(10) ** 14
+
+
 def _decimal(value: Any, label: str, problems: list[str]) -> Decimal | None:
     text = _text(value).replace(",", "").replace("，", "")
     if not text:
@@ -113,8 +118,11 @@ def _decimal(value: Any, label: str, problems: list[str]) -> Decimal | None:
     except InvalidOperation:
         problems.append(f"{label}“{text}”不是数字")
         return None
-    if number < 0:
-        problems.append(f"{label}不能为负数")
+    if not number.is_finite() or number < 0:
+        problems.append(f"{label}须为非负数")
+        return None
+    if number >= _LIMITS.get(label, _VALUE_LIMIT):
+        problems.append(f"{label}“{text}”超出允许范围")
         return None
     return number
 
