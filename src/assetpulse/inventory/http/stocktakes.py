@@ -235,10 +235,14 @@ async def _image_scan(
 
 @router.get("/stocktakes/{task_id}/report", summary="盘点报告 (JSON 或 XLSX)", response_model=None)
 async def get_report(
-    task_id: int, conn: Conn, user: CurrentUser, format: Literal["json", "xlsx"] = "json"
+    task_id: int,
+    conn: Conn,
+    user: CurrentUser,
+    format: Literal["json", "xlsx"] = "json",
+    department_id: int | None = None,
 ) -> dict[str, Any] | Response:
     access = await tasks.task_access(conn, user, task_id)
-    result = await results.reconcile_task(conn, access, user)
+    result = await results.reconcile_task(conn, access, user, department_id=department_id)
     depts = await _departments(conn, access.task["unit_id"])
     body = report.as_json(access.task, result, depts)
     if format == "json":

@@ -48,22 +48,31 @@ CLOSE_TASK = "update stocktakes set state = 'closed', applied_at = now() where i
 
 
 async def reconcile_task(
-    conn: AsyncConnection[Any], access: TaskAccess, viewer: Principal
+    conn: AsyncConnection[Any],
+    access: TaskAccess,
+    viewer: Principal,
+    *,
+    department_id: int | None = None,
 ) -> Reconciliation:
-    """The reconciliation the viewer may see: the whole task, or their part of it."""
+    """The reconciliation the viewer may see: the whole task, or their part of it;
+    ``department_id`` narrows it to one department's book and what was seen there."""
     task_id = access.task["id"]
     cur = await conn.execute(BOOK, (task_id,))
     book = [
         BookEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
         for r in await cur.fetchall()
-        if access.covers(r[6])
+        if access.covers(r[6]) and (department_id is None or r[3] == department_id)
     ]
     own_codes = {e.asset_code for e in book}
     cur = await conn.execute(SIGHTINGS, (task_id,))
     sightings = [
         Sighting(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
         for r in await cur.fetchall()
-        if access.whole or r[2] in own_codes or r[7] == viewer.user_id
+        if r[2] in own_codes
+        or (
+            (access.whole or r[7] == viewer.user_id)
+            and (department_id is None or r[4] == department_id)
+        )
     ]
     codes = sorted({s.asset_code for s in sightings if s.asset_code} - own_codes)
     known: dict[str, KnownCard] = {}
