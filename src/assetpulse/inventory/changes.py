@@ -221,3 +221,37 @@ async def reject_change(
             action="rejected",
             detail={"card_id": card["id"], "note": note},
         )
+
+
+async def withdraw_change(conn: AsyncConnection[Any], *, change_id: int, actor_id: int) -> None:
+    """撤回: the proposer takes a pending change back before anyone decides."""
+    async with conn.transaction():
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(LOCK_CHANGE, (change_id,))
+        change = await cur.fetchone()
+        if change is None:
+            raise errors.not_found("CHANGE_NOT_FOUND", "卡片变动单不存在。", change_id=change_id)
+        if change["proposed_by"] != actor_id:
+            raise errors.forbidden("撤回他人发起的卡片变动", change_id=change_id)
+        if change["state"] != "pending":
+            raise errors.conflict(
+                "CHANGE_NOT_PENDING",
+                f"该卡片变动已是“{change['state']}”状态，不能撤回。",
+                change_id=change_id,
+                state=change["state"],
+            )
+        await conn.execute(
+            "update card_changes set state = 'withdrawn', decided_at = now() where id = %s",
+            (change_id,),
+        )
+        photo_id = change["changes"].get("photo_id")
+        if photo_id is not None:
+            await conn.execute(DROP_PHOTO, (photo_id,))
+        await audit(
+            conn,
+            actor_id=actor_id,
+            entity="card_change",
+            entity_id=change_id,
+            action="withdrawn",
+            detail={"card_id": change["card_id"]},
+        )

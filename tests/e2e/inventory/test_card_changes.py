@@ -218,3 +218,16 @@ def test_operator_creates_card_others_cannot_and_codes_stay_unique(
     assert db.execute("select count(*) from asset_cards").fetchone() == (7,)
     audit = db.execute("select action from audit_log where entity = 'card'").fetchall()
     assert audit == [("created",)]
+
+
+def test_proposer_withdraws_pending_change_and_reviewer_can_no_longer_approve(
+    api: TestClient, auth: AuthHeaders, demo_cards
+) -> None:
+    change = _propose(api, auth, demo_cards["HD-0001"], {"status": "idle"})
+    url = f"{API}/card-changes/{change['id']}"
+    assert api.post(f"{url}/withdraw", headers=auth("hd_sh")).status_code == 403
+    r = api.post(f"{url}/withdraw", headers=auth("hd_jb"))
+    assert r.json()["state"] == "withdrawn"
+    assert api.post(f"{url}/approve", headers=auth("hd_sh")).status_code == 409
+    pending = api.get(f"{API}/card-changes", params={"state": "pending"}, headers=auth("hd_sh"))
+    assert pending.json() == []

@@ -139,3 +139,10 @@ async def reject(
         conn, change_id=change_id, reviewer=user, note=body.note if body else None
     )
     return await _detail(conn, user, change_id)
+
+
+@router.post("/card-changes/{change_id}/withdraw", summary="撤回 (发起人，审核前)")
+async def withdraw(change_id: int, conn: Conn, user: CurrentUser) -> dict[str, Any]:
+    await _detail(conn, user, change_id)
+    await change_service.withdraw_change(conn, change_id=change_id, actor_id=user.user_id)
+    return await _detail(conn, user, change_id)
