@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,6 +62,22 @@ def _embedded_postgres(pgdata: Path) -> tuple[str, Callable[[], None]]:
         if exists.fetchone() is None:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(DATABASE)))
     return str(server.get_uri(database=DATABASE)), server.cleanup
+
+
+class DetachedMosquitto(MosquittoProcess):
+    """The project's private broker, deaf to the terminal's Ctrl-C.
+
+    A Ctrl-C goes to the whole foreground process group; the broker must outlive it so
+    that ingest can drain and acknowledge before the runner stops the broker (SIGTERM).
+    SIGINT is blocked while the broker is spawned: the blocked mask survives ``exec``.
+    """
+
+    def start(self, *, timeout: float = 15.0) -> None:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            super().start(timeout=timeout)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class AmqttBroker:
@@ -117,7 +134,7 @@ def start_services(
     shared = True
     if mqtt_url is None:
         if find_mosquitto() is not None and not prefer_amqtt:
-            broker = MosquittoProcess(data_dir / "mosquitto")
+            broker = DetachedMosquitto(data_dir / "mosquitto")
             broker.start()
             stops.append(broker.stop)
             mqtt_url, broker_kind = broker.url, "mosquitto"
