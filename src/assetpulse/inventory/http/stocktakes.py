@@ -146,10 +146,47 @@ def _outcome(out: scans.ScanOutcome, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """The schema with local ``$defs`` references replaced by their definitions."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+def _scan_body_schema() -> dict[str, Any]:
+    batch = ScanBatch.model_json_schema()
+    defs = batch.pop("$defs", {})
+    image = {
+        "type": "object",
+        "required": ["image"],
+        "properties": {
+            "image": {"type": "string", "format": "binary", "description": "照片或画面帧"},
+            "location": {"type": "string", "description": "拍摄地点"},
+            "department_id": {"type": "integer", "description": "所在部门"},
+            "status": {"type": "string", "enum": sorted(scans.VALID_STATUSES)},
+        },
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": _inline(batch, defs)},
+                "multipart/form-data": {"schema": image},
+            },
+        }
+    }
+
+
 @router.post(
     "/stocktakes/{task_id}/scans",
     status_code=201,
     summary="提交扫描：照片 (multipart: image) 或设备批量 / 手工录入 (JSON)",
+    openapi_extra=_scan_body_schema(),
 )
 async def post_scans(
     task_id: int, request: Request, conn: Conn, user: CurrentUser
