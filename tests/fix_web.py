@@ -71,6 +71,7 @@ def web_url(db_url: str, demo_units: dict[str, int]) -> Iterator[str]:
         access_log=False,
         ws="none",
         lifespan="on",
+        timeout_graceful_shutdown=1,  # the browser's keep-alive connections need not linger
     )
     server = _Server(config)
     thread = threading.Thread(target=server.run, name="web-uvicorn", daemon=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -87,12 +88,20 @@ def test_adjust_bill_from_publish_to_result_in_the_browser(
     shot(page, "adjust-progress")
     page.locator("dialog[open]").get_by_role("button", name="关闭").last.click()
 
-    # 调剂广场 seen by another unit: picture view, zoom, detail, preselect twice, export
-    log_in(page, "hs_jb", "#/plaza/adjust")
+    # 调剂广场, picture view by default; the photo enlarges on click
+    page.locator("nav.menu").get_by_role("link", name="调剂广场").click()
     tile = page.locator(".tile").filter(has_text="台式计算机（物理学院）")
+    expect(tile.locator(".photo img")).to_have_attribute("src", re.compile("^blob:"))
+    shot(page, "plaza-adjust-picture")
+    tile.locator(".photo img").click()
+    expect(page.locator("dialog.zoom[open] img")).to_be_visible()
+    shot(page, "plaza-photo-zoom")
+    page.locator("dialog.zoom[open]").click()
+
+    # seen by another unit: detail, preselect twice, my preselections, list view, export
+    log_in(page, "hs_jb", "#/plaza/adjust")
     expect(tile).to_contain_text("海南大学")
     expect(tile).to_contain_text("可调剂")
-    shot(page, "plaza-adjust-picture")
     tile.get_by_label("选择 台式计算机（物理学院）").check()
     page.get_by_role("button", name="加入预选资产").click()
     expect_toast(page, "已加入预选资产", "ok")

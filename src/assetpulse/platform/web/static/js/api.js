@@ -78,7 +78,8 @@ export async function api(path, opts = {}) {
   const url = withQuery(path.startsWith("/") && !path.startsWith(API) ? API + path : path, query);
   let resp;
   try {
-    resp = await fetch(url, { method, headers, body });
+    // no-store: answers depend on who asks, and one browser may serve several users
+    resp = await fetch(url, { method, headers, body, cache: "no-store" });
   } catch {
     const err = new ApiError(0, "NETWORK", "无法连接服务器，请检查网络后重试。");
     if (!quiet) showError(err);

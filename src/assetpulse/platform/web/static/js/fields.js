@@ -20,8 +20,11 @@ export async function references() {
   return refs;
 }
 
-export function forgetReferences() {
+/** On login and logout: nothing one user fetched is shown to the next. */
+export function forgetCaches() {
   refs = null;
+  for (const url of blobCache.values()) url.then((u) => URL.revokeObjectURL(u)).catch(() => {});
+  blobCache.clear();
 }
 
 /** The first present value among several possible field names. */
@@ -59,7 +62,7 @@ export function authPhoto(url, alt, cls = "") {
       img.src = await blobCache.get(url);
     } catch {
       blobCache.delete(url);
-      img.replaceWith(h("span", { class: "no-photo" }, "照片加载失败"));
+      img.replaceWith(h("span", { class: "no-photo" }, "照片暂不可查看"));
     }
   };
   load();

@@ -1,6 +1,7 @@
 // Boot and route: the login page, the layout with the manual's menu, and a page per route.
 // Routes live in the URL fragment (#/plaza/adjust?tab=national) so one shell serves all.
 import { api, ApiError, getToken, setToken } from "./api.js";
+import { forgetCaches } from "./fields.js";
 import { MENU, ROUTES } from "./menu.js";
 import { renderLogin } from "./pages/login.js";
 import { h } from "./ui.js";
@@ -62,8 +63,11 @@ async function loadMe() {
 let rendering = 0;
 async function route() {
   const { path, params } = parseHash();
+  // a dialog belongs to the page it was opened on (the back button closes it too)
+  document.querySelectorAll("dialog").forEach((d) => { d.close(); d.remove(); });
   if (path === "/login" || !getToken()) {
     session.me = null;
+    forgetCaches();
     renderLogin(app, () => { location.hash = params.next || "#/plaza/adjust"; });
     return;
   }
