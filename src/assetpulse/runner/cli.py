@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -123,7 +124,7 @@ def run(**opts: Any) -> None:  # fmt: skip
         applied = apply_migrations(services.database_url)
         console.print(f"migrations applied now: {', '.join(applied) or 'none (up to date)'}")
         seed_demo_org(services.database_url)
-        api_port = opts["api_port"] or settings.api_port
+        api_port = _port_or_free(opts["api_port"] or settings.api_port, console)
         metrics_port = free_port()
         env = _child_env(settings, services, api_port, metrics_port)
         _add_children(kids, env, data_dir / "logs", opts, console)
@@ -140,6 +141,18 @@ def run(**opts: Any) -> None:  # fmt: skip
         console.print("stopping the broker and the database …")
         services.stop()
         console.print("stopped.")
+
+
+def _port_or_free(port: int, console: Console) -> int:
+    """The wanted port if nothing listens there, else a free one (and say so)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            other = free_port()
+            console.print(f"[yellow]port {port} is taken; the API uses {other}[/yellow]")
+            return other
+    return port
 
 
 def _add_children(kids: Supervisor, env: dict[str, str], logs: Path, opts: dict[str, Any],
