@@ -76,3 +76,16 @@ def photograph(
     )
     assert ok
     return bytes(buf)
+
+
+def code128_label(payload: str, module_px: int = 3) -> np.ndarray:
+    """A Code 128 barcode of ``payload`` with quiet zones, bars 60 modules tall."""
+    import zxingcpp
+
+    bars = np.asarray(
+        zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.Code128).to_image(
+            scale=1, add_quiet_zones=True
+        )
+    )[:1, :]
+    img = np.pad(np.repeat(bars, 60, axis=0), ((10, 10), (0, 0)), constant_values=255)
+    return np.kron(img, np.ones((module_px, module_px), dtype=np.uint8))

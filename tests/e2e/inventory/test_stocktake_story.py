@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from assetpulse.inventory.labels import encode_label, label_url
 from assetpulse.org.passwords import hash_password
 from assetpulse.org.seed import DEMO_PASSWORD
-from tests.e2e.inventory.helpers import API, photograph, qr_label
+from tests.e2e.inventory.helpers import API, code128_label, photograph, qr_label
 from tests.fix_api import AuthHeaders
 
 
@@ -155,6 +155,15 @@ def test_stocktaking_story_from_task_to_reviewed_card_changes(
     again = api.post(f"{API}/stocktakes/{task}/scans", json=batch, headers=auth("hd_hq")).json()
     assert len(first["recorded"]) == 1
     assert (again["recorded"], again["duplicates"]) == ([], ["PDA7-000001"])
+
+    # 4c'. and photographs the Code 128 bar of HD-0003's label, slightly turned
+    shot = photograph(
+        [code128_label(encode_label("HD-0003"))], angle=6, blur=0.7, tilt=0.05, seed=4
+    )
+    r = _photo_scan(api, auth, "hd_hq", task, shot)
+    assert r.status_code == 201, r.text
+    assert r.json()["decoded"][0]["symbology"] == "code128"
+    assert [x["asset_code"] for x in r.json()["recorded"]] == ["HD-0003"]
 
     # 4d. the operator pastes what the phone app exported: a URL form and an unknown code
     paste = f"{label_url('HD-0005', 'https://assets.example.gov.cn')}\nZZ-9999\n"
