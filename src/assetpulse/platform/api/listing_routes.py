@@ -59,7 +59,7 @@ async def listings(
 ) -> PlazaPage:
     q = plaza.PlazaQuery(plaza_kind, tab, region, category, keyword, status, page, page_size,
                          with_total)  # fmt: skip
-    result = await plaza.plaza(conn, user, q, await competent_of(conn, user.unit_id))
+    result = await plaza.plaza(conn, user, q, None)  # the query finds the competent itself
     return PlazaPage.model_validate(
         {
             "plaza": plaza_kind,

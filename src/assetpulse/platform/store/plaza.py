@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 from assetpulse.org.principal import Principal
 from assetpulse.platform.errors import not_found
 
-TOTAL_CAP = 10_000
+TOTAL_CAP = 2_000  # pages show 2000+ beyond this; counting further costs every query
 STATE_TEXT = {"listed": "上架", "done": "已登记结果", "delisted": "下架", "withdrawn": "已撤回"}
 KIND_STATE_TEXT = {
     "adjust": {"listed": "可调剂", "done": "已调剂"},
@@ -32,7 +32,9 @@ LOCAL_TAB = """
 l.kind = %(kind)s and l.state in ('listed', 'done') and l.province = %(province)s
 and (l.scope in ('national', 'province')
      or (l.scope = 'city' and l.region_code = %(region)s)
-     or (l.scope = 'department' and (l.competent_id = %(competent)s or l.unit_id = %(unit)s))
+     or (l.scope = 'department' and (l.unit_id = %(unit)s or l.competent_id = (
+         select case when v.kind = 'competent' then v.id else v.parent_id end
+         from units v where v.id = %(unit)s)))
      or (l.scope = 'unit' and l.unit_id = %(unit)s))
 """
 NATIONAL_TAB = "l.kind = %(kind)s and l.state in ('listed', 'done') and l.review_code = '02'"
