@@ -8,6 +8,7 @@ No per-asset Python loop anywhere: every step is a group-by over the whole frame
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timedelta
 
 import polars as pl
@@ -100,6 +101,32 @@ def daily(
     )
 
 
+SLICE_ROWS = 8_000_000  # card-hours per slice of the first pass: bounds its working memory
+
+
+def _daily_in_slices(
+    rollup: pl.LazyFrame | pl.DataFrame, calendar: pl.DataFrame, *, sorted_by_card_hour: bool
+) -> pl.LazyFrame:
+    """``daily`` over slices of whole cards when the rollup is in memory and sorted, so
+    that the per-row intermediate columns exist for one slice at a time."""
+    if not (isinstance(rollup, pl.DataFrame) and sorted_by_card_hour) or (
+        rollup.height <= SLICE_ROWS
+    ):
+        return daily(rollup.lazy(), calendar, sorted_by_card_hour=sorted_by_card_hour)
+    cards = rollup["card_id"]
+    cuts = [0]
+    for pos in range(SLICE_ROWS, rollup.height, SLICE_ROWS):
+        cut = int(cards.search_sorted(cards[pos], side="left"))  # start of that card's rows
+        if cut > cuts[-1]:
+            cuts.append(cut)
+    cuts.append(rollup.height)
+    parts = [
+        daily(rollup.slice(a, b - a).lazy(), calendar, sorted_by_card_hour=True).collect()
+        for a, b in itertools.pairwise(cuts)
+    ]
+    return pl.concat(parts).lazy()
+
+
 def usage_features(
     rollup: pl.LazyFrame | pl.DataFrame,
     calendar: pl.DataFrame,
@@ -112,7 +139,7 @@ def usage_features(
     """One row per card seen in the rollup (columns ``FEATURE_COLUMNS``)."""
     days = calendar.height
     workdays = int(calendar["workday"].sum())
-    d = daily(rollup.lazy(), calendar, sorted_by_card_hour=sorted_by_card_hour)
+    d = _daily_in_slices(rollup, calendar, sorted_by_card_hour=sorted_by_card_hour)
     if sorted_by_card_hour:  # day groups come out in key order: cards stay contiguous
         d = d.with_columns(pl.col("card_id").set_sorted())
     covered = pl.col("coverage") >= COVERED_DAY

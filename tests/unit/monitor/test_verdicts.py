@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from assetpulse.monitor import features
 from assetpulse.monitor.calendar import calendar_frame
 from assetpulse.monitor.errors import MonitorError
 from assetpulse.monitor.features import usage_features, window_days
@@ -162,10 +163,13 @@ def test_pure_core_imports_no_io_library(module):
     assert not names & FORBIDDEN
 
 
-def test_features_when_rows_sorted_then_fast_path_equals_hash_path():
+def test_features_when_rows_sorted_then_fast_path_equals_hash_path(monkeypatch):
     r = pl.concat([_rollup(c, 30.0 * c, sessions=c) for c in (1, 2, 3)])
     first, last = window_days(END, 28)
     cal = calendar_frame(first, last)
     slow = usage_features(r.sample(fraction=1.0, shuffle=True, seed=1), cal, window_end=END)
     fast = usage_features(r, cal, window_end=END, sorted_by_card_hour=True)
     assert_frame_equal(slow.collect().sort("card_id"), fast.collect(), check_exact=False)
+    monkeypatch.setattr(features, "SLICE_ROWS", 700)  # slices cut inside cards' rows
+    sliced = usage_features(r, cal, window_end=END, sorted_by_card_hour=True)
+    assert_frame_equal(sliced.collect(), fast.collect())
