@@ -10,9 +10,11 @@ from pydantic import BaseModel
 
 from assetpulse.org.queries import authenticate, list_categories, list_regions, list_units
 from assetpulse.org.tokens import TokenCodec
+from assetpulse.org.users_api import router as users_router
 from assetpulse.platform.api.deps import Conn, CurrentUser, get_tokens
 
 router = APIRouter(tags=["organisation"])
+router.include_router(users_router)
 
 
 class Token(BaseModel):
