@@ -23,6 +23,8 @@ def test_recall_sets_chosen_status_and_emits_recalled(
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["version"]) == ("idle", 2)
     assert _events(db, card) == ["recalled"]
+    detail = api.get(f"{API}/cards/{card}", headers=auth("hd_sh")).json()
+    assert [(e["kind"], e["detail"]["to"]) for e in detail["events"]] == [("recalled", "idle")]
     again = api.post(f"{API}/cards/{card}/recall", json={"status": "idle"}, headers=auth("hd_jb"))
     assert again.json()["error"]["code"] == "CARD_NOT_LEASED"
 

@@ -23,6 +23,12 @@ router = APIRouter(tags=["inventory: cards"], route_class=InventoryRoute)
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
+# What happened to the card (变动、收回、拆分、退库、处置), newest first.
+CARD_EVENTS = """
+select id, kind, detail, actor_id, at from card_events where card_id = %s
+order by at desc, id desc limit 100
+"""
+
 StatusCode = Literal["in_use", "idle", "pending_disposal", "leased", "under_repair"]
 
 
@@ -117,6 +123,11 @@ async def import_cards(
 async def get_card(card_id: int, conn: Conn, user: CurrentUser) -> dict[str, Any]:
     card = card_store.present(await card_store.visible_card(conn, user, card_id))
     card["photos"] = await list_photos(conn, card_id)
+    cur = await conn.execute(CARD_EVENTS, (card_id,))
+    card["events"] = [
+        {"id": r[0], "kind": r[1], "detail": r[2], "actor_id": r[3], "at": r[4]}
+        for r in await cur.fetchall()
+    ]
     return card
 
 
