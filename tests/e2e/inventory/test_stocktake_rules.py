@@ -101,3 +101,36 @@ def test_report_per_department_and_apply_only_once(
     again = api.post(f"{API}/stocktakes/{task}/apply", headers=auth("hd_jb"))
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "STOCKTAKE_CLOSED"
+
+
+def test_card_disposed_during_task_is_no_longer_expected(
+    api: TestClient, auth: AuthHeaders, demo_cards, demo_units
+) -> None:
+    task = _task(api, auth)
+    api.post(
+        f"{API}/stocktakes/{task}/scans",
+        json={"text": "HD-0002", "location": "仓库"},
+        headers=auth("hd_jb"),
+    )
+    r = api.post(
+        f"{API}/disposals",
+        json={"card_id": demo_cards["HD-0002"], "method": "scrap"},
+        headers=auth("hd_jb"),
+    )
+    assert r.status_code == 201, r.text
+    report = api.get(f"{API}/stocktakes/{task}/report", headers=auth("hd_jb")).json()
+    assert report["summary"]["expected"] == 4
+    applied = api.post(f"{API}/stocktakes/{task}/apply", headers=auth("hd_jb"))
+    assert applied.status_code == 200, applied.text
+    assert applied.json()["change_ids"] == []
+    other_dept = api.post(
+        f"{API}/stocktakes",
+        json={"title": "x", "deadline": "2030-01-01", "department_id": demo_units["D460001-01"]},
+        headers=auth("hd_jb"),
+    ).json()["stocktake"]["id"]
+    r = api.post(
+        f"{API}/stocktakes/{other_dept}/assignments",
+        json={"department_id": demo_units["D460001-02"]},
+        headers=auth("hd_jb"),
+    )
+    assert r.json()["error"]["code"] == "DEPARTMENT_OUTSIDE_TASK"

@@ -29,7 +29,8 @@ from assetpulse.org.principal import Principal
 BOOK = """
 select c.id, c.asset_code, c.name, c.department_id, c.location, c.status, i.assignment_id
 from stocktake_items i join asset_cards c on c.id = i.card_id
-where i.stocktake_id = %s order by c.asset_code
+where i.stocktake_id = %s and c.status not in ('disposed', 'split')  -- ended during the task
+order by c.asset_code
 """
 
 SIGHTINGS = """

@@ -235,6 +235,12 @@ async def hand_down(
                     "只能下发到本单位的内设部门。",
                     department_id=department_id,
                 )
+            if task["department_id"] not in (None, department_id):
+                raise errors.invalid(
+                    "DEPARTMENT_OUTSIDE_TASK",
+                    "本次盘点只覆盖一个部门，不能下发到其他部门。",
+                    department_id=department_id,
+                )
             if assignee_id is not None:
                 await _check_member(conn, assignee_id, task["unit_id"], department_id)
             new_id = await _insert(conn, task["id"], None, department_id, assignee_id, p.user_id)
