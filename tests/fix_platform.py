@@ -130,5 +130,25 @@ class Flow:
 
 
 @pytest.fixture
-def flow(api: TestClient, auth: AuthHeaders) -> Flow:
-    return Flow(api, auth)
+def fast_auth(api: TestClient, db_url: str) -> AuthHeaders:
+    """Like ``auth`` but issues the bearer token directly (no argon2 login per user), so
+    that workflow tests spend their time on the workflow; the login itself is tested by org.
+    """
+    tokens = api.app.state.tokens  # type: ignore[attr-defined]
+
+    cache: dict[str, dict[str, str]] = {}
+
+    def headers(user: str) -> dict[str, str]:
+        if user not in cache:
+            with psycopg.connect(db_url) as conn:
+                row = conn.execute("select id from users where username = %s", (user,)).fetchone()
+            assert row is not None, user
+            cache[user] = {"Authorization": f"Bearer {tokens.issue(row[0])}"}
+        return cache[user]
+
+    return headers
+
+
+@pytest.fixture
+def flow(api: TestClient, fast_auth: AuthHeaders) -> Flow:
+    return Flow(api, fast_auth)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
-from tests.fix_api import AuthHeaders
 from tests.fix_platform import CardMaker, Flow
 
 
 def test_adjust_draft_with_idle_card_is_created_editable_and_deletable(
-    flow: Flow, make_card: CardMaker, api: TestClient, auth: AuthHeaders
+    flow: Flow, make_card: CardMaker
 ) -> None:
     card = make_card(status="idle")
     bill = flow.create(kind="adjust", scope="province", card_ids=[card], contact_name="张三")
@@ -19,23 +17,28 @@ def test_adjust_draft_with_idle_card_is_created_editable_and_deletable(
     assert bill["review_code"] is None
     assert [line["card_id"] for line in bill["lines"]] == [card]
     assert bill["lines"][0]["card_status_text"] == "闲置"
-    r = api.patch(
+    r = flow.api.patch(
         f"/api/v1/bills/{bill['id']}",
         json={"contact_phone": "0898-1234", "version": bill["version"]},
-        headers=auth("hd_jb"),
+        headers=flow.auth("hd_jb"),
     )
     assert r.status_code == 200, r.text
     assert r.json()["contact_phone"] == "0898-1234"
     assert r.json()["contact_name"] == "张三"
-    stale = api.patch(
+    stale = flow.api.patch(
         f"/api/v1/bills/{bill['id']}",
         json={"title": "x", "version": bill["version"]},
-        headers=auth("hd_jb"),
+        headers=flow.auth("hd_jb"),
     )
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "BILL_VERSION_CONFLICT"
-    assert api.delete(f"/api/v1/bills/{bill['id']}", headers=auth("hd_jb")).status_code == 204
-    assert api.get(f"/api/v1/bills/{bill['id']}", headers=auth("hd_jb")).status_code == 404
+    assert (
+        flow.api.delete(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).status_code
+        == 204
+    )
+    assert (
+        flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).status_code == 404
+    )
     # the card is free again once the draft is gone
     flow.create(kind="adjust", card_ids=[card])
 
@@ -49,8 +52,7 @@ def test_adjust_draft_with_idle_card_is_created_editable_and_deletable(
     ],
 )
 def test_ineligible_card_is_refused_with_stable_code(
-    api: TestClient,
-    auth: AuthHeaders,
+    flow: Flow,
     make_card: CardMaker,
     kind: str,
     status: str,
@@ -58,10 +60,12 @@ def test_ineligible_card_is_refused_with_stable_code(
     code: str,
 ) -> None:
     card = make_card(status=status, shareable=shareable)
-    r = api.post("/api/v1/bills", json={"kind": kind, "card_ids": [card]}, headers=auth("hd_jb"))
+    r = flow.api.post(
+        "/api/v1/bills", json={"kind": kind, "card_ids": [card]}, headers=flow.auth("hd_jb")
+    )
     assert r.status_code == 422
     assert r.json()["error"]["code"] == code
-    assert api.get("/api/v1/bills", headers=auth("hd_jb")).json()["items"] == []
+    assert flow.api.get("/api/v1/bills", headers=flow.auth("hd_jb")).json()["items"] == []
 
 
 @pytest.mark.parametrize(
@@ -76,11 +80,11 @@ def test_eligible_cards_are_accepted(
 
 
 def test_card_without_photo_is_refused_with_card_change_guidance(
-    api: TestClient, auth: AuthHeaders, make_card: CardMaker
+    flow: Flow, make_card: CardMaker
 ) -> None:
     card = make_card(photo=False)
-    r = api.post(
-        "/api/v1/bills", json={"kind": "adjust", "card_ids": [card]}, headers=auth("hd_jb")
+    r = flow.api.post(
+        "/api/v1/bills", json={"kind": "adjust", "card_ids": [card]}, headers=flow.auth("hd_jb")
     )
     assert r.status_code == 422
     err = r.json()["error"]
@@ -89,29 +93,25 @@ def test_card_without_photo_is_refused_with_card_change_guidance(
     assert "照片" in err["message"]
 
 
-def test_card_of_another_unit_is_refused(
-    api: TestClient, auth: AuthHeaders, make_card: CardMaker
-) -> None:
+def test_card_of_another_unit_is_refused(flow: Flow, make_card: CardMaker) -> None:
     card = make_card("U460002")
-    r = api.post(
-        "/api/v1/bills", json={"kind": "adjust", "card_ids": [card]}, headers=auth("hd_jb")
+    r = flow.api.post(
+        "/api/v1/bills", json={"kind": "adjust", "card_ids": [card]}, headers=flow.auth("hd_jb")
     )
     assert r.json()["error"]["code"] == "CARD_NOT_OWN"
 
 
-def test_card_on_open_bill_cannot_be_picked_again(
-    flow: Flow, api: TestClient, auth: AuthHeaders, make_card: CardMaker
-) -> None:
+def test_card_on_open_bill_cannot_be_picked_again(flow: Flow, make_card: CardMaker) -> None:
     card = make_card(shareable=True)
     flow.create(kind="adjust", card_ids=[card])
     for kind in ("adjust", "share"):
-        r = api.post(
-            "/api/v1/bills", json={"kind": kind, "card_ids": [card]}, headers=auth("hd_jb")
+        r = flow.api.post(
+            "/api/v1/bills", json={"kind": kind, "card_ids": [card]}, headers=flow.auth("hd_jb")
         )
         assert r.status_code == 409
         assert r.json()["error"]["code"] == "CARD_ALREADY_PUBLISHED"
     # nothing half-written: the refused bills do not exist
-    assert len(api.get("/api/v1/bills", headers=auth("hd_jb")).json()["items"]) == 1
+    assert len(flow.api.get("/api/v1/bills", headers=flow.auth("hd_jb")).json()["items"]) == 1
 
 
 def test_submit_then_cancel_submit_before_first_node_acts(flow: Flow, make_card: CardMaker) -> None:
@@ -134,14 +134,17 @@ def test_cancel_submit_refused_once_first_node_approved(flow: Flow, make_card: C
     assert r.json()["error"]["code"] == "NEXT_NODE_ACTED"
 
 
-def test_submitted_bill_cannot_be_edited_or_deleted(
-    flow: Flow, api: TestClient, auth: AuthHeaders, make_card: CardMaker
-) -> None:
+def test_submitted_bill_cannot_be_edited_or_deleted(flow: Flow, make_card: CardMaker) -> None:
     bill = flow.create(card_ids=[make_card()])
     flow.ok("hd_jb", bill["id"], "submit")
-    r = api.patch(f"/api/v1/bills/{bill['id']}", json={"title": "x"}, headers=auth("hd_jb"))
+    r = flow.api.patch(
+        f"/api/v1/bills/{bill['id']}", json={"title": "x"}, headers=flow.auth("hd_jb")
+    )
     assert r.json()["error"]["code"] == "BILL_NOT_DRAFT"
-    assert api.delete(f"/api/v1/bills/{bill['id']}", headers=auth("hd_jb")).status_code == 409
+    assert (
+        flow.api.delete(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).status_code
+        == 409
+    )
 
 
 def test_submit_without_cards_is_refused(flow: Flow) -> None:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import threading
 
-from fastapi.testclient import TestClient
-
-from tests.fix_api import AuthHeaders
 from tests.fix_platform import CardMaker, Flow
 
 
@@ -50,7 +47,7 @@ def test_reviewer_of_other_unit_cannot_approve(flow: Flow, make_card: CardMaker)
 
 
 def test_send_back_requires_reason_and_returns_bill_for_editing(
-    flow: Flow, api: TestClient, auth: AuthHeaders, make_card: CardMaker
+    flow: Flow, make_card: CardMaker
 ) -> None:
     bill = flow.create(card_ids=[make_card()])
     flow.ok("hd_jb", bill["id"], "submit")
@@ -59,7 +56,9 @@ def test_send_back_requires_reason_and_returns_bill_for_editing(
     assert back["stage"] == "returned"
     assert back["return_reason"] == "照片不清晰"
     assert back["status_text"] == "单位审核退回"
-    r = api.patch(f"/api/v1/bills/{bill['id']}", json={"title": "重拍"}, headers=auth("hd_jb"))
+    r = flow.api.patch(
+        f"/api/v1/bills/{bill['id']}", json={"title": "重拍"}, headers=flow.auth("hd_jb")
+    )
     assert r.status_code == 200
     assert flow.ok("hd_jb", bill["id"], "submit")["stage"] == "in_review"
 
@@ -144,7 +143,7 @@ def test_audit_trail_records_every_state_change(flow: Flow, make_card: CardMaker
 
 
 def test_two_reviewers_at_once_exactly_one_wins(
-    flow: Flow, api: TestClient, auth: AuthHeaders, make_card: CardMaker, db_url: str
+    flow: Flow, make_card: CardMaker, db_url: str
 ) -> None:
     import psycopg
 
@@ -157,13 +156,13 @@ def test_two_reviewers_at_once_exactly_one_wins(
         )
     bill = flow.create(card_ids=[make_card()])
     flow.ok("hd_jb", bill["id"], "submit")
-    headers = [auth("hd_sh"), auth("hd_sh2")]
+    headers = [flow.auth("hd_sh"), flow.auth("hd_sh2")]
     barrier = threading.Barrier(2)
     results: list[int] = []
 
     def decide(h: dict[str, str]) -> None:
         barrier.wait()
-        r = api.post(f"/api/v1/bills/{bill['id']}/approve", headers=h)
+        r = flow.api.post(f"/api/v1/bills/{bill['id']}/approve", headers=h)
         results.append(r.status_code)
         if r.status_code == 409:
             assert r.json()["error"]["code"] == "BILL_NOT_AT_YOUR_NODE"
@@ -174,5 +173,7 @@ def test_two_reviewers_at_once_exactly_one_wins(
     for t in threads:
         t.join()
     assert sorted(results) == [200, 409]
-    progress = api.get(f"/api/v1/bills/{bill['id']}/progress", headers=auth("hd_jb")).json()
+    progress = flow.api.get(
+        f"/api/v1/bills/{bill['id']}/progress", headers=flow.auth("hd_jb")
+    ).json()
     assert [h["action"] for h in progress["history"]] == ["submit", "approve"]
