@@ -128,7 +128,7 @@ class ThreadWorker:
         self.worker = IngestWorker(config)
         self.thread = threading.Thread(target=self.worker.run, daemon=True)
         self.thread.start()
-        assert self.worker.source.connected.wait(10), "worker did not connect"
+        assert self.worker.source.subscribed.wait(10), "worker did not subscribe"
 
     def stop(self) -> None:
         self.worker.stop()
@@ -160,9 +160,17 @@ class ProcessWorker:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        log = self.log_path.open("ab")
         cmd = [sys.executable, "-c", "from assetpulse.cli import main; main()", "ingest"]
-        self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log)
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the fd
+            self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log)
+
+    def wait_subscribed(self, times: int = 1, timeout: float = 30) -> None:
+        """Until the log shows the ``times``-th SUBACK (messages before it would be lost)."""
+        wait_until(
+            lambda: self.log_path.read_text(errors="replace").count("subscribed") >= times,
+            timeout=timeout,
+            what=f"{self.log_path.name} subscribed",
+        )
 
     def kill9(self) -> None:
         assert self.proc is not None
@@ -189,7 +197,7 @@ def process_worker(tmp_path: Path) -> Iterator[Callable[..., ProcessWorker]]:
             ASSETPULSE_MQTT_URL=mqtt_url,
             ASSETPULSE_INGEST_CLIENT_ID=client_id,
             ASSETPULSE_INGEST_METRICS_PORT="0",
-            ASSETPULSE_LOG_LEVEL="WARNING",
+            ASSETPULSE_LOG_LEVEL="INFO",
             **{f"ASSETPULSE_{k.upper()}": v for k, v in extra.items()},
         )
         w = ProcessWorker(env, tmp_path / f"worker-{client_id}.log")

@@ -9,6 +9,7 @@ restarts one that dies, and forwards SIGTERM so that each drains. Client ids are
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import signal
 import socket
@@ -55,6 +56,7 @@ def build_config(settings: Settings, **overrides: Any) -> WorkerConfig:
 def run_worker(config: WorkerConfig, log_level: str = "INFO", log_json: bool = False) -> None:
     """One worker in this process until SIGTERM/SIGINT, then drain."""
     configure_logging(level=log_level, json=log_json)
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` dumps every thread's stack
     worker = IngestWorker(config)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     signal.signal(signal.SIGINT, lambda *_: worker.stop())

@@ -84,6 +84,7 @@ class MqttSource:
         self.keepalive_s = keepalive_s
         self.generation = 0
         self.connected = threading.Event()
+        self.subscribed = threading.Event()  # first SUBACK seen (tests wait for it)
         self._acks: collections.deque[tuple[int, int, int]] = collections.deque()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -107,6 +108,7 @@ class MqttSource:
             client.username_pw_set(user, password)
         client.on_connect = self._on_connect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         self._client = client
 
     # --- called from other threads ---
@@ -204,6 +206,16 @@ class MqttSource:
             "connected to broker", host=self.host, port=self.port,
             session_present=bool(getattr(flags, "session_present", False)),
         )  # fmt: skip
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any
+    ) -> None:
+        codes = [str(r) for r in reasons]
+        if any(getattr(r, "is_failure", False) for r in reasons):
+            log.error("subscription refused", reasons=codes)
+        else:
+            self.subscribed.set()
+            log.info("subscribed", group=self.group or None, granted=codes)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         try:
