@@ -167,9 +167,12 @@ def expect_toast(page: Page, text: str, kind: str = "ok") -> None:
     expect(page.locator(f".toast.{kind}").filter(has_text=text).first).to_be_visible()
 
 
-def shot(page: Page, name: str, **kwargs: Any) -> None:
-    """Save a screenshot for the README under docs/screenshots/<name>.png."""
+def shot(page: Page, name: str, *, toasts: bool = False, **kwargs: Any) -> None:
+    """Save a screenshot for the README under docs/screenshots/<name>.png; passing
+    messages are cleared first unless ``toasts`` (the picture is of the page)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if not toasts:
+        page.evaluate("document.getElementById('toasts').replaceChildren()")
     page.wait_for_timeout(150)  # let fonts and images settle
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **kwargs)
 

@@ -69,8 +69,17 @@ def test_publish_demand_button_follows_user_type_and_demand_reaches_the_plaza(
     for text in ("需求送审方信息", "需求接收方信息", "紧急", "需求说明.pdf", "李老师"):
         expect(detail).to_contain_text(text)
 
+    # 查询 by keyword and review status
+    log_in(page, "hd_jb", "#/bills/demand/query")
+    page.locator("input[name=keyword]").fill("便携式")
+    page.get_by_role("button", name="查询").click()
+    expect(_row(page, "急需便携式计算机 10 台")).to_be_visible()
+    page.locator("input[name=keyword]").fill("不存在的需求")
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("#page")).to_contain_text("没有符合条件的单据")
+
     # 登记需求结果: the provider shows in the plaza detail afterwards
-    log_in(page, "hd_jb", "#/bills/demand/manage")
+    page.locator("nav.menu").get_by_role("link", name="我的需求管理").click()
     _row(page, "急需便携式计算机 10 台").get_by_role("button", name="登记需求结果").click()
     dlg = page.locator("dialog[open]")
     expect(dlg.locator("select[name=method]")).to_have_count(0)

@@ -60,7 +60,6 @@ async function loadMe() {
   session.me = me;
 }
 
-let rendering = 0;
 async function route() {
   const { path, params } = parseHash();
   // a dialog belongs to the page it was opened on (the back button closes it too)
@@ -79,19 +78,20 @@ async function route() {
   document.querySelectorAll("nav.menu a").forEach((a) => a.classList.toggle("active", path.startsWith(a.dataset.href.slice(1).split("?")[0])));
   const match = ROUTES.find((r) => r.pattern.test(path));
   if (!match) { location.hash = "#/plaza/adjust"; return; }
-  const ticket = ++rendering;
-  main.replaceChildren(h("p", { class: "loading" }, "正在加载…"));
+  // Each visit renders into its own view: a slower earlier visit that finishes late
+  // writes into a view no longer on screen instead of over the current page.
+  const view = h("div", { class: "view" }, h("p", { class: "loading" }, "正在加载…"));
+  main.replaceChildren(view);
   try {
     const mod = await import(match.module);
-    if (ticket !== rendering) return;
     const args = path.match(match.pattern).slice(1);
-    await mod.render(main, { args, params, me: session.me, route: match });
+    await mod.render(view, { args, params, me: session.me, route: match });
   } catch (err) {
     if (err && err.status !== undefined) {
-      main.replaceChildren(h("p", { class: "empty" }, err.message));
+      view.replaceChildren(h("p", { class: "empty" }, err.message));
     } else {
       console.error(err);
-      main.replaceChildren(h("p", { class: "empty" }, "页面加载失败，请刷新后重试。"));
+      view.replaceChildren(h("p", { class: "empty" }, "页面加载失败，请刷新后重试。"));
     }
   }
 }
