@@ -5,7 +5,8 @@ variants — runs in order. After every step the reads so far are cross-checked 
 ``checks``): the cascade stops as soon as at least one code is accepted, no plausible read is
 left uncorroborated and no contradiction is open. While a read waits for a second opinion,
 steps of the engine that made it are skipped (it cannot corroborate itself). Contradicted
-reads are never reported unless the evidence settles them. A time budget bounds the work on
+reads are never reported unless the evidence settles them. A budget of CPU time (of the
+calling thread, so results do not depend on how busy the machine is) bounds the work on
 images that hold no code at all.
 
 Stopping at the first confident result keeps camera frames cheap; the price is that a
@@ -33,15 +34,15 @@ _STEPS: dict[str, engines.Engine] = {
 }
 
 # (variant, decoder) in the order tried. zxing-cpp is fastest and best, so it alone sees
-# the plain image (first a quick look, then with all its options) and the deskewed one
-# first; pyzbar and OpenCV follow to corroborate weak symbologies and to catch what zxing
-# missed. OpenCV, the slowest, sees few variants.
+# the full-size image (first a quick look, then with all its options) and the deskewed one
+# first; pyzbar and OpenCV follow, on the size-capped copy, to corroborate weak symbologies
+# and to catch what zxing missed. OpenCV, the slowest, sees few variants.
 PLAN: tuple[tuple[str, str], ...] = (
     ("grey", ZX_QUICK),
     ("grey", ZX),
     ("deskew", ZX),
-    ("grey", ZBAR),
-    ("grey", CV),
+    ("fit", ZBAR),
+    ("fit", CV),
     ("upscale2", ZX),
     ("upscale2", ZBAR),
     ("upscale2", CV),
@@ -50,8 +51,7 @@ PLAN: tuple[tuple[str, str], ...] = (
     ("clahe", CV),
     ("deskew", ZBAR),
     ("deskew", CV),
-    ("downscale2", ZX),
-    ("downscale2", ZBAR),
+    ("shrunk", ZX),
     ("adaptive", ZX),
     ("adaptive", ZBAR),
     ("sharpen", ZX),
@@ -74,7 +74,7 @@ def _settled(verdict: Verdict) -> bool:
 
 def decode_gray(gray: np.ndarray, *, budget_s: float | None = DEFAULT_BUDGET_S) -> list[RawRead]:
     """Accepted reads in ``gray`` (points in its coordinates)."""
-    deadline = None if budget_s is None else time.perf_counter() + budget_s
+    deadline = None if budget_s is None else time.thread_time() + budget_s
     images = Variants(gray)
     reads: list[RawRead] = []
     verdict = cross_check(reads)
@@ -91,7 +91,7 @@ def decode_gray(gray: np.ndarray, *, budget_s: float | None = DEFAULT_BUDGET_S) 
         verdict = cross_check(reads)
         if _settled(verdict):
             break
-        if deadline is not None and time.perf_counter() > deadline:
+        if deadline is not None and time.thread_time() > deadline:
             break
     return list(verdict.accepted)
 
@@ -111,6 +111,8 @@ def decode_image(
 
     Raises ScanError (a DomainError) when the input is not a usable image; an image without
     a readable code gives an empty result. Codes are ordered top-to-bottom, left-to-right.
+    ``budget_s`` is CPU seconds of the calling thread after which no further step of the
+    plan starts (a started step finishes); None runs the whole plan.
     """
     gray = load_gray(image)
     h, w = gray.shape

@@ -115,13 +115,15 @@ def _same_place(a: _Group, b: _Group) -> bool:
 def _beats(a: _Group, b: _Group) -> bool:
     """Whether ``a`` wins a contradiction with ``b``.
 
-    Only overwhelming evidence settles one: a self-vouching read against a weak one, or all
-    three engines against one (a single decoder repeats its own misread consistently across
-    image variants, so only different engines count as independent votes).
+    Only overwhelming evidence settles one: a self-vouching read against a weak one, or
+    independent engines behind ``a`` that include every engine behind ``b`` (an engine that
+    read both texts at one place contradicts itself, so its vote for ``b`` is cancelled by
+    its vote for ``a``, and ``a`` keeps at least one more). Only different engines count as
+    votes: one decoder repeats its own misread consistently across image variants.
     """
     if a.strong != b.strong:
         return a.strong
-    return len(a.engines) >= 3 and len(b.engines) <= 1
+    return len(a.engines) >= 2 and b.engines < a.engines
 
 
 def _fnc4_dropped(text: str) -> str:

@@ -79,13 +79,36 @@ def bar_angle(gray: np.ndarray) -> float:
     return peak - 180.0 if peak > 90.0 else peak
 
 
+def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """The 2×3 affine applying ``inner`` first, then ``outer``."""
+    full = np.vstack([outer, [0.0, 0.0, 1.0]]) @ np.vstack([inner, [0.0, 0.0, 1.0]])
+    return full[:2]
+
+
+def _derived(base: Variant, name: str, image: np.ndarray, to_base: np.ndarray) -> Variant:
+    if base.to_original is _IDENTITY:
+        return Variant(name, image, to_base)
+    return Variant(name, image, _compose(base.to_original, to_base))
+
+
+# pyzbar and OpenCV slow down steeply (and zbar reads worse) on big images: all variants
+# but the plain one work on a copy no longer than this on its long side.
+FIT_LONG_SIDE = 1280
+
+
 class Variants:
-    """Lazily built, cached variants of one image, by name (see ``NAMES``)."""
+    """Lazily built, cached variants of one image, by name.
+
+    ``grey`` is the image itself; ``fit`` is it shrunk to ``FIT_LONG_SIDE`` (or itself when
+    small), and ``shrunk`` exists only when that shrinking happened. Every other variant is
+    built from ``fit``.
+    """
 
     def __init__(self, gray: np.ndarray) -> None:
         self.gray = gray
-        self.short = min(gray.shape)
-        self.small = self.short < 720  # old/small photos: modules only 1-2 px wide
+        long_side = max(gray.shape)
+        self.small = min(gray.shape) < 720  # old/small photos: modules only 1-2 px wide
+        self.factor = min(1.0, FIT_LONG_SIDE / long_side)
         self._cache: dict[str, Variant | None] = {}
 
     def get(self, name: str) -> Variant | None:
@@ -94,42 +117,60 @@ class Variants:
             self._cache[name] = self._build(name)
         return self._cache[name]
 
-    def _clahe(self) -> np.ndarray:
-        clahe = self.get("clahe")
-        assert clahe is not None
-        return clahe.image
+    def _base(self) -> Variant:
+        base = self.get("fit")
+        assert base is not None
+        return base
 
     def _build(self, name: str) -> Variant | None:
-        gray, short = self.gray, self.short
         if name == "grey":
-            return Variant("grey", gray, _IDENTITY)
+            return Variant("grey", self.gray, _IDENTITY)
+        if name == "fit":
+            if self.factor < 1.0:
+                return _scaled(self.gray, self.factor, "fit")
+            return Variant("fit", self.gray, _IDENTITY)
+        if name == "shrunk":
+            return self.get("fit") if self.factor < 1.0 else None
+        base = self._base()
+        image = self._filtered(name, base.image)
+        if image is not None:
+            return _derived(base, name, image, _IDENTITY)
         if name == "deskew":
-            angle = bar_angle(gray)
+            angle = bar_angle(base.image)
             # zxing already scans rows and columns: only in-between angles need rotating
             off_axis = min(abs(angle), abs(abs(angle) - 90.0))
-            return _rotated(gray, angle) if off_axis > 6.0 else None
-        if name == "upscale2":
-            return _scaled(gray, 2.0, name) if self.small else None
+            if off_axis <= 6.0:
+                return None
+            rotated = _rotated(base.image, angle)
+            return _derived(base, name, rotated.image, rotated.to_original)
+        if name in ("upscale2", "clahe-upscale2"):
+            if not self.small:
+                return None
+            source = base if name == "upscale2" else self.get("clahe")
+            assert source is not None
+            scaled = _scaled(source.image, 2.0, name)
+            return _derived(base, name, scaled.image, scaled.to_original)
+        if name.startswith("rotate"):
+            rotated = _rotated(base.image, float(name[len("rotate") :]))
+            return _derived(base, name, rotated.image, rotated.to_original)
+        raise KeyError(name)
+
+    @staticmethod
+    def _filtered(name: str, image: np.ndarray) -> np.ndarray | None:
+        """Same-geometry filters of ``image``; None for names that are not filters."""
         if name == "clahe":
-            clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(gray)
-            return Variant(name, clahe, _IDENTITY)
-        if name == "downscale2":
-            return _scaled(gray, 0.5, name) if short > 1400 else None
+            # uneven light and low contrast: equalise locally
+            return cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(image)
         if name == "adaptive":
-            block = _odd(max(short // 16, 3))
-            image = cv2.adaptiveThreshold(
-                gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 5
+            block = _odd(max(min(image.shape) // 16, 3))
+            return cv2.adaptiveThreshold(
+                image, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 5
             )
-            return Variant(name, image, _IDENTITY)
         if name == "sharpen":
             # blurred photos: unsharp mask restores bar edges
-            smooth = cv2.GaussianBlur(gray, (0, 0), 1.5)
-            return Variant(name, cv2.addWeighted(gray, 2.0, smooth, -1.0, 0), _IDENTITY)
+            smooth = cv2.GaussianBlur(image, (0, 0), 1.5)
+            return cv2.addWeighted(image, 2.0, smooth, -1.0, 0)
         if name == "median":
             # speckle noise: a 3×3 median keeps edges
-            return Variant(name, cv2.medianBlur(gray, 3), _IDENTITY)
-        if name == "clahe-upscale2":
-            return _scaled(self._clahe(), 2.0, name) if self.small else None
-        if name.startswith("rotate"):
-            return _rotated(gray, float(name[len("rotate") :]))
-        raise KeyError(name)
+            return cv2.medianBlur(image, 3)
+        return None

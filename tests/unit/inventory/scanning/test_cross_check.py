@@ -52,7 +52,33 @@ def test_cross_check_when_reads_of_one_place_disagree_two_to_one_then_nothing_re
         [
             read(EAN, Symbology.EAN13, "zxingcpp"),
             read(EAN, Symbology.EAN13, "pyzbar"),
-            read(EAN_OTHER, Symbology.EAN13, "zxingcpp"),
+            read(EAN_OTHER, Symbology.EAN13, "opencv"),
+        ]
+    )
+    assert verdict.accepted == ()
+    assert verdict.conflicted
+
+
+def test_cross_check_when_one_engine_contradicts_itself_then_the_other_engine_decides() -> None:
+    # pyzbar read both texts at one place; zxing only the first: pyzbar's votes cancel out
+    verdict = cross_check(
+        [
+            read(EAN, Symbology.EAN13, "zxingcpp"),
+            read(EAN, Symbology.EAN13, "pyzbar"),
+            read(EAN_OTHER, Symbology.EAN13, "pyzbar"),
+        ]
+    )
+    assert [r.text for r in verdict.accepted] == [EAN]
+    assert not verdict.conflicted
+
+
+def test_cross_check_when_both_texts_have_two_engines_then_nothing_reported() -> None:
+    verdict = cross_check(
+        [
+            read(EAN, Symbology.EAN13, "zxingcpp"),
+            read(EAN, Symbology.EAN13, "pyzbar"),
+            read(EAN_OTHER, Symbology.EAN13, "pyzbar"),
+            read(EAN_OTHER, Symbology.EAN13, "opencv"),
         ]
     )
     assert verdict.accepted == ()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import pytest
 
 from assetpulse.inventory.scanning import decode_image
@@ -50,3 +52,18 @@ def test_decode_image_when_two_codes_in_frame_then_both_reported_top_down(codes_
     result = decode_image((codes_dir / "code39-3" / "08.png").read_bytes(), budget_s=None)
     assert result.texts == ("165340", "001EC9476B0A")
     assert {c.symbology for c in result.codes} == {"code39"}
+
+
+@pytest.mark.parametrize("folder", code_folders())
+def test_decode_image_when_photos_enlarged_to_phone_size_then_still_read(
+    folder: str, codes_dir
+) -> None:
+    # the originals are 240-640 px wide; phones take 3000-4000 px: same codes, many pixels
+    rng = np.random.default_rng(4)
+    for sample in code_samples(folder)[:3]:
+        gray = cv2.imread(str(sample.path), cv2.IMREAD_GRAYSCALE)
+        big = cv2.resize(gray, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
+        big = np.clip(big + rng.normal(0, 3, big.shape), 0, 255).astype(np.uint8)
+        texts = set(decode_image(big, budget_s=None).texts)
+        assert sample.truth in texts, sample.key
+        assert texts <= {sample.truth} | sample.extra, sample.key
