@@ -71,6 +71,20 @@ def test_accepting_a_suggestion_proposes_a_card_change_the_reviewer_approves(
     expect_toast(page, "已采纳，生成卡片变动")
     expect(page.locator(".suggestion").filter(has_text="闲置台式机")).to_have_count(0)
 
+    rare_box.get_by_role("button", name="忽略").click()
+    dlg = page.locator("dialog[open]")
+    dlg.get_by_role("button", name="忽略").click()
+    expect_toast(page, "请检查以下字段", "error")  # a reason is required
+    dlg.locator("textarea[name=reason]").fill("教学实验备用机，按学期使用")
+    dlg.locator("input[name=snooze_days]").fill("90")
+    dlg.get_by_role("button", name="忽略").click()
+    expect_toast(page, "已忽略该建议")
+    expect(page.locator("#page")).to_contain_text("暂无待处理的建议")
+    page.get_by_role("tab", name="已处理建议").click()
+    done = page.locator(".suggestion")
+    expect(done.filter(has_text="闲置台式机")).to_contain_text("已采纳")
+    expect(done.filter(has_text="少用台式机")).to_contain_text("教学实验备用机，按学期使用")
+
     page.get_by_role("tab", name="传感器状态").click()
     spare = page.locator("tbody tr").filter(has_text="PH-SPARE")
     expect(spare).to_contain_text("未绑定")
