@@ -81,7 +81,7 @@ def bar_angle(gray: np.ndarray) -> float:
 
 def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
     """The 2×3 affine applying ``inner`` first, then ``outer``."""
-    full = np.vstack([outer, [0.0, 0.0, 1.0]]) @ np.vstack([inner, [0.0, 0.0, 1.0]])
+    full: np.ndarray = np.vstack([outer, [0.0, 0.0, 1.0]]) @ np.vstack([inner, [0.0, 0.0, 1.0]])
     return full[:2]
 
 
