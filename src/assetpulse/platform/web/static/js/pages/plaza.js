@@ -29,6 +29,7 @@ export async function render(root, { args, params, me }) {
   const tab = params.tab === "national" ? "national" : "local";
   const view = params.view || (plaza === "demand" ? "list" : "picture");
   const refs = await references();
+  const pageNo = Math.max(1, Number(params.page) || 1);
   const go = (patch) => {
     const q = new URLSearchParams({ ...params, ...patch });
     location.hash = `#/plaza/${plaza}?${q}`;
@@ -39,11 +40,11 @@ export async function render(root, { args, params, me }) {
   const category = h("select", { name: "category" }, h("option", { value: "" }, "全部资产分类"),
     refs.categories.map((c) => h("option", { value: c.code, selected: c.code === params.category }, `${c.code} ${c.name}`)));
   const keyword = h("input", { name: "keyword", placeholder: "资产名称、编号或单位", value: params.keyword || "" });
-  const filters = h("form", { class: "toolbar", onsubmit: (e) => { e.preventDefault(); go({ region: region.value, category: category.value, keyword: keyword.value.trim() }); } },
+  const filters = h("form", { class: "toolbar", onsubmit: (e) => { e.preventDefault(); go({ region: region.value, category: category.value, keyword: keyword.value.trim(), page: 1 }); } },
     field("财政区划", region), field("资产分类", category), field("关键字", keyword),
     h("button", { class: "primary", type: "submit", style: "align-self:flex-end" }, "查询"));
 
-  const data = await api("/listings", { query: { plaza, tab, region: params.region, category: params.category, keyword: params.keyword, page: params.page || 1, page_size: 100 } });
+  const data = await api("/listings", { query: { plaza, tab, region: params.region, category: params.category, keyword: params.keyword, page: pageNo, page_size: 60 } });
   const rows = itemsOf(data);
   const chosen = new Set();
 
@@ -163,10 +164,12 @@ export async function render(root, { args, params, me }) {
   const total = data.total === null || data.total === undefined ? `${rows.length}+` : `${data.total}${data.total_capped ? "+" : ""}`;
   root.replaceChildren(
     pageHead(TITLE[plaza], ...actions),
-    tabs([["local", "本地区"], ["national", "全国"]], tab, (t) => go({ tab: t })),
+    tabs([["local", "本地区"], ["national", "全国"]], tab, (t) => go({ tab: t, page: 1 })),
     filters,
     content,
-    h("p", { class: "evidence" }, `共 ${total} 条`),
+    h("div", { class: "toolbar" }, h("span", { class: "evidence" }, `共 ${total} 条`), h("span", { class: "spacer" }),
+      pageNo > 1 ? h("button", { onclick: () => go({ page: pageNo - 1 }) }, "上一页") : null,
+      data.has_more ? h("button", { onclick: () => go({ page: pageNo + 1 }) }, "下一页") : null),
   );
 }
 
