@@ -1,8 +1,9 @@
 """Label payloads (标签编码): what the QR code and the Code 128 barcode on an asset label hold.
 
 Pure: no I/O. A payload is ``AP1.`` + the asset code (资产编码, ``^[A-Z0-9-]{4,40}$``) + two
-check characters, e.g. ``AP1.HD-2024-0001`` → ``AP1.HD-2024-0001`` followed by two characters
-from the same 37-character alphabet ``0-9 A-Z -``. Everything is ASCII, lies in the
+check characters from the same 37-character alphabet ``0-9 A-Z -``: asset code
+``HD-2024-0001`` → payload ``AP1.HD-2024-0001-D`` (check characters ``-D``). The ``1`` after
+``AP`` is the payload version. Everything is ASCII, lies in the
 intersection of the QR alphanumeric and Code 39 character sets (so both print compactly), and
 never changes for a given asset code (stable: labels printed today stay valid).
 
@@ -15,12 +16,13 @@ but with a prime modulus, so every guarantee below is exact, not "most errors"):
   root of 1367, so the weights of positions 1…40 are distinct and none is 1 or 37);
 * check value C = (−Σ value·weight) mod P, written as two symbols C // 37, C % 37.
 
-Guarantees (tested property by property): any single changed character anywhere in the
-payload, and any swap of two different characters anywhere in it (adjacent or not, including
-the prefix and the check characters) makes the payload invalid.
+Guarantees (they follow from the weights above; tested by property and exhaustively): any
+single changed character anywhere in the payload, and any swap of two different characters
+anywhere in it (adjacent or not, including the prefix and the check characters) makes the
+payload invalid.
 
 URL form (for phones whose camera app opens links): ``http(s)://<host>[/<path>]/a/<payload>``,
-e.g. ``https://assets.example.gov.cn/a/AP1.HD-2024-0001XY``; ``parse_label`` accepts it with
+e.g. ``https://assets.example.gov.cn/a/AP1.HD-2024-0001-D``; ``parse_label`` accepts it with
 any host, no query string or fragment.
 """
 

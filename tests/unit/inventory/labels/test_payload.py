@@ -95,3 +95,20 @@ def test_label_url_when_base_has_path_then_parses_back() -> None:
     url = label_url("HD-2024-0001", "https://assets.example.gov.cn/hainan/")
     assert url == "https://assets.example.gov.cn/hainan/a/AP1.HD-2024-0001-D"
     assert parse_label(url) == "HD-2024-0001"
+
+
+@pytest.mark.parametrize("code", ["0000", "HD-2024-0001", "Z9-" * 13 + "X", "A" + "-" * 39])
+def test_parse_label_when_every_substitution_and_swap_tried_then_only_original_valid(
+    code: str,
+) -> None:
+    payload = encode_label(code)
+    for i, original in enumerate(payload):
+        for ch in ALPHABET + ".":
+            if ch != original:
+                assert parse_label(payload[:i] + ch + payload[i + 1 :]) is None
+    for i in range(len(payload)):
+        for j in range(i + 1, len(payload)):
+            if payload[i] != payload[j]:
+                chars = list(payload)
+                chars[i], chars[j] = chars[j], chars[i]
+                assert parse_label("".join(chars)) is None, (i, j)
