@@ -173,6 +173,9 @@ def test_stocktaking_story_from_task_to_reviewed_card_changes(
     # 5. progress and reconciliation
     progress = api.get(f"{API}/stocktakes/{task}", headers=auth("hd_jb")).json()
     assert progress["summary"]["found"] == 4
+    parts = {(a["department_id"], a["assignee_id"]): a for a in progress["assignments"]}
+    assert (parts[(d1, None)]["expected"], parts[(d1, None)]["found"]) == (2, 2)
+    assert (parts[(d1, wl2)]["expected"], parts[(d1, wl2)]["found"]) == (1, 1)
     by_dept = {d["department_id"]: d for d in progress["by_department"]}
     assert (by_dept[d2]["found"], by_dept[d2]["missing"]) == (1, 1)
     report = api.get(f"{API}/stocktakes/{task}/report", headers=auth("hd_sh")).json()

@@ -77,11 +77,14 @@ async def _progress(conn: Conn, user: CurrentUser, access: tasks.TaskAccess) -> 
         c = per_assignment.setdefault(f.entry.assignment_id, {"expected": 0, "found": 0})
         c["expected"] += 1
         c["found"] += int(f.found)
-    assignments = [
-        {**a, **per_assignment.get(a["id"], {"expected": 0, "found": 0})}
-        for a in await tasks.list_assignments(conn, access.task["id"])
-        if access.covers(a["id"])
-    ]
+    rows = await tasks.list_assignments(conn, access.task["id"])
+    # A department's progress includes the parts it handed on to its people.
+    totals = {a["id"]: dict(per_assignment.get(a["id"], {"expected": 0, "found": 0})) for a in rows}
+    for a in rows:
+        if a["parent_id"] is not None and a["parent_id"] in totals:
+            for key in ("expected", "found"):
+                totals[a["parent_id"]][key] += totals[a["id"]][key]
+    assignments = [{**a, **totals[a["id"]]} for a in rows if access.covers(a["id"])]
     depts = await _departments(conn, access.task["unit_id"])
     body = report.as_json(access.task, result, depts)
     overdue = access.task["state"] == "open" and date.today() > access.task["deadline"]
