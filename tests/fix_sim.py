@@ -100,8 +100,8 @@ SMALL = FleetSpec(
     under_used_share=0.25,
     offline_share=0.125,
     seed=7,
-    start=datetime(2026, 9, 21, tzinfo=CHINA_TZ),  # through National Day and 10-10
-    days=21,
+    start=datetime(2026, 9, 28, tzinfo=CHINA_TZ),  # through National Day and 10-10
+    days=14,
     sample_s=300,
     prefix="TST",
 )
@@ -109,7 +109,7 @@ SMALL = FleetSpec(
 
 @pytest.fixture(scope="session")
 def small_fleet() -> Fleet:
-    """32 assets over three weeks that include the 2026 National Day holiday."""
+    """32 assets over two weeks that include the 2026 National Day holiday."""
     return Fleet.build(SMALL)
 
 

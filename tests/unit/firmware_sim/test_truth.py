@@ -57,7 +57,7 @@ def test_truth_on_samples_sum_to_in_use_seconds_and_sessions(small_fleet, readin
             assert secs[i] == day.in_use_s, (a.asset_code, day)
             assert starts[i] == day.sessions, (a.asset_code, day)
             checked += 1
-    assert checked > 300
+    assert checked > 200
 
 
 def test_truth_counters_reproduce_total_use(small_fleet, readings):
