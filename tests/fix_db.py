@@ -7,6 +7,7 @@ Each test database is a copy of a template migrated once per session (``CREATE D
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,16 +16,28 @@ import pytest
 from psycopg import sql
 
 from assetpulse.db.migrate import apply_migrations, timescale_available
-from assetpulse.localservices import PostgresProcess
+from assetpulse.localservices import PostgresProcess, has_timescaledb
 
 _TEMPLATE = "assetpulse_template"
 _counter = itertools.count()
 
 
+def _server(datadir: Path) -> PostgresProcess:
+    """A server from ASSETPULSE_TEST_PG_BINDIR when set (e.g. an installation that has
+    TimescaleDB, preloaded then, so the whole suite runs the TimescaleDB path), else the
+    system's newest PostgreSQL."""
+    env = os.environ.get("ASSETPULSE_TEST_PG_BINDIR")
+    if not env:
+        return PostgresProcess(datadir)
+    bindir = Path(env)
+    preload = {"shared_preload_libraries": "timescaledb"} if has_timescaledb(bindir) else {}
+    return PostgresProcess(datadir, bindir=bindir, settings=preload)
+
+
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresProcess]:
     """The session's PostgreSQL; tests that kill it must use ``pg_private`` instead."""
-    server = PostgresProcess(tmp_path_factory.mktemp("pg") / "data")
+    server = _server(tmp_path_factory.mktemp("pg") / "data")
     server.start()
     yield server
     server.destroy()
@@ -70,7 +83,7 @@ def db(db_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
 @pytest.fixture
 def pg_private(tmp_path: Path) -> Iterator[PostgresProcess]:
     """A PostgreSQL of this test's own, migrated, free to stop or kill."""
-    server = PostgresProcess(tmp_path / "pgdata")
+    server = _server(tmp_path / "pgdata")
     server.start()
     server.create_database("assetpulse")
     apply_migrations(server.url("assetpulse"))

@@ -7,6 +7,16 @@ real services.
 
 from assetpulse.localservices.mosquitto import MosquittoProcess
 from assetpulse.localservices.ports import free_port
-from assetpulse.localservices.postgres import PostgresProcess, find_postgres_bindir
+from assetpulse.localservices.postgres import (
+    PostgresProcess,
+    find_postgres_bindir,
+    has_timescaledb,
+)
 
-__all__ = ["MosquittoProcess", "PostgresProcess", "find_postgres_bindir", "free_port"]
+__all__ = [
+    "MosquittoProcess",
+    "PostgresProcess",
+    "find_postgres_bindir",
+    "free_port",
+    "has_timescaledb",
+]

@@ -13,9 +13,15 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from assetpulse.localservices.ports import free_port, wait_for_port
+
+
+def has_timescaledb(bindir: Path) -> bool:
+    """True when the server installation in ``bindir`` ships the timescaledb library."""
+    return (bindir.parent / "lib" / "timescaledb.so").exists()
 
 
 def find_postgres_bindir() -> Path | None:
@@ -31,7 +37,12 @@ class PostgresProcess:
     """One cluster in ``datadir``; start, stop (fast or immediate), kill -9, restart."""
 
     def __init__(
-        self, datadir: Path, *, port: int | None = None, bindir: Path | None = None
+        self,
+        datadir: Path,
+        *,
+        port: int | None = None,
+        bindir: Path | None = None,
+        settings: Mapping[str, str] | None = None,
     ) -> None:
         resolved = bindir or find_postgres_bindir()
         if resolved is None:
@@ -39,6 +50,7 @@ class PostgresProcess:
         self.bindir = resolved
         self.datadir = Path(datadir)
         self.port = port or free_port()
+        self.settings = dict(settings or {})
         self._as_user: list[str] = []
         if os.geteuid() == 0:
             self._as_user = ["runuser", "-u", "postgres", "--"]
@@ -94,6 +106,7 @@ class PostgresProcess:
                 "-c shared_buffers=256MB",
                 "-c synchronous_commit=on",
                 "-c fsync=on",
+                *(f"-c {k}={v}" for k, v in self.settings.items()),
             ]
         )
         self._run(
