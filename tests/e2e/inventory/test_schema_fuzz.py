@@ -65,7 +65,7 @@ def test_inventory_operation_never_fails_on_the_server(
     headers = inventory_schema["headers"]
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
     def run(case: Any) -> None:
         case.call_and_validate(headers=headers, checks=[not_a_server_error])
 
