@@ -1,0 +1,46 @@
+"""The cores of each part do no I/O: importing them pulls in no driver, broker or web code.
+
+Each core is imported in a fresh interpreter, so what another test imported cannot hide
+a dependency (CONVENTIONS.md, "Domain free of I/O").
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+CORES = [
+    "assetpulse.ingest.decode",
+    "assetpulse.monitor.rules",
+    "assetpulse.monitor.verdicts",
+    "assetpulse.monitor.features",
+    "assetpulse.inventory.stocktake.reconcile",
+    "assetpulse.inventory.labels.payload",
+    "assetpulse.inventory.split",
+    "assetpulse.inventory.rules",
+    "assetpulse.org.scope",
+    "assetpulse.platform.review",
+    "assetpulse.platform.mofformat",
+    "assetpulse.firmware_sim.fleet",
+]
+FORBIDDEN = ["psycopg", "psycopg_pool", "fastapi", "starlette", "aiomqtt", "paho", "cv2", "pyzbar"]
+
+PROBE = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(sys.argv[2:]))))
+"""
+
+
+@pytest.mark.parametrize("module", CORES)
+def test_core_module_imports_no_io_library(module: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, module, *FORBIDDEN],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
