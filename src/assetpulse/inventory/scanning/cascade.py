@@ -42,6 +42,7 @@ PLAN: tuple[tuple[str, str], ...] = (
     ("grey", ZX),
     ("deskew", ZX),
     ("fit", ZBAR),
+    ("half", ZBAR),
     ("fit", CV),
     ("upscale2", ZX),
     ("upscale2", ZBAR),

@@ -100,8 +100,8 @@ class Variants:
     """Lazily built, cached variants of one image, by name.
 
     ``grey`` is the image itself; ``fit`` is it shrunk to ``FIT_LONG_SIDE`` (or itself when
-    small), and ``shrunk`` exists only when that shrinking happened. Every other variant is
-    built from ``fit``.
+    small), and ``shrunk`` exists only when that shrinking happened. Every other variant
+    (``half`` of it, filters, rotations, upscaling of small images) is built from ``fit``.
     """
 
     def __init__(self, gray: np.ndarray) -> None:
@@ -132,6 +132,13 @@ class Variants:
         if name == "shrunk":
             return self.get("fit") if self.factor < 1.0 else None
         base = self._base()
+        if name == "half":
+            # soft, over-sampled pictures (digital zoom, enlarged crops): halving sharpens
+            # edges again, which zbar needs
+            if min(base.image.shape) < 480:
+                return None
+            half = _scaled(base.image, 0.5, name)
+            return _derived(base, name, half.image, half.to_original)
         image = self._filtered(name, base.image)
         if image is not None:
             return _derived(base, name, image, _IDENTITY)
