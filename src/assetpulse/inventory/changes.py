@@ -161,6 +161,13 @@ async def approve_change(
         if card["version"] != change["card_version"]:
             raise errors.card_version_conflict(card["id"], change["card_version"], card["version"])
         values: dict[str, Any] = dict(change["changes"])
+        # Checked again: a row written by other means than propose_card_change must not
+        # reach the UPDATE with a column it may not touch.
+        problems = check_changes(values)
+        if problems:
+            raise errors.invalid(
+                "CHANGE_INVALID", "；".join(p.message for p in problems), change_id=change_id
+            )
         photo_id = values.pop("photo_id", None)
         assignments: list[sql.Composable] = [
             sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in values
