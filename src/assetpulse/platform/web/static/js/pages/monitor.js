@@ -42,18 +42,18 @@ function dismiss(s, reload) {
   }], { closeLabel: "取消" });
 }
 
-async function suggestionCard(s, reload) {
+async function suggestionCard(s, reload, operator) {
   const [vText, vKind] = VERDICT[s.verdict] || [s.verdict, ""];
   const facts = Object.entries(s.evidence || {}).filter(([k]) => EVIDENCE[k]).map(([k, v]) =>
     h("span", { class: "badge" }, `${EVIDENCE[k][0]} ${k === "coverage" || k === "utilisation" || k === "working_hours_share" ? `${Math.round(v * 100)}%` : fmtNum(v)}${EVIDENCE[k][1]}`));
-  const actions = s.state === "new" ? [
+  const actions = s.state === "new" ? (!operator ? [h("span", { class: "evidence" }, "由经办岗采纳或忽略")] : [
     h("button", { class: "primary", onclick: async () => {
       const out = await api(`/suggestions/${s.id}/accept`, { method: "POST", json: {} });
       toast(`已采纳，生成卡片变动（编号 ${out.card_change_id}），请审核岗在【卡片变动】审核。`, "ok");
       await reload();
     } }, "采纳"),
     h("button", { onclick: () => dismiss(s, reload) }, "忽略"),
-  ] : [badge(STATE[s.state] || s.state, s.state === "accepted" ? "ok" : ""), s.dismiss_reason ? h("span", { class: "evidence" }, `原因：${s.dismiss_reason}`) : null,
+  ]) : [badge(STATE[s.state] || s.state, s.state === "accepted" ? "ok" : ""), s.dismiss_reason ? h("span", { class: "evidence" }, `原因：${s.dismiss_reason}`) : null,
     s.card_change_id ? h("a", { href: "#/card-changes" }, `卡片变动 ${s.card_change_id}`) : null];
   return h("div", { class: "card suggestion", dataset: { id: s.id } },
     h("div", { class: "toolbar", style: "margin-top:0" }, h("h3", { style: "margin:0" }, `${s.card_name}（${s.asset_code}）`), badge(vText, vKind),
@@ -82,9 +82,9 @@ async function sensorHealth() {
     h("p", { class: "evidence" }, "网关在线状态与死信（无法入库的报文）暂未通过接口提供，请在运维监控（/metrics）中查看。"));
 }
 
-export async function render(root, { params }) {
+export async function render(root, { params, me }) {
   const tab = ["new", "done", "sensors"].includes(params.tab) ? params.tab : "new";
-  const reload = () => render(root, { params: { tab } });
+  const reload = () => render(root, { params: { tab }, me });
   const head = [pageHead("资产动态监管"), tabs([["new", "闲置资产建议"], ["done", "已处理建议"], ["sensors", "传感器状态"]], tab, (t) => { location.hash = `#/monitor?tab=${t}`; })];
   if (tab === "sensors") {
     root.replaceChildren(...head, await sensorHealth());
@@ -92,7 +92,7 @@ export async function render(root, { params }) {
   }
   const data = await api("/suggestions", { query: { state: tab === "new" ? "new" : "all", limit: 50 } });
   const rows = itemsOf(data).filter((s) => (tab === "new" ? s.state === "new" : s.state !== "new"));
-  const cards = await Promise.all(rows.map((s) => suggestionCard(s, reload)));
+  const cards = await Promise.all(rows.map((s) => suggestionCard(s, reload, (me.roles || []).includes("operator"))));
   root.replaceChildren(...head, h("p", { class: "evidence" }, tab === "new"
     ? "系统根据光电、温度、位置传感器统计的使用时长、使用频率和位置，提示可纳入调剂共享范围的资产。采纳后生成卡片变动，经审核岗审核通过后即可发布。"
     : "已采纳、已忽略或已失效的建议。"),
