@@ -108,6 +108,12 @@ async def return_to_stock(
         )
     async with conn.transaction():
         card = await _active(conn, card_id)
+        if card["status"] == CardStatus.LEASED:
+            raise errors.conflict(
+                "CARD_LEASED",
+                "该资产正在出租出借，请先办理出租出借收回，再退库。",
+                card_id=card_id,
+            )
         cur = await conn.execute(RETURN_TO_STOCK, (status, location, card_id))
         row = await cur.fetchone()
         assert row is not None

@@ -80,6 +80,8 @@ def test_return_to_stock_clears_holder_and_emits_event(
     got = r.json()
     assert (got["status"], got["department_id"], got["location"]) == ("idle", None, "资产库房")
     assert _events(db, card) == ["returned_to_stock"]
+    leased = api.post(f"{API}/cards/{demo_cards['HD-0005']}/return", json={}, headers=auth("hd_jb"))
+    assert leased.json()["error"]["code"] == "CARD_LEASED"
 
 
 def test_disposal_by_operator_only_and_once(
