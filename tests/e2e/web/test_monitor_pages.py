@@ -1,6 +1,6 @@
 """资产动态监管 in Chromium: suggestions made by the real analyser from sensor readings,
-their evidence and usage chart, 采纳 → a card change the reviewer approves on 卡片变动;
-and the sensor-health tab listing unbound sensors."""
+their evidence and usage chart, 采纳 → a card change the reviewer approves on 卡片变动 →
+a draft adjust bill on 调剂资产发布; 忽略 with a reason; the sensor-health tab."""
 
 from __future__ import annotations
 
@@ -101,3 +101,12 @@ def test_accepting_a_suggestion_proposes_a_card_change_the_reviewer_approves(
     page.locator("dialog[open]").get_by_role("button", name="审核通过").click()
     expect_toast(page, "审核通过成功")
     assert web_api("hd_jb").get(f"/cards/{idle}").json()["status"] == "idle"
+
+    # the approval opened a draft adjust bill; the card has no photo yet, so 送审 is refused
+    # with the photo rule's message
+    log_in(page, "hd_jb", "#/bills/adjust/publish")
+    draft = page.locator("tbody tr").filter(has_text="闲置台式机")
+    expect(draft).to_contain_text("闲置资产建议")
+    expect(draft).to_contain_text("草稿")
+    draft.get_by_role("button", name="送审").click()
+    expect_toast(page, "卡片变动", "error")

@@ -95,6 +95,7 @@ async function renderPublish(root, kind, params, me) {
     { label: kind === "demand" ? "需求范围" : "调剂共享范围", value: (b) => b.scope_text },
     { label: "状态", value: stageBadge },
     { label: "调剂共享审核状态", value: (b) => b.review_code_text },
+    { label: "来源", value: (b) => (b.origin === "suggestion" ? badge("闲置资产建议", "info") : "手工新增") },
     { label: "创建时间", value: (b) => fmtTime(b.created_at) },
     { label: "操作", class: "actions", value: (b) => [
       editable(b) ? h("button", { class: "link", onclick: () => billForm(kind, me, b, reload) }, "修改") : null,
