@@ -14,12 +14,15 @@
 - Acknowledgements carry the connection generation: after a reconnect the broker
   redelivers unacknowledged messages, possibly under packet ids that a new message will
   reuse, so an ack from before the reconnect is discarded, never sent.
-- Own network loop instead of ``loop_forever``: paho's reconnect delay has no jitter.
+- Own network loop instead of ``loop_forever``: paho's reconnect delay has no jitter, and
+  paho reads one packet per ``loop()`` with several ``recv`` calls; our loop reads many
+  packets per wake-up from a buffer and writes the queued acks together.
 """
 
 from __future__ import annotations
 
 import collections
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -29,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 import structlog
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
@@ -40,6 +43,33 @@ log = structlog.get_logger(__name__)
 
 UP_TOPIC = "assetpulse/v1/gw/+/up"
 STATE_TOPIC = "assetpulse/v1/gw/+/state"
+
+
+class _BufferedClient(mqtt.Client):
+    """paho reads a packet with three or more ``recv`` calls (type byte, length bytes,
+    body); with one-reading messages those system calls were most of the worker's time
+    in the network thread. This reads up to 256 KiB at once and serves paho from it.
+    Relies on paho 2.x's ``_sock_recv``/``_sock_close`` (pinned ``<3``)."""
+
+    _rbuf = b""
+    _rpos = 0
+
+    def buffered(self) -> bool:
+        return self._rpos < len(self._rbuf)
+
+    def _sock_recv(self, bufsize: int) -> bytes:
+        if self._rpos >= len(self._rbuf):
+            self._rbuf = super()._sock_recv(262_144)  # raises BlockingIOError when empty
+            self._rpos = 0
+            if not self._rbuf:
+                return b""  # EOF: paho sees the connection closed
+        chunk = self._rbuf[self._rpos : self._rpos + bufsize]
+        self._rpos += len(chunk)
+        return chunk
+
+    def _sock_close(self) -> None:
+        self._rbuf, self._rpos = b"", 0
+        super()._sock_close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +120,14 @@ class MqttSource:
         self._thread: threading.Thread | None = None
         self._backoff = Backoff(first=0.2, cap=10.0)
         if self.v5:
-            client = mqtt.Client(
+            client = _BufferedClient(
                 CallbackAPIVersion.VERSION2,
                 client_id=client_id,
                 protocol=mqtt.MQTTv5,
                 manual_ack=True,
             )
         else:
-            client = mqtt.Client(
+            client = _BufferedClient(
                 CallbackAPIVersion.VERSION2,
                 client_id=client_id,
                 protocol=mqtt.MQTTv311,
@@ -109,6 +139,8 @@ class MqttSource:
         client.on_connect = self._on_connect
         client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
+        # queued packets (acks) are written by our loop in one go, not one send per ack
+        client.on_socket_register_write = lambda *_: None
         self._client = client
 
     # --- called from other threads ---
@@ -135,16 +167,43 @@ class MqttSource:
                 continue
             fresh = False
             self._send_acks()
-            rc = self._client.loop(timeout=0.01)
+            rc = self._pump(0.01)
             if rc != mqtt.MQTT_ERR_SUCCESS:
                 self._lost(f"loop: {mqtt.error_string(rc)}")
         self._send_acks()
         try:
-            self._client.loop(timeout=0.05)  # let the acks reach the socket
+            self._pump(0.05)  # let the acks reach the socket
             self._client.disconnect()
-            self._client.loop(timeout=0.05)
+            self._pump(0.05)
         except (OSError, ValueError):
             pass
+
+    def _pump(self, timeout: float) -> MQTTErrorCode:
+        """One round of our own loop: write what is queued, wait for data unless some is
+        buffered, read up to 1000 packets, keep the connection alive."""
+        client = self._client
+        sock = client.socket()
+        if sock is None:
+            return mqtt.MQTT_ERR_NO_CONN
+        if client.want_write():
+            rc = client.loop_write()
+            if rc:
+                return rc
+        if not client.buffered():
+            wlist = [sock] if client.want_write() else []
+            try:
+                readable, _, _ = select.select([sock], wlist, [], timeout)
+            except (OSError, ValueError, TypeError):
+                return mqtt.MQTT_ERR_CONN_LOST
+            if not readable:
+                return client.loop_misc()
+        for _ in range(1000):
+            rc = client.loop_read()
+            if rc or not client.buffered():
+                break
+        if rc:
+            return rc
+        return client.loop_misc()
 
     def _connect(self, fresh: bool) -> bool:
         try:
@@ -168,7 +227,7 @@ class MqttSource:
         # CONNACK arrives through the loop; wait for it a little, reading as we go
         deadline = time.monotonic() + 10
         while not self.connected.is_set() and time.monotonic() < deadline:
-            if self._client.loop(timeout=0.05) != mqtt.MQTT_ERR_SUCCESS:
+            if self._pump(0.05) != mqtt.MQTT_ERR_SUCCESS:
                 return False
         return self.connected.is_set()
 

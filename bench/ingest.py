@@ -1,0 +1,350 @@
+"""Ingest benchmark: durable readings per second, published → committed, beside its limits.
+
+One run, private PostgreSQL and Mosquitto (``localservices``), everything on this machine:
+- broker limit: ``mosquitto_pub -q 1`` → broker → ``mosquitto_sub -q 1`` (C on both ends);
+- COPY limit: a bare binary COPY of the same rows straight into ``readings`` (no dedup);
+- naive baseline: a paho subscriber that INSERTs and commits each message;
+- ``assetpulse ingest`` with 1 and 2 workers, 100 readings per message and 1 per message;
+- overload: a backlog 10× the worker's measured rate, published at once; peak RSS of the
+  worker process tree while it works through it.
+After each ingest scenario every published (sensor, t) is looked up: ``lost`` counts
+those not stored, ``stored_twice`` rows beyond one per key.
+
+Publishers are ``mosquitto_pub`` processes (one per gateway topic, fed JSON lines), so the
+publishing side costs C, not Python. Everything shares the machine's cores: the broker, the
+database, the publishers and the workers. ``--quick`` runs a small smoke version.
+Last line: one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import paho.mqtt.client as mqtt
+import psutil
+import psycopg
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from assetpulse.db.migrate import apply_migrations
+from assetpulse.localservices import MosquittoProcess, PostgresProcess
+
+COLUMNS = "sensor_id, t, kind, gateway_id, temp_c, flags"
+
+
+def log(*args: Any) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+class Data:
+    """Messages for one scenario: per gateway, JSON lines; and the keys they carry."""
+
+    def __init__(self, tag: str, *, gateways: int, messages: int, per_message: int) -> None:
+        self.tag = tag
+        self.lines: dict[str, list[bytes]] = {}
+        self.readings = messages * per_message
+        self.messages = messages
+        base = int((datetime.now(UTC) - timedelta(days=2)).timestamp()) * 1000
+        self.base = base
+        per_gw = messages // gateways
+        for g in range(gateways):
+            gw = f"{tag}-G{g}"
+            lines = []
+            for seq in range(per_gw):
+                t = base + seq * 1000
+                rs = [
+                    {"s": f"{gw}-S{i}", "k": "temp", "t": t, "c": 20.0 + (seq + i) % 30 / 2}
+                    for i in range(per_message)
+                ]
+                lines.append(orjson.dumps({"v": 1, "gw": gw, "seq": seq, "readings": rs}))
+            self.lines[gw] = lines
+        self.messages = per_gw * gateways
+        self.readings = self.messages * per_message
+
+
+def publish(broker: MosquittoProcess, data: Data, workdir: Path) -> list[subprocess.Popen[bytes]]:
+    """Start one ``mosquitto_pub -l`` per gateway; returns the processes (still running)."""
+    procs = []
+    for gw, lines in data.lines.items():
+        f = workdir / f"{gw}.jsonl"
+        f.write_bytes(b"\n".join(lines) + b"\n")
+        with f.open("rb") as stdin:
+            procs.append(
+                subprocess.Popen(
+                    ["mosquitto_pub", "-p", str(broker.port), "-q", "1", "-V", "5", "-M", "1000",
+                     "-i", f"pub-{gw}", "-t", f"assetpulse/v1/gw/{gw}/up", "-l"],
+                    stdin=stdin,
+                )
+            )  # fmt: skip
+    return procs
+
+
+def stored_stats(url: str, data: Data) -> tuple[int, int]:
+    """(lost, stored_twice) for the scenario's keys."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "select count(*), count(distinct (sensor_id, t)) from readings where sensor_id like %s",
+            (data.tag + "-%",),
+        ).fetchone()
+    assert row is not None
+    rows, distinct = int(row[0]), int(row[1])
+    return data.readings - distinct, rows - distinct
+
+
+def wait_rows(url: str, data: Data, timeout: float) -> float:
+    """Seconds until all of the scenario's rows are committed (polling count)."""
+    start = time.monotonic()
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() - start < timeout:
+            row = conn.execute(
+                "select count(*) from readings where sensor_id like %s", (data.tag + "-%",)
+            ).fetchone()
+            if row and row[0] >= data.readings:
+                break
+            time.sleep(0.2)
+    return time.monotonic()
+
+
+def truncate(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("truncate readings, ingest_seq_blocks, unbound_sensors, ingest_dead_letters")
+        conn.execute("vacuum analyze readings")
+
+
+class Workers:
+    """``assetpulse ingest --workers N`` as a subprocess, with RSS sampling."""
+
+    def __init__(self, url: str, broker: MosquittoProcess, n: int, tag: str, log_dir: Path):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETPULSE_")}
+        env.update(
+            ASSETPULSE_DATABASE_URL=url,
+            ASSETPULSE_MQTT_URL=broker.url,
+            ASSETPULSE_INGEST_GROUP=f"bench{tag}",
+            ASSETPULSE_INGEST_CLIENT_ID=f"bench-{tag}",
+            ASSETPULSE_INGEST_METRICS_PORT="0",
+            ASSETPULSE_INGEST_MAX_INFLIGHT="4000",
+            ASSETPULSE_LOG_LEVEL="INFO",
+        )
+        self.log = log_dir / f"ingest-{tag}.log"
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", "from assetpulse.cli import main; main()", "ingest",
+                 "--workers", str(n)],
+                env=env, stdout=out, stderr=out,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while self.log.read_text(errors="replace").count("subscribed") < n:
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError(self.log.read_text(errors="replace")[-2000:])
+            time.sleep(0.1)
+        self.peak_rss = 0
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+
+    def _sample(self) -> None:
+        root = psutil.Process(self.proc.pid)
+        while not self._stop.is_set():
+            try:
+                procs = [root, *root.children(recursive=True)]
+                # the supervisor with --workers N is a process of its own; count what works
+                rss = sum(
+                    p.memory_info().rss for p in procs if p.pid != root.pid or len(procs) == 1
+                )
+                self.peak_rss = max(self.peak_rss, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.proc.terminate()
+        self.proc.wait(60)
+
+
+def scenario(
+    url: str, broker: MosquittoProcess, data: Data, workers: int, tmp: Path
+) -> dict[str, Any]:
+    truncate(url)
+    w = Workers(url, broker, workers, data.tag, tmp)
+    try:
+        start = time.monotonic()
+        pubs = publish(broker, data, tmp)
+        end = wait_rows(url, data, timeout=600)
+        for p in pubs:
+            p.wait(60)
+    finally:
+        w.stop()
+    seconds = end - start
+    lost, twice = stored_stats(url, data)
+    out = {
+        "workers": workers,
+        "per_message": data.readings // data.messages,
+        "readings": data.readings,
+        "seconds": round(seconds, 2),
+        "readings_per_s": round(data.readings / seconds),
+        "msgs_per_s": round(data.messages / seconds),
+        "lost": lost,
+        "stored_twice": twice,
+        "peak_rss_mb": round(w.peak_rss / 2**20, 1),
+    }
+    log("scenario", json.dumps(out))
+    return out
+
+
+def broker_limit(broker: MosquittoProcess, data: Data, tmp: Path) -> float:
+    sub = subprocess.Popen(
+        ["mosquitto_sub", "-p", str(broker.port), "-q", "1", "-V", "5", "-C", str(data.messages),
+         "-t", "assetpulse/v1/gw/+/up", "-i", "bench-sub"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(0.5)
+    start = time.monotonic()
+    pubs = publish(broker, data, tmp)
+    sub.wait(600)
+    seconds = time.monotonic() - start
+    for p in pubs:
+        p.wait(60)
+    return data.messages / seconds
+
+
+def copy_limit(url: str, data: Data) -> float:
+    truncate(url)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    rows = []
+    for lines in data.lines.values():
+        for line in lines:
+            doc = orjson.loads(line)
+            for r in doc["readings"]:
+                rows.append(
+                    (r["s"], epoch + timedelta(milliseconds=r["t"]), 2, doc["gw"], r["c"], 0)
+                )
+    start = time.monotonic()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for i in range(0, len(rows), 5000):
+            sql = f"copy readings ({COLUMNS}) from stdin (format binary)"
+            with conn.transaction(), conn.cursor() as cur, cur.copy(sql) as copy:
+                copy.set_types(["text", "timestamptz", "int2", "text", "float4", "int2"])
+                for row in rows[i : i + 5000]:
+                    copy.write_row(row)
+    return len(rows) / (time.monotonic() - start)
+
+
+def naive(url: str, broker: MosquittoProcess, data: Data, tmp: Path) -> float:
+    """paho subscriber (auto-ack) that INSERTs and commits each message, one by one."""
+    truncate(url)
+    conn = psycopg.connect(url, autocommit=True)
+    done = threading.Event()
+    seen = [0]
+
+    def on_message(_c: Any, _u: Any, m: mqtt.MQTTMessage) -> None:
+        doc = json.loads(m.payload)
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"insert into readings ({COLUMNS}) values"
+                " (%s, to_timestamp(%s / 1000.0), 2, %s, %s, 0) on conflict do nothing",
+                [(r["s"], r["t"], doc["gw"], r["c"]) for r in doc["readings"]],
+            )
+        seen[0] += 1
+        if seen[0] >= data.messages:
+            done.set()
+
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="naive", protocol=mqtt.MQTTv5)
+    c.on_message = on_message
+    c.connect("127.0.0.1", broker.port)
+    c.subscribe("assetpulse/v1/gw/+/up", options=SubscribeOptions(qos=1))
+    c.loop_start()
+    time.sleep(0.5)
+    start = time.monotonic()
+    pubs = publish(broker, data, tmp)
+    done.wait(600)
+    seconds = time.monotonic() - start
+    for p in pubs:
+        p.wait(60)
+    c.disconnect()
+    c.loop_stop()
+    conn.close()
+    return data.readings / seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small smoke run")
+    args = ap.parse_args()
+    k = 10 if args.quick else 1
+    load_start = os.getloadavg()[0]  # the machine is shared: say how busy it was
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    pg = PostgresProcess(tmp / "pg")
+    broker = MosquittoProcess(tmp / "mqtt")
+    try:
+        pg.start()
+        broker.start()
+        url = pg.create_database("bench")
+        apply_migrations(url)
+        gws = 10
+        batched = Data("B", gateways=gws, messages=20_000 // k, per_message=100)
+        single = Data("S", gateways=gws, messages=150_000 // k, per_message=1)
+        log("broker limit …")
+        broker_rate = broker_limit(
+            broker, Data("L", gateways=gws, messages=200_000 // k, per_message=1), tmp
+        )
+        log("copy limit …")
+        copy_rate = copy_limit(url, batched)
+        log("naive baseline …")
+        naive_rate = naive(
+            url, broker, Data("N", gateways=gws, messages=20_000 // k, per_message=1), tmp
+        )
+        runs = [
+            scenario(url, broker, batched, 1, tmp),
+            scenario(
+                url, broker, Data("B2", gateways=gws, messages=20_000 // k, per_message=100), 2, tmp
+            ),
+            scenario(url, broker, single, 1, tmp),
+            scenario(
+                url, broker, Data("S2", gateways=gws, messages=150_000 // k, per_message=1), 2, tmp
+            ),
+        ]
+        # overload: 10× what one worker took per second, published at once
+        rate = runs[0]["readings_per_s"]
+        over = Data("O", gateways=gws, messages=max(1000, 10 * rate // 100), per_message=100)
+        overload = scenario(url, broker, over, 1, tmp)
+        runs.append(overload)
+        result = {
+            "batched_readings_per_s": max(r["readings_per_s"] for r in runs[:2]),
+            "batched_1w_readings_per_s": runs[0]["readings_per_s"],
+            "batched_2w_readings_per_s": runs[1]["readings_per_s"],
+            "single_msgs_per_s": max(r["msgs_per_s"] for r in runs[2:4]),
+            "single_1w_msgs_per_s": runs[2]["msgs_per_s"],
+            "single_2w_msgs_per_s": runs[3]["msgs_per_s"],
+            "copy_limit_rows_per_s": round(copy_rate),
+            "broker_limit_msgs_per_s": round(broker_rate),
+            "naive_readings_per_s": round(naive_rate),
+            "lost": sum(r["lost"] for r in runs),
+            "stored_twice": sum(r["stored_twice"] for r in runs),
+            "overload_readings": over.readings,
+            "peak_rss_mb": overload["peak_rss_mb"],
+            "cores": os.cpu_count(),
+            "load_avg_1m": [round(load_start, 1), round(os.getloadavg()[0], 1)],
+            "quick": args.quick,
+        }
+    finally:
+        broker.destroy()
+        pg.destroy()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
