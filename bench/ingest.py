@@ -294,26 +294,26 @@ def main() -> None:
         url = pg.create_database("bench")
         apply_migrations(url)
         gws = 10
-        batched = Data("B", gateways=gws, messages=20_000 // k, per_message=100)
-        single = Data("S", gateways=gws, messages=150_000 // k, per_message=1)
+        batched = Data("B", gateways=gws, messages=5_000 // k, per_message=100)
+        single = Data("S", gateways=gws, messages=50_000 // k, per_message=1)
         log("broker limit …")
         broker_rate = broker_limit(
-            broker, Data("L", gateways=gws, messages=200_000 // k, per_message=1), tmp
+            broker, Data("L", gateways=gws, messages=100_000 // k, per_message=1), tmp
         )
         log("copy limit …")
         copy_rate = copy_limit(url, batched)
         log("naive baseline …")
         naive_rate = naive(
-            url, broker, Data("N", gateways=gws, messages=20_000 // k, per_message=1), tmp
+            url, broker, Data("N", gateways=gws, messages=3_000 // k, per_message=1), tmp
         )
         runs = [
             scenario(url, broker, batched, 1, tmp),
             scenario(
-                url, broker, Data("B2", gateways=gws, messages=20_000 // k, per_message=100), 2, tmp
+                url, broker, Data("B2", gateways=gws, messages=5_000 // k, per_message=100), 2, tmp
             ),
             scenario(url, broker, single, 1, tmp),
             scenario(
-                url, broker, Data("S2", gateways=gws, messages=150_000 // k, per_message=1), 2, tmp
+                url, broker, Data("S2", gateways=gws, messages=50_000 // k, per_message=1), 2, tmp
             ),
         ]
         # overload: 10× what one worker took per second, published at once
