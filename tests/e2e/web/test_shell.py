@@ -69,3 +69,16 @@ def test_menu_at_phone_width_folds_behind_a_button(phone_page: Page) -> None:
     shot(phone_page, "phone-menu")
     menu.get_by_role("link", name="共享广场").click()
     expect(menu).to_be_hidden()
+
+
+def test_every_menu_page_loads_without_script_errors_on_an_empty_unit(web_page: Page) -> None:
+    log_in(web_page, "hd_jb", route="")
+    hrefs = web_page.locator("nav.menu a").evaluate_all("links => links.map(a => a.dataset.href)")
+    assert len(hrefs) == 19
+    for href in hrefs:
+        web_page.evaluate("h => { location.hash = h; }", href)
+        web_page.locator("#page .view").first.wait_for()
+        web_page.locator("#page .loading").wait_for(state="detached")
+        expect(web_page.locator("#page h2")).to_be_visible()
+        expect(web_page.locator("#page")).not_to_contain_text("页面加载失败")
+    # the fixture fails the test on any uncaught error or console.error in the page

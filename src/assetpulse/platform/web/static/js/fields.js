@@ -1,5 +1,5 @@
-// Reading API rows for display: the regions, units and categories by code or id, a photo
-// loaded with the bearer token (an <img src> cannot carry it), and tolerant field access.
+// Reference data (regions, units, categories, fetched once per login) and photos loaded
+// with the bearer token (an <img src> cannot carry it), cached per login only.
 import { api } from "./api.js";
 import { h, zoomPhoto } from "./ui.js";
 
@@ -25,25 +25,6 @@ export function forgetCaches() {
   refs = null;
   for (const url of blobCache.values()) url.then((u) => URL.revokeObjectURL(u)).catch(() => {});
   blobCache.clear();
-}
-
-/** The first present value among several possible field names. */
-export function pick(row, ...names) {
-  for (const n of names) {
-    const v = n.split(".").reduce((o, k) => (o === undefined || o === null ? undefined : o[k]), row);
-    if (v !== undefined && v !== null && v !== "") return v;
-  }
-  return undefined;
-}
-
-export function regionName(r, code) {
-  if (!code) return "";
-  return r.region[code] ? `${r.region[code]}` : code;
-}
-
-export function categoryName(r, code) {
-  if (!code) return "";
-  return r.category[code] ? `${r.category[code]}（${code}）` : code;
 }
 
 const blobCache = new Map();

@@ -133,12 +133,6 @@ export const CARD_STATUS = {
   under_repair: "维修中", disposed: "已处置", split: "已拆分",
 };
 
-export const KIND_LABEL = { adjust: "调剂", share: "共享", demand: "需求" };
-
-export const SCOPE_LABEL = {
-  national: "全国", province: "本省", city: "本市", county: "本县", competent: "本部门", department: "本部门", unit: "本单位",
-};
-
 export function fmtTime(v) {
   if (!v) return "";
   const d = new Date(v);
