@@ -152,3 +152,20 @@ def test_submit_without_cards_is_refused(flow: Flow) -> None:
     r = flow.act("hd_jb", bill["id"], "submit")
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "BILL_HAS_NO_CARDS"
+
+
+def test_nul_characters_are_refused_with_422_not_500(flow: Flow) -> None:
+    r = flow.api.get("/api/v1/bills", params={"keyword": "a\x00b"}, headers=flow.auth("hd_jb"))
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "TEXT_HAS_NUL"
+    r = flow.api.post(
+        "/api/v1/bills", json={"kind": "demand", "title": "x\u0000", "demand_type": "share"},
+        headers=flow.auth("hd_jb"),
+    )  # fmt: skip
+    assert r.status_code == 422
+
+
+def test_explicit_null_does_not_clear_required_fields(flow: Flow, make_card: CardMaker) -> None:
+    bill = flow.create(card_ids=[make_card()], region_code=None)
+    assert bill["region_code"] == "460100"
+    assert bill["scope"] == "province"

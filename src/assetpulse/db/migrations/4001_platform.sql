@@ -137,12 +137,12 @@ create table listings (
     unique nulls not distinct (bill_id, line_id)
 );
 -- The plaza's two tabs walk these in display order; the included columns let the capped
--- count and the filters (region, category, keyword, status, scope) run as index-only scans.
+-- count and the filters (region, category, status, scope) run as index-only scans.
 create index listings_local_idx on listings (kind, province, listed_at desc, id desc)
-    include (scope, state, region_code, category_code, unit_id, competent_id, search)
+    include (scope, state, region_code, category_code, unit_id, competent_id)
     where state in ('listed', 'done');
 create index listings_national_idx on listings (kind, listed_at desc, id desc)
-    include (scope, state, region_code, category_code, unit_id, competent_id, search)
+    include (scope, state, region_code, category_code, unit_id, competent_id)
     where state in ('listed', 'done') and review_code = '02';
 create index listings_region_idx on listings (kind, region_code text_pattern_ops)
     where state in ('listed', 'done');

@@ -19,17 +19,19 @@ from assetpulse.settings import Settings
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_settings(request: Request) -> Settings:
+# async on purpose: FastAPI runs plain ``def`` dependencies in its thread pool, a thread hop
+# per dependency per request that shows up in the plaza's latency under load
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_pool(request: Request) -> AsyncConnectionPool[AsyncConnection[Any]]:
+async def get_pool(request: Request) -> AsyncConnectionPool[AsyncConnection[Any]]:
     pool: AsyncConnectionPool[AsyncConnection[Any]] = request.app.state.pool
     return pool
 
 
-def get_tokens(request: Request) -> TokenCodec:
+async def get_tokens(request: Request) -> TokenCodec:
     codec: TokenCodec = request.app.state.tokens
     return codec
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
@@ -39,7 +39,7 @@ def capabilities(user_type: str, kind: str) -> Capabilities:
     )
 
 
-@router.get("/listings", summary="调剂 / 共享 / 需求广场")
+@router.get("/listings", summary="调剂 / 共享 / 需求广场", response_model=PlazaPage)
 async def listings(
     conn: Conn,
     user: CurrentUser,
@@ -56,18 +56,19 @@ async def listings(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
     with_total: bool = True,
-) -> PlazaPage:
+) -> dict[str, Any]:
+    """The plaza page; ``total`` is counted up to 2000 and only when ``with_total``
+    (pages ask for it on the first page and keep it while paging)."""
     q = plaza.PlazaQuery(plaza_kind, tab, region, category, keyword, status, page, page_size,
                          with_total)  # fmt: skip
     result = await plaza.plaza(conn, user, q, None)  # the query finds the competent itself
-    return PlazaPage.model_validate(
-        {
-            "plaza": plaza_kind,
-            "tab": tab,
-            **result,
-            "capabilities": capabilities(user.user_type, plaza_kind),
-        }
-    )
+    # returned as a dict: FastAPI validates it once against PlazaPage
+    return {
+        "plaza": plaza_kind,
+        "tab": tab,
+        **result,
+        "capabilities": capabilities(user.user_type, plaza_kind),
+    }
 
 
 @router.get("/listings/capabilities", summary="页面按钮规则（发布需求、预选）")

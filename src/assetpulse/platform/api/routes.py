@@ -5,14 +5,25 @@ Split by page family; each sub-router lives in its own module and is included he
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 
 from assetpulse.platform.api.bill_routes import router as bill_router
 from assetpulse.platform.api.listing_routes import router as listing_router
 from assetpulse.platform.api.mof_routes import router as mof_router
 from assetpulse.platform.api.schemas import ERROR_RESPONSES
+from assetpulse.platform.errors import invalid
 
-router = APIRouter(tags=["platform"], responses=ERROR_RESPONSES)
+
+async def refuse_nul(request: Request) -> None:
+    """PostgreSQL text cannot hold NUL: refuse it up front with a clear 422, not a 500."""
+    if "\x00" in str(request.url) or "%00" in str(request.url):
+        raise invalid("TEXT_HAS_NUL", "输入中含有不可见的控制字符（NUL），请删除后重试。")
+    body = await request.body()
+    if b"\x00" in body or b"\\u0000" in body:
+        raise invalid("TEXT_HAS_NUL", "输入中含有不可见的控制字符（NUL），请删除后重试。")
+
+
+router = APIRouter(tags=["platform"], responses=ERROR_RESPONSES, dependencies=[Depends(refuse_nul)])
 router.include_router(bill_router)
 router.include_router(listing_router)
 router.include_router(mof_router)

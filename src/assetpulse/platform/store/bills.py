@@ -184,6 +184,10 @@ async def _set_lines(
 
 async def _write_fields(conn: AsyncConnection[Any], bill_id: int, fields: BillFields) -> None:
     data = fields.model_dump(exclude_unset=True, exclude={"card_ids", "version", "kind"})
+    # an explicit null cannot clear what a bill must have: keep the current value
+    for required in ("scope", "region_code"):
+        if data.get(required, "") is None:
+            del data[required]
     if not data:
         return
     if "attachments" in data:
