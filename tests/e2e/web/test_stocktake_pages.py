@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.fix_web import CardSeeder, WebApi, log_in, shot
+from tests.fix_web import CardSeeder, WebApi, expect_toast, log_in, shot
 
 # ZXing blackbox images (Apache-2.0, see ../shared/data/codes/README.md); 03.png reads
 # "001EC947D49B", a valid asset code for a card made in the test.
@@ -74,6 +74,13 @@ def test_scan_from_uploaded_photo_shows_found_then_report_counts_it(
     expect(body).to_contain_text("盘盈（账外） 1")
     expect(body).to_contain_text("XYZ-0000-UNKNOWN")
     shot(web_page, "stocktake-progress", full_page=True)
+
+    # 应用盘点结果: the findings become card changes for the reviewer; the task closes
+    web_page.get_by_role("button", name="应用盘点结果").click()
+    web_page.locator("dialog[open]").get_by_role("button", name="应用").click()
+    expect_toast(web_page, "条卡片变动，请到【卡片变动】审核")
+    expect(body).to_contain_text("已结束")
+    expect(web_page.get_by_role("link", name="扫码盘点")).to_have_count(0)
 
 
 def _blank_png() -> bytes:
