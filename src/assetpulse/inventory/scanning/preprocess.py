@@ -135,7 +135,7 @@ class Variants:
         if name == "half":
             # soft, over-sampled pictures (digital zoom, enlarged crops): halving sharpens
             # edges again, which zbar needs
-            if min(base.image.shape) < 480:
+            if max(base.image.shape) < 600:
                 return None
             half = _scaled(base.image, 0.5, name)
             return _derived(base, name, half.image, half.to_original)
