@@ -21,6 +21,7 @@ from typing import Any
 import click
 import structlog
 
+from assetpulse.ingest.errors import IngestError, not_configured
 from assetpulse.ingest.model import Limits
 from assetpulse.ingest.worker import IngestWorker, WorkerConfig
 from assetpulse.logs import configure_logging
@@ -30,15 +31,16 @@ log = structlog.get_logger(__name__)
 
 
 def build_config(settings: Settings, **overrides: Any) -> WorkerConfig:
-    if not settings.database_url or not settings.mqtt_url:
-        raise click.UsageError(
-            "ASSETPULSE_DATABASE_URL and ASSETPULSE_MQTT_URL are required "
-            "(or use `assetpulse run`, which starts both)"
+    database_url, mqtt_url = settings.database_url, settings.mqtt_url
+    if not database_url or not mqtt_url:
+        names = ("ASSETPULSE_DATABASE_URL", "ASSETPULSE_MQTT_URL")
+        raise not_configured(
+            [n for n, v in zip(names, (database_url, mqtt_url), strict=True) if not v]
         )
     base = settings.ingest_client_id or f"ingest-{socket.gethostname()}"
     config = WorkerConfig(
-        database_url=settings.database_url,
-        mqtt_url=settings.mqtt_url,
+        database_url=database_url,
+        mqtt_url=mqtt_url,
         client_id=base,
         group=settings.ingest_group,
         batch_rows=settings.ingest_batch_rows,
@@ -112,7 +114,10 @@ def ingest(workers: int, database_url: str | None, mqtt_url: str | None, **overr
         settings.database_url = database_url
     if mqtt_url:
         settings.mqtt_url = mqtt_url
-    config = build_config(settings, **overrides)
+    try:
+        config = build_config(settings, **overrides)
+    except IngestError as exc:
+        raise click.UsageError(exc.message) from exc
     base = config.client_id
     configs = [
         replace(
