@@ -62,7 +62,20 @@ class PostgresProcess:
     def url(self, dbname: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
 
+    def _grant_traverse(self) -> None:
+        """Let the postgres user walk down to its data directory.
+
+        Checked before every server command, not once: another process (a pytest session
+        resetting its temp root to 0700, say) may take the permission away meanwhile.
+        """
+        for parent in self.datadir.resolve().parents:
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                os.chmod(parent, mode | 0o001)
+
     def _run(self, *args: str) -> None:
+        if self._as_user and self.datadir.parent.exists():
+            self._grant_traverse()
         done = subprocess.run([*self._as_user, *args], check=False, capture_output=True)
         if done.returncode != 0:
             raise RuntimeError(
@@ -75,11 +88,7 @@ class PostgresProcess:
             return
         self.datadir.mkdir(parents=True, exist_ok=True)
         if self._as_user:
-            # the postgres user must be able to walk down to its data directory
-            for parent in self.datadir.resolve().parents:
-                mode = parent.stat().st_mode
-                if not mode & 0o001:
-                    os.chmod(parent, mode | 0o001)
+            self._grant_traverse()
             pw = pwd.getpwnam("postgres")
             os.chown(self.datadir, pw.pw_uid, pw.pw_gid)
             os.chmod(self.datadir, 0o700)
