@@ -47,6 +47,8 @@ PHONE = {"width": 390, "height": 844}
 def chromium() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: run `make apt` (APT_PACKAGES has chromium)")
+    # the machine is shared: allow slow moments before an expectation counts as failed
+    expect.set_options(timeout=10_000)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -112,7 +114,7 @@ def _new_page(browser: Browser, base_url: str, viewport: dict[str, int]) -> Page
     context = browser.new_context(
         base_url=base_url, viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai"
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
