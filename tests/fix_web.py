@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,7 +40,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+# The README's screenshots are refreshed on request (ASSETPULSE_SCREENSHOTS=1), so that an
+# ordinary test run leaves the work tree clean; otherwise they go to a scratch directory.
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+    if os.environ.get("ASSETPULSE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "assetpulse-screenshots"
+)
 DESKTOP = {"width": 1366, "height": 860}
 PHONE = {"width": 390, "height": 844}
 
