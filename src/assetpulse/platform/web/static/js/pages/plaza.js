@@ -22,6 +22,13 @@ function photoUrl(row) {
   return row.photo_id && row.card_id ? `/cards/${row.card_id}/photos/${row.photo_id}` : null;
 }
 
+/** 财政区划 filter as a code prefix: 460000 covers the province, 460100 the city. */
+export function regionPrefix(code) {
+  let c = code || "";
+  while (c.length > 2 && c.endsWith("00")) c = c.slice(0, -2);
+  return c;
+}
+
 const regionOf = (r) => (r.region_name ? `${r.region_name}` : r.region_code);
 
 export async function render(root, { args, params, me }) {
@@ -44,7 +51,7 @@ export async function render(root, { args, params, me }) {
     field("财政区划", region), field("资产分类", category), field("关键字", keyword),
     h("button", { class: "primary", type: "submit", style: "align-self:flex-end" }, "查询"));
 
-  const data = await api("/listings", { query: { plaza, tab, region: params.region, category: params.category, keyword: params.keyword, page: pageNo, page_size: 60 } });
+  const data = await api("/listings", { query: { plaza, tab, region: regionPrefix(params.region), category: params.category, keyword: params.keyword, page: pageNo, page_size: 60 } });
   const rows = itemsOf(data);
   const chosen = new Set();
 
