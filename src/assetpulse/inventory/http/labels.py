@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from assetpulse.inventory import errors
 from assetpulse.inventory.cards import visible_card
@@ -43,7 +44,8 @@ async def labels(
             row = await cur.fetchone()
             note = " ".join(x for x in (row[0] if row else "", note) if x)
         infos.append(LabelInfo(asset_code=card["asset_code"], name=card["name"], note=note))
-    pdf = label_sheet_pdf(infos)
+    # fpdf2 embeds a large CJK font: seconds of CPU that must not block the event loop
+    pdf = await run_in_threadpool(label_sheet_pdf, infos)
     return Response(
         pdf,
         media_type="application/pdf",
