@@ -73,6 +73,7 @@ class RollupParams:
     lux_margin: float = 80.0  # lux above the daylight baseline that means lamps are on
     lux_ratio: float = 1.2  # … and at least this multiple of the baseline
     lamp_warmth: float = 1.2  # °C a lit, occupied room is warmer than its ambient
+    warming_step: float = 0.4  # °C between two thermometer samples: warming up / cooling
     temp_rise_on: float = 3.0  # °C over ambient that means a machine is running
     jitter_floor_m: float = 15.0  # position steps below max(this, 2 × accuracy) are noise
 
@@ -108,15 +109,35 @@ def _haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> 
 
 
 def _with_room_warmth(r: pl.LazyFrame, p: RollupParams) -> pl.LazyFrame:
-    """Each photo sample gets the rise over ambient of the card's nearest thermometer sample."""
+    """Each photo sample gets, from the card's nearest thermometer sample, the rise over
+    ambient (``warmth``) and how much it moved since that thermometer's previous sample
+    (``warming``): lamps and people warm a room up, and it cools down when they leave."""
+    key = ["card_id", "sensor_id"]
+
+    def back(col: str, n: int) -> pl.Expr:
+        """The thermometer's value ``n`` samples ago, if those samples had no gap."""
+        gap = (pl.col("t_temp") - pl.col("t_temp").shift(n).over(key)).dt.total_microseconds()
+        return pl.when(gap <= n * p.hold_s * 1e6).then(pl.col(col).shift(n).over(key))
+
+    # from the raw temperatures: the baseline steps at the top of each hour. Two samples
+    # back, so that a warm-up or cool-down is seen across its first three samples.
+    prev1, prev2 = back("temp_c", 1), back("temp_c", 2)
     warmth = (
         r.filter(pl.col("kind") == TEMP)
         .select(
             "card_id",
+            "sensor_id",
             pl.col("t").alias("t_temp"),
+            "temp_c",
             (pl.col("temp_c") - pl.col("temp_base")).alias("warmth"),
         )
         .drop_nulls("warmth")
+        .sort([*key, "t_temp"])
+        .with_columns(
+            (pl.col("temp_c") - pl.min_horizontal(prev1, prev2)).alias("warming"),
+            (pl.col("temp_c") - pl.max_horizontal(prev1, prev2)).alias("cooling"),
+        )
+        .drop("sensor_id", "temp_c")
         .sort("t_temp")
     )
     return (
@@ -147,10 +168,15 @@ def intervals(
     # A light meter alone cannot tell a lamp from the sun: light above the daylight
     # baseline counts only if the room is also warmer than its ambient (people, lamps).
     base = pl.col("lux_base").fill_null(0.0)
+    # Warm, or warming up fast (a session just began), and not cooling fast (it just
+    # ended): the thermometer's lag then shifts neither the start nor the end.
+    warm = (
+        (pl.col("warmth") >= p.lamp_warmth) & (pl.col("cooling").fill_null(0.0) > -p.warming_step)
+    ) | (pl.col("warming").fill_null(0.0) >= p.warming_step)
     lit_by_lamps = (
         (pl.col("lux") > base * p.lux_ratio)
         & (pl.col("lux") > base + p.lux_margin)
-        & (pl.col("warmth").is_null() | (pl.col("warmth") >= p.lamp_warmth))
+        & (pl.col("warmth").is_null() | warm)
     )
     on_now = pl.coalesce(pl.col("on_state"), lit_by_lamps).fill_null(False)
     prev = {c: pl.col(c).shift(1).over(key) for c in ("t", "on_ms", "cyc", "lat", "lon", "acc")}
@@ -165,8 +191,8 @@ def intervals(
         prev["acc"].alias("acc_prev"),
     ).with_columns(pl.col("on_now").shift(1).over(key).alias("on_prev"))
     held = pl.col("dt") <= p.hold_s
+    bridged = pl.col("dt") <= p.counter_gap_s
     counted = pl.col("d_on_ms").is_not_null() & (pl.col("dt") <= p.counter_gap_s)
-    # a reboot restarts the counter at zero: the new value is the on-time since then
     # A counter reset (reboot) inside the interval: the on flag held over it is the better
     # estimate where the sensor sends one; else the on-time since the reboot.
     reset = pl.col("d_on_ms") < 0
@@ -189,9 +215,10 @@ def intervals(
         .then(pl.col("d_cyc"))
         .when((pl.col("d_cyc") < 0) & pl.col("on_state").is_null())
         .then(pl.col("cyc").clip(0, None))
-        # on after "off" or after a gap (nothing known before): a start. Deciding from the
-        # held interval alone keeps an hour independent of readings beyond the reach.
-        .when(pl.col("on_now") & ~(pl.col("on_prev").fill_null(False) & held.fill_null(False)))
+        # on after "off", or after over an hour without news: a start. On at both ends of a
+        # shorter gap (lost messages, a gateway reboot) is one session going on. Looking
+        # back at most an hour keeps an hour independent of readings beyond the reach.
+        .when(pl.col("on_now") & ~(pl.col("on_prev").fill_null(False) & bridged.fill_null(False)))
         .then(1)
         .otherwise(0)
     )

@@ -143,3 +143,14 @@ def test_dirty_hours_when_one_reading_then_two_hours_either_side():
     touched = pl.DataFrame({"card_id": [7], "t": [T0 + timedelta(minutes=90)]})
     hours = dirty_hours(touched)["hour"].to_list()
     assert hours == [T0 + timedelta(hours=k) for k in range(-1, 4)]
+
+
+def test_room_when_lamps_go_on_then_use_starts_with_the_warm_up_not_after_it():
+    # lamps on from sample 4: the room warms 0.55 °C per sample, lamps off at sample 16
+    lux = [200.0] * 4 + [600.0] * 12 + [200.0] * 8
+    rise = (
+        [0.0] * 4 + [min(2.5, 0.55 * (i + 1)) for i in range(12)] + [1.9, 1.4, 1.0, 0.7] + [0.5] * 4
+    )
+    out = hourly_usage(_room(lux, [25.0 + x for x in rise]), BASE)
+    assert out["in_use_s"].sum() == pytest.approx(12 * 300)
+    assert out["sessions"].sum() == 1
