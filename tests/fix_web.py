@@ -51,8 +51,10 @@ DESKTOP = {"width": 1366, "height": 860}
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
+    # Module scope, not session: Playwright's sync API keeps an event loop running in the
+    # main thread while it is open, and later tests that call asyncio.run() would fail.
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: run `make apt` (APT_PACKAGES has chromium)")
     # the machine is shared: allow slow moments before an expectation counts as failed
