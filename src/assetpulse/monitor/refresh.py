@@ -145,7 +145,14 @@ def refresh_baselines(conn: psycopg.Connection[Any], *, until: datetime, days: i
         data,
         has_header=False,
         new_columns=["sensor_id", "t", "kind", "lux", "temp_c"],
-        schema_overrides={"sensor_id": pl.String, "t": pl.Int64, "kind": pl.Int16},
+        # lux and temp_c spelled out: polars would guess integers from whole first values
+        schema_overrides={
+            "sensor_id": pl.String,
+            "t": pl.Int64,
+            "kind": pl.Int16,
+            "lux": pl.Float64,
+            "temp_c": pl.Float64,
+        },
     ).with_columns(pl.from_epoch("t", time_unit="us").dt.replace_time_zone("UTC"))
     b = sensor_baselines(r)
     with conn.transaction():

@@ -9,7 +9,7 @@ import polars as pl
 import psycopg
 from polars.testing import assert_frame_equal
 
-from assetpulse.monitor.refresh import refresh_rollups
+from assetpulse.monitor.refresh import refresh_baselines, refresh_rollups
 
 T0 = datetime(2026, 10, 20, 0, 0, tzinfo=UTC)
 
@@ -103,3 +103,32 @@ def test_refresh_when_sensor_bound_after_its_readings_then_history_rolled_up(db,
     monitor_world.bind("PH-3", "photo", card, T0 - timedelta(days=1))
     refresh_rollups(db, lag=timedelta(0))
     assert _rollup(db)["in_use_s"].sum() == 60 * 60
+
+
+def test_baselines_when_first_values_are_whole_numbers_then_fractions_still_load(db):
+    # the CSV from PostgreSQL prints 5.0 as "5": a type guessed from the first rows
+    # must not turn lux or temperature into integers and fail on a later 8.6
+    n = 4 * 24 * 12  # four days of 5-minute samples
+    ts = [T0 + timedelta(minutes=5 * i) for i in range(n)]
+    with db.cursor() as cur:
+        cur.execute("insert into sensors (sensor_id, kind) values ('PH-B', 'photo')")
+        cur.execute("insert into sensors (sensor_id, kind) values ('TM-B', 'temp')")
+        cur.executemany(
+            "insert into readings (sensor_id, t, kind, gateway_id, lux)"
+            " values ('PH-B', %s, 1, 'GW-1', %s)",
+            [(t, 5.0 if i < n - 50 else 8.6) for i, t in enumerate(ts)],
+        )
+        cur.executemany(
+            "insert into readings (sensor_id, t, kind, gateway_id, temp_c)"
+            " values ('TM-B', %s, 2, 'GW-1', %s)",
+            [(t, 21.0 if i < n - 50 else 21.5) for i, t in enumerate(ts)],
+        )
+    assert refresh_baselines(db, until=T0 + timedelta(days=5), days=6) > 0
+    lux_bases = [
+        r[0]
+        for r in db.execute(
+            "select lux_base from sensor_baselines where sensor_id = 'PH-B'"
+        ).fetchall()
+    ]
+    assert lux_bases
+    assert all(b is not None and b >= 5.0 for b in lux_bases)
