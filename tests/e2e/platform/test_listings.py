@@ -76,6 +76,38 @@ def test_detail_shows_publisher_card_photos_and_attachments(
     assert d["counterpart"]["unit_name"] is None
 
 
+def test_plaza_photo_visible_to_other_units_through_the_listing_only(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    lid = _listed(flow, make_card, name="显微镜")
+    d = flow.api.get(f"/api/v1/listings/{lid}", headers=flow.auth("hs_jb")).json()
+    photo = d["photo_ids"][0]
+    card = d["listing"]["card_id"]
+    # another unit may not read the card itself, but sees its photo on the plaza
+    by_card = flow.api.get(f"/api/v1/cards/{card}/photos/{photo}", headers=flow.auth("hs_jb"))
+    assert by_card.status_code == 404
+    shown = flow.api.get(f"/api/v1/listings/{lid}/photos/{photo}", headers=flow.auth("hs_jb"))
+    assert shown.status_code == 200
+    assert shown.headers["content-type"].startswith("image/")
+    assert shown.content
+    # a photo of some other card cannot be fetched through this listing
+    other = _listed(flow, make_card, name="离心机")
+    other_photo = flow.api.get(f"/api/v1/listings/{other}", headers=flow.auth("hs_jb")).json()
+    stolen = flow.api.get(
+        f"/api/v1/listings/{lid}/photos/{other_photo['photo_ids'][0]}",
+        headers=flow.auth("hs_jb"),
+    )
+    assert stolen.status_code == 404
+    # a unit-scope listing is not on other units' plaza, nor are its photos
+    hidden = _listed(flow, make_card, name="示波器", scope="unit")
+    hidden_photo = flow.api.get(f"/api/v1/listings/{hidden}", headers=flow.auth("hd_wl")).json()
+    denied = flow.api.get(
+        f"/api/v1/listings/{hidden}/photos/{hidden_photo['photo_ids'][0]}",
+        headers=flow.auth("hs_jb"),
+    )
+    assert denied.status_code == 404
+
+
 def test_export_selected_rows_as_xlsx_and_csv_with_bom(flow: Flow, make_card: CardMaker) -> None:
     a = _listed(flow, make_card, name="打印机")
     _listed(flow, make_card, name="扫描仪")

@@ -167,9 +167,8 @@ def test_share_bill_sent_back_resubmitted_cancelled_then_listed_nationally_and_d
     )
     assert fb.status_code == 200, fb.text
 
-    # the publisher checks the national tab on a phone (other units' viewers cannot fetch
-    # card photos yet: /cards/{id}/photos/{pid} is limited to the card's own unit)
-    log_in(phone_page, "hd_jb", "#/plaza/share?tab=national")
+    # another unit's user finds it on the national tab on a phone, photo included
+    log_in(phone_page, "hs_jb", "#/plaza/share?tab=national")
     tile = phone_page.locator(".tile").filter(has_text="共聚焦显微镜")
     expect(tile).to_contain_text("可共享")
     expect(tile.locator("img")).to_have_count(1)

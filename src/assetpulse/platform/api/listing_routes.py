@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from assetpulse.inventory.photos import photo_bytes
 from assetpulse.platform import rules
 from assetpulse.platform.api.deps import Conn, CurrentUser
 from assetpulse.platform.api.listing_schemas import (
@@ -104,6 +105,19 @@ async def export_rows(
 async def listing_detail(conn: Conn, user: CurrentUser, listing_id: int) -> ListingDetail:
     competent = await competent_of(conn, user.unit_id)
     return ListingDetail.model_validate(await plaza.detail(conn, user, listing_id, competent))
+
+
+@router.get(
+    "/listings/{listing_id}/photos/{photo_id}",
+    summary="广场资产照片",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+)
+async def listing_photo(conn: Conn, user: CurrentUser, listing_id: int, photo_id: int) -> Response:
+    competent = await competent_of(conn, user.unit_id)
+    card_id = await plaza.listed_photo_card(conn, user, listing_id, photo_id, competent)
+    content_type, sha256, data = await photo_bytes(conn, card_id=card_id, photo_id=photo_id)
+    return Response(data, media_type=content_type, headers={"ETag": f'"{sha256}"'})
 
 
 @router.get("/listings/{listing_id}/matches", summary="需求撮合：匹配的资产或需求")

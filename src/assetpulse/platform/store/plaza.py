@@ -226,6 +226,34 @@ async def detail(
     }  # fmt: skip
 
 
+LISTED_PHOTO = """
+select 1 from card_photos where id = %s and card_id = %s and state = 'attached'
+"""
+
+
+async def listed_photo_card(
+    conn: AsyncConnection[Any],
+    p: Principal,
+    listing_id: int,
+    photo_id: int,
+    competent: int | None,
+) -> int:
+    """The card whose attached photo a plaza viewer may see through a listing.
+
+    The plaza shows other units' assets, whose cards the viewer may not read: the listing's
+    visibility, not the card's, decides; only approved (attached) photos are shown.
+    """
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(DETAIL, (listing_id,))
+    row = await cur.fetchone()
+    if row is None or not can_see(p, row, competent) or row["card_id"] is None:
+        raise not_found("上架资产", "LISTING_NOT_FOUND", listing_id=listing_id)
+    await cur.execute(LISTED_PHOTO, (photo_id, row["card_id"]))
+    if await cur.fetchone() is None:
+        raise not_found("照片", "PHOTO_NOT_FOUND", photo_id=photo_id)
+    return int(row["card_id"])
+
+
 BY_IDS = """
 select l.id, l.kind, l.bill_id, l.card_id, l.unit_id, u.name as unit_name, l.scope,
        l.region_code, r.name as region_name, l.category_code, cat.name as category_name,

@@ -64,9 +64,9 @@ export async function listingDetail(row, plaza) {
       ["使用方向", c.usage_direction],
     ]));
   }
-  if (d.photo_ids && d.photo_ids.length && l.card_id) {
+  if (d.photo_ids && d.photo_ids.length) {
     parts.push(h("h3", {}, "资产照片"), h("div", { class: "toolbar" },
-      d.photo_ids.map((id) => authPhoto(`/cards/${l.card_id}/photos/${id}`, l.name, "thumb"))));
+      d.photo_ids.map((id) => authPhoto(`/listings/${l.id}/photos/${id}`, l.name, "thumb"))));
   }
   parts.push(h("h3", {}, "附件列表"), d.attachments && d.attachments.length
     ? h("ul", {}, d.attachments.map((a) => h("li", {}, a.url ? h("a", { href: a.url, target: "_blank", rel: "noopener" }, a.name) : a.name)))

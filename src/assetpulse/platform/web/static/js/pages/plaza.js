@@ -18,8 +18,9 @@ function stateBadge(row) {
   return badge(text, row.state === "listed" ? "ok" : "info");
 }
 
+// through the listing: other units may see a listed asset's photo, not its card
 function photoUrl(row) {
-  return row.photo_id && row.card_id ? `/cards/${row.card_id}/photos/${row.photo_id}` : null;
+  return row.photo_id ? `/listings/${row.id}/photos/${row.photo_id}` : null;
 }
 
 /** 财政区划 filter as a code prefix: 460000 covers the province, 460100 the city. */
