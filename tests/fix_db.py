@@ -47,6 +47,18 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresProc
 def pg_template(pg_server: PostgresProcess) -> str:
     pg_server.create_database(_TEMPLATE)
     apply_migrations(pg_server.url(_TEMPLATE))
+    # Nobody may stay connected to a template (TimescaleDB's job scheduler would, and
+    # then CREATE DATABASE … TEMPLATE refuses to copy it).
+    with psycopg.connect(pg_server.conninfo, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("alter database {} with allow_connections false").format(
+                sql.Identifier(_TEMPLATE)
+            )
+        )
+        conn.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s",
+            (_TEMPLATE,),
+        )
     return _TEMPLATE
 
 

@@ -42,3 +42,18 @@ def test_redelivered_reading_into_compressed_chunk_is_stored_once(timescale_db) 
     timescale_db.execute("select compress_chunk(c) from show_chunks('readings') c")
     timescale_db.execute(insert)
     assert timescale_db.execute("select count(*) from readings").fetchone() == (1,)
+
+
+def test_hourly_continuous_aggregate_summarises_readings_per_sensor_hour(timescale_db) -> None:
+    for minute, on in ((0, True), (20, True), (40, False)):
+        timescale_db.execute(
+            "insert into readings (sensor_id, t, kind, gateway_id, on_state, temp_c)"
+            " values ('PH-2', %s::timestamptz, 1, 'GW-1', %s, 30)",
+            (f"2026-01-05T08:{minute:02d}:00Z", on),
+        )
+    timescale_db.execute("call refresh_continuous_aggregate('readings_hourly', null, null)")
+    row = timescale_db.execute(
+        "select samples, round(on_share, 3)::float8, temp_max from readings_hourly"
+        " where sensor_id = 'PH-2'"
+    ).fetchone()
+    assert row == (3, round(2 / 3, 3), 30.0)
