@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from assetpulse.monitor import actions
+from assetpulse.monitor.health import sensor_health
 from assetpulse.org.errors import forbidden
 from assetpulse.org.principal import Principal, Role
 from assetpulse.platform.api.deps import Conn, CurrentUser
@@ -142,3 +143,47 @@ async def usage(
 ) -> Usage:
     rows = await actions.card_usage(conn, user, card_id, start=start, end=end, bucket=bucket)
     return Usage(card_id=card_id, bucket=bucket, items=[UsageBucket(**r) for r in rows])
+
+
+class GatewayHealth(BaseModel):
+    gateway_id: str
+    online: bool | None = Field(description="None: the gateway never reported its state")
+    changed_at: datetime | None
+    missing_messages: int = Field(description="messages lost in transit (seq gaps)")
+    sensors: int
+
+
+class UnboundSensor(BaseModel):
+    sensor_id: str
+    gateway_id: str
+    first_t: datetime
+    last_t: datetime
+    readings: int
+    last_seen: datetime
+
+
+class DeadLetter(BaseModel):
+    id: int
+    received_at: datetime
+    gateway_id: str | None
+    reason: str
+    reading_index: int | None
+    detail: str
+
+
+class ReasonCount(BaseModel):
+    reason: str
+    count: int
+
+
+class SensorHealth(BaseModel):
+    gateways: list[GatewayHealth]
+    offline_gateways: int
+    unbound_sensors: list[UnboundSensor]
+    dead_letters: list[DeadLetter]
+    dead_letter_counts: list[ReasonCount]
+
+
+@router.get("/sensor-health", summary="传感器状态：离线网关、未绑定传感器、死信（本单位，近 7 天）")
+async def health(conn: Conn, user: CurrentUser) -> SensorHealth:
+    return SensorHealth(**await sensor_health(conn, unit_id=user.unit_id))

@@ -49,6 +49,11 @@ def test_accepting_a_suggestion_proposes_a_card_change_the_reviewer_approves(
             "insert into sensors (sensor_id, kind, gateway_id) values ('PH-SPARE', 'photo', 'GW-1')"
         )
         conn.execute("update sensors set unit_id = %s", (demo_units["U460001"],))
+        conn.execute("insert into gateway_state (gateway_id, online) values ('GW-1', false)")
+        conn.execute(
+            "insert into ingest_dead_letters (topic, gateway_id, reason, detail, payload)"
+            " values ('assetpulse/v1/gw/GW-1/up', 'GW-1', 'not_json', '报文不是 JSON', 'x')"
+        )
     out = CliRunner().invoke(
         analyse,
         ["--window-days", str(DAYS), "--end", END.strftime("%Y-%m-%dT%H:%M:%S")],
@@ -89,6 +94,9 @@ def test_accepting_a_suggestion_proposes_a_card_change_the_reviewer_approves(
     spare = page.locator("tbody tr").filter(has_text="PH-SPARE")
     expect(spare).to_contain_text("未绑定")
     expect(page.locator("#page")).to_contain_text("未绑定资产卡片 1 个")
+    expect(page.locator("#page")).to_contain_text("离线 1 个")
+    expect(page.locator("tbody tr").filter(has_text="GW-1").first).to_contain_text("离线")
+    expect(page.locator("tbody tr").filter(has_text="not_json")).to_contain_text("报文不是 JSON")
     shot(page, "monitor-sensors")
 
     # the reviewer approves the proposed change on 卡片变动; the card becomes 闲置

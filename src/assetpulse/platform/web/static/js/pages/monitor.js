@@ -66,11 +66,23 @@ async function suggestionCard(s, reload, operator) {
 }
 
 async function sensorHealth() {
-  const sensors = await api("/sensors");
+  const [sensors, health] = await Promise.all([api("/sensors"), api("/sensor-health")]);
   const unbound = sensors.filter((s) => !s.bound_card_id);
   const KIND = { photo: "光电", temp: "温度", loc: "位置" };
+  const online = (g) => (g.online === null ? badge("未上报", "info") : g.online ? badge("在线", "ok") : badge("离线", "warn"));
   return h("div", {},
-    h("div", { class: "card" }, `本单位传感器 ${sensors.length} 个，其中未绑定资产卡片 ${unbound.length} 个。`),
+    h("div", { class: "card" },
+      `本单位网关 ${health.gateways.length} 个（离线 ${health.offline_gateways} 个）；传感器 ${sensors.length} 个，其中未绑定资产卡片 ${unbound.length} 个；`
+      + `近 7 天死信 ${health.dead_letter_counts.reduce((n, c) => n + c.count, 0)} 条。`),
+    h("h3", {}, "网关在线状态"),
+    table([
+      { label: "网关", value: (g) => g.gateway_id },
+      { label: "状态", value: online },
+      { label: "状态变化时间", value: (g) => fmtTime(g.changed_at) },
+      { label: "传感器数", value: (g) => g.sensors },
+      { label: "丢失报文", value: (g) => g.missing_messages },
+    ], health.gateways, { rowKey: (g) => g.gateway_id, empty: "本单位尚无网关上报" }),
+    h("h3", {}, "传感器"),
     table([
       { label: "传感器编号", value: (s) => s.sensor_id },
       { label: "类型", value: (s) => KIND[s.kind] || s.kind },
@@ -79,7 +91,20 @@ async function sensorHealth() {
       { label: "绑定资产卡片", value: (s) => (s.bound_card_id ? `卡片 ${s.bound_card_id}` : badge("未绑定", "warn")) },
       { label: "登记时间", value: (s) => fmtTime(s.created_at) },
     ], [...unbound, ...sensors.filter((s) => s.bound_card_id)], { rowKey: (s) => s.sensor_id, empty: "本单位尚未登记传感器" }),
-    h("p", { class: "evidence" }, "网关在线状态与死信（无法入库的报文）暂未通过接口提供，请在运维监控（/metrics）中查看。"));
+    h("h3", {}, "未登记即上报的传感器（待绑定）"),
+    table([
+      { label: "传感器编号", value: (u) => u.sensor_id },
+      { label: "网关", value: (u) => u.gateway_id },
+      { label: "读数", value: (u) => u.readings },
+      { label: "最近上报", value: (u) => fmtTime(u.last_seen) },
+    ], health.unbound_sensors, { rowKey: (u) => u.sensor_id, empty: "没有未绑定的上报传感器" }),
+    h("h3", {}, "死信（近 7 天无法入库的报文或读数）"),
+    table([
+      { label: "接收时间", value: (d) => fmtTime(d.received_at) },
+      { label: "网关", value: (d) => d.gateway_id },
+      { label: "原因", value: (d) => d.reason },
+      { label: "说明", value: (d) => d.detail },
+    ], health.dead_letters, { rowKey: (d) => d.id, empty: "近 7 天没有死信" }));
 }
 
 export async function render(root, { params, me }) {
