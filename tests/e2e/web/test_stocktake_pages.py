@@ -73,6 +73,11 @@ def test_scan_from_uploaded_photo_shows_found_then_report_counts_it(
     expect(body).to_contain_text("WEB-PR-0001")
     expect(body).to_contain_text("盘盈（账外） 1")
     expect(body).to_contain_text("XYZ-0000-UNKNOWN")
+
+    # ... and hands the department's part on to one of its asset users (second level)
+    web_page.get_by_role("button", name="下发给使用人").first.click()
+    web_page.locator("dialog[open]").get_by_role("button", name="下发").click()
+    expect(body.locator("tbody tr").filter(has_text="物理学院资产员")).to_have_count(1)
     shot(web_page, "stocktake-progress", full_page=True)
 
     # 应用盘点结果: the findings become card changes for the reviewer; the task closes

@@ -25,6 +25,21 @@ function handDown(id, me, reload) {
   }], { closeLabel: "取消" });
 }
 
+// the second level: a department's part goes on to one of its asset users (资产使用人)
+async function handToUser(id, part, reload) {
+  const people = await api("/users", { query: { department_id: part.department_id, role: "asset_user" } });
+  if (!people.length) { toast(`${part.department_name}没有资产使用人可下发。`, "warn"); return; }
+  const who = h("select", { name: "assignee_id" }, people.map((u) => h("option", { value: u.id }, u.display_name)));
+  dialog(`下发给资产使用人 — ${part.department_name}`, field("资产使用人", who), [{
+    label: "下发", primary: true,
+    action: async () => {
+      await api(`/stocktakes/${id}/assignments`, { method: "POST", json: { parent_id: part.id, assignee_id: Number(who.value) } });
+      toast("已下发。", "ok");
+      await reload();
+    },
+  }], { closeLabel: "取消" });
+}
+
 const findingCols = (extra = []) => [
   { label: "资产编号", value: (f) => f.asset_code },
   { label: "资产名称", value: (f) => f.name },
@@ -75,6 +90,8 @@ export async function render(root, { args, me }) {
       { label: "资产使用人", value: (a) => a.assignee_name || "（部门）" },
       { label: "进度", value: (a) => bar(a.found, a.expected) },
       { label: "下发时间", value: (a) => fmtTime(a.created_at) },
+      { label: "操作", value: (a) => (t.state === "open" && a.parent_id == null
+        ? h("button", { onclick: () => handToUser(id, a, reload) }, "下发给使用人") : "") },
     ], p.assignments, { empty: "尚未下发" }),
     h("h2", { style: "margin-top:20px" }, "盘点报告"),
     h("h3", {}, `盘亏（未盘到） ${rep.missing.length}`),
