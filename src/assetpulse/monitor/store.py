@@ -38,6 +38,23 @@ where id = any(%s) and state = 'new'
 NOW = "select now()"
 
 
+def _verdict_fields(r: dict[str, Any], window_from: Any, window_to: Any) -> tuple[Any, ...]:
+    """The columns a new suggestion and a refreshed one share, in statement order."""
+    return (
+        r["verdict"],
+        r["action"],
+        r["rule"],
+        float(r["score"]),
+        r["metric"],
+        float(r["metric_value"]),
+        _evidence(r),
+        r["evidence_zh"],
+        r["evidence_en"],
+        window_from,
+        window_to,
+    )
+
+
 def _evidence(row: dict[str, Any]) -> Jsonb:
     facts = {k: row.get(k) for k in FEATURE_COLUMNS if k != "card_id"}
     facts["threshold"] = row.get("threshold")
@@ -65,41 +82,14 @@ def store_suggestions(
             cur.executemany(
                 INSERT_SUGGESTION,
                 [
-                    (
-                        r["card_id"],
-                        r["unit_id"],
-                        r["verdict"],
-                        r["action"],
-                        r["rule"],
-                        float(r["score"]),
-                        r["metric"],
-                        float(r["metric_value"]),
-                        _evidence(r),
-                        r["evidence_zh"],
-                        r["evidence_en"],
-                        window_from,
-                        window_to,
-                    )
+                    (r["card_id"], r["unit_id"], *_verdict_fields(r, window_from, window_to))
                     for r in p.insert.iter_rows(named=True)
                 ],
             )
             cur.executemany(
                 REFRESH_SUGGESTION,
                 [
-                    (
-                        r["verdict"],
-                        r["action"],
-                        r["rule"],
-                        float(r["score"]),
-                        r["metric"],
-                        float(r["metric_value"]),
-                        _evidence(r),
-                        r["evidence_zh"],
-                        r["evidence_en"],
-                        window_from,
-                        window_to,
-                        r["suggestion_id"],
-                    )
+                    (*_verdict_fields(r, window_from, window_to), r["suggestion_id"])
                     for r in p.refresh.iter_rows(named=True)
                 ],
             )
