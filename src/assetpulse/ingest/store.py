@@ -1,14 +1,19 @@
 """The PostgreSQL side of ingest (入库): one transaction per batch of received messages.
 
-Per batch, in one transaction: binary COPY of the good readings into a session-local
-staging table, then ``insert … select … order by sensor_id, t on conflict do nothing`` into
-``readings``. Duplicates (redelivery, a gateway sending twice) are the staged rows that
-were not inserted. Sorting fixes the order in which rows are locked, so two workers
-holding the same redelivered readings wait for each other instead of deadlocking.
-Measured against alternatives (see bench/ingest.py): a direct COPY into ``readings``
-is faster but cannot skip duplicates, and ``executemany`` INSERTs are several times
-slower. Dead letters go in by COPY as well, unbound sensors and seq blocks by one
-``unnest`` upsert each, in sorted key order for the same reason.
+Per batch, in one transaction, readings go in by one of two paths:
+- fast: binary COPY straight into ``readings`` inside a savepoint. Most batches hold no
+  reading stored before, and then this is all (1.5-1.9× the staged path's rows/s, measured
+  on 500,000 rows on one connection).
+- exact: when the fast COPY hits the primary key (a redelivery, a gateway sending twice),
+  the savepoint is rolled back and the batch goes through a session-local staging table and
+  ``insert … select … order by sensor_id, t on conflict do nothing``. Duplicates are the
+  staged rows not inserted. Sorting fixes the order in which rows are locked, so two
+  workers holding the same redelivered readings wait for each other instead of
+  deadlocking. After a conflict the next ``EXACT_AFTER_CONFLICT`` batches take this path
+  directly, because duplicates come in runs (a reconnect redelivers a whole window).
+``executemany`` INSERTs measured several times slower than either. Dead letters go in by
+COPY as well, unbound sensors and seq blocks by one ``unnest`` upsert each, in sorted key
+order for the same reason.
 
 The caller acknowledges the batch's messages only after ``write`` returns.
 """
@@ -20,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+import psycopg.errors
 
 from assetpulse.ingest.decode import parse_topic
 from assetpulse.ingest.guards import BindingCache, PartitionGuard
@@ -94,6 +100,14 @@ on conflict (gateway_id) do update set online = excluded.online,
     changed_at = excluded.changed_at
 where gateway_state.changed_at <= excluded.changed_at
 """
+COPY_READINGS = """
+copy readings (sensor_id, t, kind, gateway_id, on_state, lux, on_ms, cyc, temp_c, lat, lon,
+               acc, zone, flags) from stdin (format binary)
+"""
+# binary COPY sends timestamptz as microseconds since 2000-01-01 UTC (PostgreSQL's wire
+# format): writing that int64 spares a datetime object per reading
+PG_EPOCH_MS = 946_684_800_000
+EXACT_AFTER_CONFLICT = 20
 SEQ_MISSING = "select coalesce(sum(missing), 0)::bigint from ingest_seq_gaps"
 
 
@@ -110,6 +124,7 @@ class ReadingStore:
         self.bindings = BindingCache(refresh_s=bindings_refresh_s)
         self.partitions = PartitionGuard()
         self._conn: psycopg.Connection[Any] | None = None
+        self._exact_left = 0  # batches still to take the exact path after a conflict
 
     def connect(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed or self._conn.broken:
@@ -165,13 +180,7 @@ class ReadingStore:
         inserted = 0
         with conn.transaction():
             if readings:
-                with conn.cursor() as cur:
-                    with cur.copy(COPY_STAGE) as copy:
-                        copy.set_types(STAGE_TYPES)
-                        for r in readings:
-                            copy.write_row(r)
-                    cur.execute(MOVE_STAGED)
-                    inserted = cur.rowcount
+                inserted = self._store_readings(conn, readings)
             if dead:
                 with conn.cursor() as cur, cur.copy(COPY_DEAD) as copy:
                     copy.set_types(DEAD_TYPES)
@@ -203,6 +212,27 @@ class ReadingStore:
             dead_messages=dead_messages,
             states=len(states),
         )
+
+    def _store_readings(self, conn: psycopg.Connection[Any], readings: list[Reading]) -> int:
+        """Rows inserted; the rest of ``readings`` were stored before (duplicates)."""
+        if self._exact_left > 0:
+            self._exact_left -= 1
+        else:
+            try:
+                with conn.transaction(), conn.cursor() as cur, cur.copy(COPY_READINGS) as copy:
+                    copy.set_types(STAGE_TYPES)
+                    for r in readings:
+                        copy.write_row((r[0], (r[1] - PG_EPOCH_MS) * 1000, *r[2:]))
+                return len(readings)
+            except psycopg.errors.UniqueViolation:
+                self._exact_left = EXACT_AFTER_CONFLICT
+        with conn.cursor() as cur:
+            with cur.copy(COPY_STAGE) as copy:
+                copy.set_types(STAGE_TYPES)
+                for r in readings:
+                    copy.write_row(r)
+            cur.execute(MOVE_STAGED)
+            return cur.rowcount
 
     def dead_letter(self, items: Sequence[Received], reason: Reason, detail: str) -> None:
         """Keep messages the store could not write (after splitting a failing batch)."""

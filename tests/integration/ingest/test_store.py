@@ -11,7 +11,7 @@ from psycopg import sql
 
 from assetpulse.ingest.decode import decode
 from assetpulse.ingest.model import Received
-from assetpulse.ingest.store import ReadingStore
+from assetpulse.ingest.store import EXACT_AFTER_CONFLICT, ReadingStore
 from tests.fix_ingest import envelope, now_ms, temp, up_topic
 
 DAY = 86_400_000
@@ -56,3 +56,44 @@ def test_store_redelivered_batch_counts_duplicates_and_stores_nothing_twice(
     assert (first.stored, first.duplicates) == (3, 3)
     assert (again.stored, again.duplicates) == (0, 6)
     assert db.execute("select count(*) from readings").fetchone() == (3,)
+
+
+def test_store_fresh_batch_keeps_sample_time_and_values_to_the_millisecond(
+    db: psycopg.Connection[Any], db_url: str
+) -> None:
+    at = now_ms() - 123_457  # not a whole second: the fast path's time conversion shows
+    store = ReadingStore(db_url)
+    try:
+        result = store.write([_received("GW-T", 1, [temp("S-T", at, 21.5)], at + 50)])
+    finally:
+        store.close()
+    assert (result.stored, result.duplicates) == (1, 0)
+    row = db.execute(
+        "select t, temp_c, gateway_id from readings where sensor_id = 'S-T'"
+    ).fetchone()
+    assert row == (datetime.fromtimestamp(at / 1000, UTC), 21.5, "GW-T")
+
+
+def test_store_after_conflict_window_takes_fast_path_and_still_stores_once(
+    db: psycopg.Connection[Any], db_url: str
+) -> None:
+    now = now_ms()
+    store = ReadingStore(db_url)
+    try:
+        store.write([_received("GW-W", 0, [temp("S-W", now - 1, 1.0)], now)])
+        assert store.write([_received("GW-W", 0, [temp("S-W", now - 1, 1.0)], now)]).stored == 0
+        # enough fresh batches to use up the exact path's window and come back to the fast one
+        fresh = [
+            store.write([_received("GW-W", n, [temp("S-W", now - 1000 * n, 1.0)], now)])
+            for n in range(1, EXACT_AFTER_CONFLICT + 3)
+        ]
+        redelivered = store.write([_received("GW-W", 5, [temp("S-W", now - 5000, 1.0)], now)])
+    finally:
+        store.close()
+    assert all((r.stored, r.duplicates) == (1, 0) for r in fresh)
+    assert (redelivered.stored, redelivered.duplicates) == (0, 1)
+    expected = 1 + EXACT_AFTER_CONFLICT + 2
+    assert db.execute("select count(*), count(distinct t) from readings").fetchone() == (
+        expected,
+        expected,
+    )
