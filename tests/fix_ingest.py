@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,13 +154,15 @@ def thread_worker() -> Iterator[Callable[..., ThreadWorker]]:
 class ProcessWorker:
     """``assetpulse ingest`` as a subprocess, to SIGKILL or SIGTERM it for real."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, args: Sequence[str] = ()) -> None:
         self.env = env
         self.log_path = log_path
+        self.args = list(args)  # e.g. ``--workers 2``
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        cmd = [sys.executable, "-c", "from assetpulse.cli import main; main()", "ingest"]
+        cmd = [sys.executable, "-c", "from assetpulse.cli import main; main()", "ingest",
+               *self.args]  # fmt: skip
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the fd
             self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log)
 
@@ -190,7 +192,14 @@ class ProcessWorker:
 def process_worker(tmp_path: Path) -> Iterator[Callable[..., ProcessWorker]]:
     started: list[ProcessWorker] = []
 
-    def make(*, database_url: str, mqtt_url: str, client_id: str, **extra: str) -> ProcessWorker:
+    def make(
+        *,
+        database_url: str,
+        mqtt_url: str,
+        client_id: str,
+        args: Sequence[str] = (),
+        **extra: str,
+    ) -> ProcessWorker:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETPULSE_")}
         env.update(
             ASSETPULSE_DATABASE_URL=database_url,
@@ -200,7 +209,7 @@ def process_worker(tmp_path: Path) -> Iterator[Callable[..., ProcessWorker]]:
             ASSETPULSE_LOG_LEVEL="INFO",
             **{f"ASSETPULSE_{k.upper()}": v for k, v in extra.items()},
         )
-        w = ProcessWorker(env, tmp_path / f"worker-{client_id}.log")
+        w = ProcessWorker(env, tmp_path / f"worker-{client_id}.log", args)
         w.start()
         started.append(w)
         return w

@@ -6,14 +6,9 @@ gateway whose sensors nobody bound shows up as unbound; dropped messages show as
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -36,7 +31,7 @@ def test_sim_fleet_through_two_workers_every_reading_accounted_for(
     demo_units: dict[str, int],
     mqtt_broker: Any,
     unique_id: str,
-    tmp_path: Path,
+    process_worker: Any,
 ) -> None:
     faults = replace(FaultSpec.typical(), malformed=0.03, invalid_readings=0.05, duplicates=0.1)
     prefix = "E" + unique_id.upper()[:8]
@@ -53,24 +48,15 @@ def test_sim_fleet_through_two_workers_every_reading_accounted_for(
         " (select sensor_id from sensors where gateway_id = %s)",
         (orphan_gw,),
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETPULSE_")}
-    env.update(
-        ASSETPULSE_DATABASE_URL=db_url,
-        ASSETPULSE_MQTT_URL=mqtt_broker.url,
-        ASSETPULSE_INGEST_GROUP=f"g{unique_id}",
-        ASSETPULSE_INGEST_CLIENT_ID=f"ingest-{unique_id}",
-        ASSETPULSE_INGEST_METRICS_PORT="0",
+    worker = process_worker(
+        database_url=db_url,
+        mqtt_url=mqtt_broker.url,
+        client_id=f"ingest-{unique_id}",
+        ingest_group=f"g{unique_id}",
+        args=["--workers", "2"],
     )
-    log_path = tmp_path / "ingest.log"
-    cmd = [sys.executable, "-c", "from assetpulse.cli import main; main()", "ingest"]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen([*cmd, "--workers", "2"], env=env, stdout=log, stderr=log)
     try:
-        wait_until(
-            lambda: log_path.read_text(errors="replace").count("subscribed") >= 2,
-            timeout=60,
-            what="two workers subscribed",
-        )
+        worker.wait_subscribed(times=2, timeout=60)
         stream = fleet.messages(readings_per_message=20, to_ms=int(now.timestamp() * 1000))
         publisher = Publisher(BrokerAddress.parse(mqtt_broker.url), fleet.gateway_ids)
         publisher.connect()
@@ -92,10 +78,9 @@ def test_sim_fleet_through_two_workers_every_reading_accounted_for(
             what="every reading stored or dead-lettered",
         )
     finally:
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=60)
+        code = worker.terminate()
     assert code == 0
-    log_text = log_path.read_text(errors="replace")
+    log_text = worker.log_path.read_text(errors="replace")
     assert "ingest-" + unique_id + "-1" in log_text
     assert "ingest-" + unique_id + "-2" in log_text  # both workers took part
     keys = stored_keys(db_url, prefix)

@@ -4,10 +4,6 @@ message and every invalid reading is dead-lettered, whatever faults were on."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import replace
@@ -20,6 +16,7 @@ from assetpulse.firmware_sim.publisher import BrokerAddress, Publisher, replay
 from assetpulse.firmware_sim.register import register_fleet
 from assetpulse.firmware_sim.spec import CHINA_TZ
 from assetpulse.runner.children import command_available
+from tests.fix_ingest import wait_until
 from tests.fix_sim import SMALL
 
 pytestmark = pytest.mark.skipif(not command_available("ingest"), reason="no ingest yet")
@@ -32,18 +29,9 @@ DEAD = (
 )
 
 
-def _wait(check, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.mark.timeout(120)
 def test_pipeline_stores_every_published_reading_once_and_dead_letters_the_rest(
-    db, db_url, demo_units, mqtt_broker, unique_id, tmp_path
+    db, db_url, demo_units, mqtt_broker, unique_id, process_worker
 ):
     # the last day up to now, with clocks running a day ahead now and then: those readings
     # lie in the future when they arrive and must be stored but flagged
@@ -53,22 +41,14 @@ def test_pipeline_stores_every_published_reading_once_and_dead_letters_the_rest(
     fleet = Fleet.build(replace(SMALL, prefix="P" + unique_id.upper()[:8], days=2, gateways=3,
                                 start=now - timedelta(days=1), faults=faults))  # fmt: skip
     register_fleet(db_url, fleet, unit_id=demo_units["U460001"])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETPULSE_")}
-    env.update(
-        ASSETPULSE_DATABASE_URL=db_url,
-        ASSETPULSE_MQTT_URL=mqtt_broker.url,
-        ASSETPULSE_INGEST_GROUP=f"g{unique_id}",
-        ASSETPULSE_INGEST_CLIENT_ID=f"ingest-{unique_id}",
-        ASSETPULSE_INGEST_METRICS_PORT="0",
+    worker = process_worker(
+        database_url=db_url,
+        mqtt_url=mqtt_broker.url,
+        client_id=f"ingest-{unique_id}",
+        ingest_group=f"g{unique_id}",
     )
-    log_path = tmp_path / "ingest.log"
-    with log_path.open("wb") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-c", "from assetpulse.cli import main; main()", "ingest"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
     try:
-        assert _wait(lambda: "subscribed" in log_path.read_text(), 30), log_path.read_text()
+        worker.wait_subscribed(timeout=30)
         stream = fleet.messages(readings_per_message=25, to_ms=int(now.timestamp() * 1000))
         publisher = Publisher(BrokerAddress.parse(mqtt_broker.url), fleet.gateway_ids)
         publisher.connect()
@@ -85,11 +65,10 @@ def test_pipeline_stores_every_published_reading_once_and_dead_letters_the_rest(
                 acc.valid_keys
             ) and sum(db.execute(DEAD).fetchone()) >= len(acc.malformed)
 
-        assert _wait(done, 60), log_path.read_text()[-3000:]
+        wait_until(done, timeout=60, what=f"every reading stored ({worker.log_path})")
         time.sleep(1.0)  # anything stored twice or late would show now
     finally:
-        worker.send_signal(signal.SIGTERM)
-        code = worker.wait(timeout=60)
+        code = worker.terminate()
     stored = db.execute(STORED).fetchall()
     assert len(stored) == len(set(stored))
     assert set(stored) == acc.valid_keys
