@@ -38,8 +38,8 @@ import psycopg
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from assetpulse.db.migrate import apply_migrations
-from assetpulse.localservices import MosquittoProcess, PostgresProcess
+from assetpulse.db.migrate import apply_migrations, timescale_available
+from assetpulse.localservices import MosquittoProcess, postgres_from
 
 COLUMNS = "sensor_id, t, kind, gateway_id, temp_c, flags"
 
@@ -282,17 +282,23 @@ def naive(url: str, broker: MosquittoProcess, data: Data, tmp: Path) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small smoke run")
+    ap.add_argument(
+        "--pg-bindir", type=Path, default=None,
+        help="PostgreSQL binaries to use; with TimescaleDB there, readings are a hypertable",
+    )  # fmt: skip
     args = ap.parse_args()
     k = 10 if args.quick else 1
     load_start = os.getloadavg()[0]  # the machine is shared: say how busy it was
     tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-    pg = PostgresProcess(tmp / "pg")
+    pg = postgres_from(tmp / "pg", args.pg_bindir)
     broker = MosquittoProcess(tmp / "mqtt")
     try:
         pg.start()
         broker.start()
         url = pg.create_database("bench")
         apply_migrations(url)
+        with psycopg.connect(url) as conn:
+            hypertable = timescale_available(conn)  # the migrations took its path
         gws = 10
         batched = Data("B", gateways=gws, messages=5_000 // k, per_message=100)
         single = Data("S", gateways=gws, messages=50_000 // k, per_message=1)
@@ -338,6 +344,7 @@ def main() -> None:
             "cores": os.cpu_count(),
             "load_avg_1m": [round(load_start, 1), round(os.getloadavg()[0], 1)],
             "quick": args.quick,
+            "readings_hypertable": hypertable,
         }
     finally:
         broker.destroy()

@@ -16,7 +16,7 @@ import pytest
 from psycopg import sql
 
 from assetpulse.db.migrate import apply_migrations, timescale_available
-from assetpulse.localservices import PostgresProcess, has_timescaledb
+from assetpulse.localservices import PostgresProcess, postgres_from
 
 _TEMPLATE = "assetpulse_template"
 _counter = itertools.count()
@@ -27,11 +27,7 @@ def _server(datadir: Path) -> PostgresProcess:
     TimescaleDB, preloaded then, so the whole suite runs the TimescaleDB path), else the
     system's newest PostgreSQL."""
     env = os.environ.get("ASSETPULSE_TEST_PG_BINDIR")
-    if not env:
-        return PostgresProcess(datadir)
-    bindir = Path(env)
-    preload = {"shared_preload_libraries": "timescaledb"} if has_timescaledb(bindir) else {}
-    return PostgresProcess(datadir, bindir=bindir, settings=preload)
+    return postgres_from(datadir, Path(env) if env else None)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from assetpulse.localservices.postgres import (
     PostgresProcess,
     find_postgres_bindir,
     has_timescaledb,
+    postgres_from,
 )
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "find_postgres_bindir",
     "free_port",
     "has_timescaledb",
+    "postgres_from",
 ]

@@ -33,6 +33,15 @@ def find_postgres_bindir() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
+def postgres_from(datadir: Path, bindir: Path | None = None) -> PostgresProcess:
+    """A cluster from ``bindir`` (default: the system's newest PostgreSQL), with TimescaleDB
+    preloaded when that installation ships it, so that migrations take its path."""
+    if bindir is None:
+        return PostgresProcess(datadir)
+    preload = {"shared_preload_libraries": "timescaledb"} if has_timescaledb(bindir) else {}
+    return PostgresProcess(datadir, bindir=bindir, settings=preload)
+
+
 class PostgresProcess:
     """One cluster in ``datadir``; start, stop (fast or immediate), kill -9, restart."""
 
