@@ -28,10 +28,10 @@ def api(host: str | None, port: int | None, workers: int) -> None:
             log_level="warning",
         )
         return
-    from assetpulse.platform.api import create_app
+    from assetpulse.platform.api.factory import served_app
 
     uvicorn.run(
-        create_app(settings),
+        served_app(settings),
         host=host or settings.api_host,
         port=port or settings.api_port,
         log_level="warning",

@@ -46,6 +46,52 @@ def test_plaza_filters_by_region_category_keyword_and_pages(
     assert flow.plaza("hs_jb", plaza="share")["items"] == []
 
 
+def _demand_listings(db_url: str, names: list[str], unit: str = "U460001") -> None:
+    """Listed province-scope demand bills straight in SQL (thousands in a second)."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "with u as (select id, region_code, parent_id from units where code = %(unit)s),"
+            " b as (insert into bills (bill_no, kind, unit_id, scope, stage, region_code,"
+            "   title, demand_type, created_by)"
+            "  select 'DQ-' || gen_random_uuid(), 'demand', u.id, 'province', 'final',"
+            "   u.region_code, %(names)s[n], 'adjust',"
+            "   (select id from users where username = 'hd_jb')"
+            "  from u, generate_series(1, cardinality(%(names)s::text[])) n"
+            "  returning id, unit_id, region_code, title)"
+            " insert into listings (bill_id, kind, unit_id, competent_id, scope, region_code,"
+            "  name, state, review_code)"
+            " select b.id, 'demand', b.unit_id, u.parent_id, 'province', b.region_code,"
+            "  b.title, 'listed', '03' from b, u",
+            {"unit": unit, "names": names},
+        )
+
+
+def test_plaza_total_beyond_the_cap_says_2000_plus_while_small_totals_stay_exact(
+    flow: Flow, db_url: str
+) -> None:
+    _demand_listings(db_url, [f"会议桌{n}" for n in range(2001)])
+    for _ in range(2):  # counted, then remembered: the same answer
+        page = flow.plaza("hs_jb", plaza="demand", tab="local")
+        assert (page["total"], page["total_capped"]) == (2000, True)
+        assert len(page["items"]) == 20
+    one = flow.plaza("hs_jb", plaza="demand", tab="local", keyword="会议桌1999")
+    assert (one["total"], one["total_capped"]) == (1, False)
+    _demand_listings(db_url, ["会议桌1999（第二张）"])
+    two = flow.plaza("hs_jb", plaza="demand", tab="local", keyword="会议桌1999")
+    assert (two["total"], two["total_capped"]) == (2, False)  # small totals never remembered
+
+
+def test_plaza_local_total_counts_city_scope_for_that_city_only(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    _listed(flow, make_card, "U460001", name="投影仪", scope="province")
+    _listed(flow, make_card, "U460001", name="投影仪", scope="city")  # 海口 only
+    haikou = flow.plaza("hs_jb", plaza="adjust", tab="local")
+    sanya = flow.plaza("sy_jb", plaza="adjust", tab="local")
+    assert (haikou["total"], len(haikou["items"])) == (2, 2)
+    assert (sanya["total"], len(sanya["items"])) == (1, 1)
+
+
 def test_unit_scope_listing_is_hidden_from_other_units(flow: Flow, make_card: CardMaker) -> None:
     lid = _listed(flow, make_card, scope="unit")
     assert flow.plaza("hs_jb", plaza="adjust")["items"] == []
@@ -223,3 +269,31 @@ def test_card_disposal_split_and_return_delist_automatically(
     assert [s[1] for s in states] == ["card_disposed", "card_split", "card_returned_to_stock"]
     assert claims == (0,)
     assert flow.plaza("hs_jb", plaza="adjust")["items"] == []
+
+
+def test_plaza_fast_path_when_removed_the_documented_route_answers_the_same(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    _listed(flow, make_card, "U460001", name="投影仪", scope="province")
+    queries = [
+        ("hs_jb", "plaza=adjust&tab=local&keyword=投影&with_total=true"),
+        ("sy_jb", "plaza=adjust&tab=local&page=2&page_size=1"),
+        ("hs_jb", "plaza=demand&tab=national"),
+        ("hs_jb", "page=0&plaza=other&region=abc&keyword=" + "长" * 101),
+        ("hs_jb", "keyword=a%00b"),
+        (None, "plaza=adjust"),
+    ]
+
+    def answers() -> list[tuple[int, object, str | None]]:
+        out = []
+        for user, query in queries:
+            r = flow.api.get(f"/api/v1/listings?{query}", headers=flow.auth(user) if user else {})
+            out.append((r.status_code, r.json(), r.headers.get("WWW-Authenticate")))
+        return out
+
+    fast = answers()
+    routes = flow.api.app.router.routes  # type: ignore[attr-defined]
+    first = routes.pop(0)
+    assert getattr(first, "path", None) == "/api/v1/listings"  # the fast path was first
+    assert answers() == fast
+    assert [status for status, _, _ in fast] == [200, 200, 200, 422, 422, 401]

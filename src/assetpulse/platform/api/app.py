@@ -18,7 +18,10 @@ from assetpulse.monitor.api import router as monitor_router
 from assetpulse.org.api import router as org_router
 from assetpulse.org.tokens import TokenCodec
 from assetpulse.platform.api.errors import error_body, install_error_handlers
+from assetpulse.platform.api.plaza_fast_path import install_plaza_fast_path
+from assetpulse.platform.api.pool_checks import CheckWhenIdle
 from assetpulse.platform.api.routes import router as platform_router
+from assetpulse.platform.capped_totals import CappedTotals
 from assetpulse.platform.web import mount_pages
 from assetpulse.settings import Settings
 
@@ -33,13 +36,15 @@ def create_app(settings: Settings, *, pool_size: int = 10) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        checks = CheckWhenIdle()
         pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
             conninfo,
             min_size=2,
             max_size=pool_size,
             open=False,
             kwargs={"autocommit": True},
-            check=AsyncConnectionPool.check_connection,
+            check=checks.check,
+            reset=checks.returned,
         )
         await pool.open(wait=False)
         app.state.pool = pool
@@ -55,9 +60,11 @@ def create_app(settings: Settings, *, pool_size: int = 10) -> FastAPI:
     )
     app.state.settings = settings
     app.state.tokens = TokenCodec(settings.jwt_secret.get_secret_value(), settings.token_minutes)
+    app.state.plaza_totals = CappedTotals()
     install_error_handlers(app)
     for router in (org_router, inventory_router, monitor_router, platform_router):
         app.include_router(router, prefix=API_PREFIX)
+    install_plaza_fast_path(app, API_PREFIX)
 
     @app.get("/health", tags=["operations"], summary="liveness and readiness")
     async def health() -> JSONResponse:

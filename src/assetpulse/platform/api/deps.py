@@ -44,14 +44,19 @@ async def get_conn(
         yield conn
 
 
+def user_id_of(token: str | None, tokens: TokenCodec) -> int:
+    """The bearer token's user, checked before any database work."""
+    if not token:
+        raise not_authenticated()
+    return tokens.user_id(token)
+
+
 async def get_principal(
     token: Annotated[str | None, Depends(oauth2)],
     tokens: Annotated[TokenCodec, Depends(get_tokens)],
     conn: Annotated[AsyncConnection[Any], Depends(get_conn)],
 ) -> Principal:
-    if not token:
-        raise not_authenticated()
-    return await load_principal(conn, tokens.user_id(token))
+    return await load_principal(conn, user_id_of(token, tokens))
 
 
 Conn = Annotated[AsyncConnection[Any], Depends(get_conn)]

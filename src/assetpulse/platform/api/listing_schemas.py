@@ -44,6 +44,22 @@ class Capabilities(BaseModel):
     preselect: bool = Field(description="调剂广场可加入预选资产")
 
 
+class PlazaParams(BaseModel):
+    """The plaza's query string: tab, filters and paging."""
+
+    plaza: Literal["adjust", "share", "demand"] = "adjust"
+    tab: Literal["local", "national"] = "local"
+    region: str | None = Field(default=None, pattern=r"^[0-9]{1,6}$", description="财政区划前缀")
+    category: str | None = Field(
+        default=None, pattern=r"^[A-Z][0-9]{0,8}$", description="资产分类前缀"
+    )
+    keyword: str | None = Field(default=None, max_length=100)
+    status: Literal["listed", "done"] | None = None
+    page: int = Field(default=1, ge=1, le=10_000)
+    page_size: int = Field(default=20, ge=1, le=100)
+    with_total: bool = True
+
+
 class PlazaPage(BaseModel):
     plaza: str
     tab: str

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
+from assetpulse.errors import DomainError
 from assetpulse.platform.api.bill_routes import router as bill_router
 from assetpulse.platform.api.listing_routes import router as listing_router
 from assetpulse.platform.api.mof_routes import router as mof_router
@@ -14,13 +15,18 @@ from assetpulse.platform.api.schemas import ERROR_RESPONSES
 from assetpulse.platform.errors import invalid
 
 
+def text_has_nul() -> DomainError:
+    return invalid("TEXT_HAS_NUL", "输入中含有不可见的控制字符（NUL），请删除后重试。")
+
+
 async def refuse_nul(request: Request) -> None:
     """PostgreSQL text cannot hold NUL: refuse it up front with a clear 422, not a 500."""
-    if "\x00" in str(request.url) or "%00" in str(request.url):
-        raise invalid("TEXT_HAS_NUL", "输入中含有不可见的控制字符（NUL），请删除后重试。")
+    url = str(request.url)
+    if "\x00" in url or "%00" in url:
+        raise text_has_nul()
     body = await request.body()
     if b"\x00" in body or b"\\u0000" in body:
-        raise invalid("TEXT_HAS_NUL", "输入中含有不可见的控制字符（NUL），请删除后重试。")
+        raise text_has_nul()
 
 
 router = APIRouter(tags=["platform"], responses=ERROR_RESPONSES, dependencies=[Depends(refuse_nul)])

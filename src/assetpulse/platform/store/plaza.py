@@ -12,12 +12,14 @@ so a page never counts a million rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from time import monotonic
 from typing import Any
 
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection, AsyncCursor, sql
 from psycopg.rows import dict_row
 
 from assetpulse.org.principal import Principal
+from assetpulse.platform.capped_totals import CappedTotals
 from assetpulse.platform.errors import not_found
 
 TOTAL_CAP = 2_000  # pages show 2000+ beyond this; counting further costs every query
@@ -38,32 +40,41 @@ and (l.scope in ('national', 'province')
      or (l.scope = 'unit' and l.unit_id = %(unit)s))
 """
 NATIONAL_TAB = "l.kind = %(kind)s and l.state in ('listed', 'done') and l.review_code = '02'"
+# what every viewer in the province sees on the local tab: its "2000+" holds for all of them
+PROVINCE_PUBLIC = """
+l.kind = %(kind)s and l.state in ('listed', 'done') and l.province = %(province)s
+and l.scope in ('national', 'province')
+"""
+TAB_WHERE = {"local": LOCAL_TAB, "national": NATIONAL_TAB, "province_public": PROVINCE_PUBLIC}
 FILTERS = {
     "region_prefix": "l.region_code like %(region_prefix)s",
     "category": "l.category_code like %(category)s",
     "keyword": "l.search ilike %(keyword)s",
     "status": "l.state = %(status)s",
 }
+# names by scalar subqueries rather than joins: one relation to plan instead of four, which
+# cut the database's CPU per page by about an eighth (planning costs as much as running it)
 PAGE = """
-select l.id, l.kind, l.bill_id, l.card_id, l.unit_id, u.name as unit_name, l.scope,
-       l.region_code, r.name as region_name, l.category_code, cat.name as category_name,
+select l.id, l.kind, l.bill_id, l.card_id, l.unit_id,
+       (select u.name from units u where u.id = l.unit_id) as unit_name, l.scope,
+       l.region_code, (select r.name from regions r where r.code = l.region_code) as region_name,
+       l.category_code,
+       (select c.name from categories c where c.code = l.category_code) as category_name,
        l.name, l.asset_code, l.quantity, l.area, l.measure_unit, l.state, l.review_code,
        l.result, l.listed_at,
        (select p.id from card_photos p where p.card_id = l.card_id and p.state = 'attached'
          order by p.id limit 1) as photo_id
-from listings l join units u on u.id = l.unit_id
-left join regions r on r.code = l.region_code
-left join categories cat on cat.code = l.category_code
+from listings l
 where {where}
 order by l.listed_at desc, l.id desc
-limit %(limit)s offset %(offset)s
+limit {limit} offset {offset}
 """
 COUNT = "select count(*) from (select 1 from listings l where {where} limit {cap}) x"
 
 
 def _where(tab: str, params: dict[str, Any]) -> sql.Composed:
     """The tab's visibility plus only the filters given (a plan per shape, not one for all)."""
-    parts = [sql.SQL(NATIONAL_TAB if tab == "national" else LOCAL_TAB)]
+    parts = [sql.SQL(TAB_WHERE[tab])]
     parts += [sql.SQL(FILTERS[k]) for k in FILTERS if params[k] is not None]
     return sql.SQL(" and ").join(parts)
 
@@ -81,10 +92,10 @@ class PlazaQuery:
     with_total: bool = True
 
 
-def _params(p: Principal, q: PlazaQuery, competent: int | None) -> dict[str, Any]:
+def _params(p: Principal, q: PlazaQuery) -> dict[str, Any]:
     return {
         "kind": q.kind, "tab": q.tab, "province": p.region_code[:2], "region": p.region_code,
-        "unit": p.unit_id, "competent": competent,
+        "unit": p.unit_id,
         "region_prefix": _like_prefix(q.region), "category": _like_prefix(q.category),
         "keyword": None if not q.keyword else "%" + _escape(q.keyword) + "%",
         "status": q.status,
@@ -113,24 +124,44 @@ def shape(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _capped_key(tab: str, q: PlazaQuery, params: dict[str, Any]) -> tuple[Any, ...]:
+    viewers = params["province"] if tab == "province_public" else None
+    return (q.kind, tab, viewers, q.region, q.category, q.keyword, q.status)
+
+
 async def plaza(
-    conn: AsyncConnection[Any], p: Principal, q: PlazaQuery, competent: int | None
+    conn: AsyncConnection[Any],
+    p: Principal,
+    q: PlazaQuery,
+    totals: CappedTotals | None = None,
 ) -> dict[str, Any]:
-    params = _params(p, q, competent)
-    cur = conn.cursor(row_factory=dict_row)
+    """One plaza page, its total counted in the same round trip (a pipeline).
+
+    The local tab first counts what every viewer in the province sees (scope 全国 / 本省):
+    when that alone passes the cap, "2000+" is known for all of them and remembered once per
+    province rather than once per unit. Only when it falls short are the viewer's own
+    scopes (本市, 本部门, 本单位) counted too, exactly.
+    """
+    params = _params(p, q)
     where = _where(q.tab, params)
-    await cur.execute(
-        sql.SQL(PAGE).format(where=where),
-        {**params, "limit": q.page_size + 1, "offset": (q.page - 1) * q.page_size},
-    )
-    rows = await cur.fetchall()
-    total: int | None = None
-    if q.with_total:
-        c = await conn.execute(
-            sql.SQL(COUNT).format(where=where, cap=sql.Literal(TOTAL_CAP + 1)), params
-        )
-        found = await c.fetchone()
-        total = int(found[0]) if found else 0
+    count_tab = "province_public" if q.tab == "local" else q.tab
+    key = _capped_key(count_tab, q, params)
+    count = q.with_total and not (totals is not None and totals.known_capped(key, monotonic()))
+    page_cur = conn.cursor(row_factory=dict_row)
+    count_cur = conn.cursor()
+    async with conn.pipeline():
+        await page_cur.execute(_page_sql(where, q), params)
+        if count:
+            await count_cur.execute(_count_sql(_where(count_tab, params)), params)
+    rows = await page_cur.fetchall()
+    total: int | None = TOTAL_CAP + 1 if q.with_total else None
+    if count:
+        total = await _fetch_count(count_cur)
+        if total > TOTAL_CAP:
+            if totals is not None:
+                totals.remember_capped(key, monotonic())
+        elif count_tab != q.tab:
+            total = await _fetch_count(await conn.execute(_count_sql(where), params))
     return {
         "items": [shape(r) for r in rows[: q.page_size]],
         "page": q.page,
@@ -139,6 +170,25 @@ async def plaza(
         "total": None if total is None else min(total, TOTAL_CAP),
         "total_capped": total is not None and total > TOTAL_CAP,
     }
+
+
+def _page_sql(where: sql.Composed, q: PlazaQuery) -> sql.Composed:
+    # limit and offset as literals (validated ints): with them as parameters PostgreSQL
+    # plans every execution afresh, since a generic plan cannot know how few rows it needs
+    return sql.SQL(PAGE).format(
+        where=where,
+        limit=sql.Literal(q.page_size + 1),
+        offset=sql.Literal((q.page - 1) * q.page_size),
+    )
+
+
+def _count_sql(where: sql.Composed) -> sql.Composed:
+    return sql.SQL(COUNT).format(where=where, cap=sql.Literal(TOTAL_CAP + 1))
+
+
+async def _fetch_count(cur: AsyncCursor[Any]) -> int:
+    found = await cur.fetchone()
+    return int(found[0]) if found else 0
 
 
 DETAIL = """
