@@ -174,6 +174,19 @@ def log_in(page: Page, username: str, route: str = "#/plaza/adjust") -> None:
         page.locator("#page .loading").wait_for(state="detached")
 
 
+def submit_query(page: Page) -> None:
+    """Click 查询 and wait until the page shows that query's result.
+
+    查询 changes the route, and the route renders a new view; until it lands, the old form is
+    still on screen, so a check that was already true before the click passes at once and
+    the next thing typed goes into a form about to be replaced. Marking the old view makes
+    the wait about this query."""
+    page.evaluate("document.querySelector('#page > .view').dataset.superseded = '1'")
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("#page > .view[data-superseded]")).to_have_count(0)
+    page.locator("#page .loading").wait_for(state="detached")
+
+
 def expect_toast(page: Page, text: str, kind: str = "ok") -> None:
     """A toast of that kind (ok / error / info) containing ``text`` is showing."""
     expect(page.locator(f".toast.{kind}").filter(has_text=text).first).to_be_visible()

@@ -9,7 +9,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from tests.fix_web import CardSeeder, WebApi, expect_toast, log_in, shot
+from tests.fix_web import CardSeeder, WebApi, expect_toast, log_in, shot, submit_query
 
 
 def _row(page: Page, text: str):  # type: ignore[no-untyped-def]
@@ -104,10 +104,10 @@ def test_adjust_bill_from_publish_to_result_in_the_browser(
     expect(tile).to_contain_text("可调剂")
     # filters: the province covers its cities; another category finds nothing
     page.locator("select[name=region]").select_option("460000")
-    page.get_by_role("button", name="查询").click()
+    submit_query(page)
     expect(tile).to_be_visible()
     page.locator("select[name=category]").select_option("A05")
-    page.get_by_role("button", name="查询").click()
+    submit_query(page)
     expect(page.locator("#page")).to_contain_text("暂无可展示的数据")
     page.locator("nav.menu").get_by_role("link", name="调剂广场").click()
     tile.get_by_label("选择 台式计算机（物理学院）").check()

@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.fix_web import CardSeeder, WebApi, expect_toast, log_in, shot
+from tests.fix_web import CardSeeder, WebApi, expect_toast, log_in, shot, submit_query
 
 
 def _row(page: Page, text: str):  # type: ignore[no-untyped-def]
@@ -72,10 +72,10 @@ def test_publish_demand_button_follows_user_type_and_demand_reaches_the_plaza(
     # 查询 by keyword and review status
     log_in(page, "hd_jb", "#/bills/demand/query")
     page.locator("input[name=keyword]").fill("便携式")
-    page.get_by_role("button", name="查询").click()
+    submit_query(page)
     expect(_row(page, "急需便携式计算机 10 台")).to_be_visible()
     page.locator("input[name=keyword]").fill("不存在的需求")
-    page.get_by_role("button", name="查询").click()
+    submit_query(page)
     expect(page.locator("#page")).to_contain_text("没有符合条件的单据")
 
     # 登记需求结果: the provider shows in the plaza detail afterwards
