@@ -174,6 +174,13 @@ def log_in(page: Page, username: str, route: str = "#/plaza/adjust") -> None:
         page.locator("#page .loading").wait_for(state="detached")
 
 
+def open_tab(page: Page, name: str) -> None:
+    """Click the tab ``name`` and wait until the page drawn for it is on screen (its tab
+    selected), so that what follows is checked against that tab, not the one before."""
+    page.get_by_role("tab", name=name).click()
+    expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
+
+
 def submit_query(page: Page) -> None:
     """Click 查询 and wait until the page shows that query's result.
 

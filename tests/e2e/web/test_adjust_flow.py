@@ -9,7 +9,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from tests.fix_web import CardSeeder, WebApi, expect_toast, log_in, shot, submit_query
+from tests.fix_web import CardSeeder, WebApi, expect_toast, log_in, open_tab, shot, submit_query
 
 
 def _row(page: Page, text: str):  # type: ignore[no-untyped-def]
@@ -74,7 +74,7 @@ def test_adjust_bill_from_publish_to_result_in_the_browser(
         page.locator("dialog[open]").get_by_role("button", name="审核", exact=True).click()
         expect_toast(page, "审核成功", "ok")
         expect(_row(page, bill_no)).to_have_count(0)
-    page.get_by_role("tab", name="已审核").click()
+    open_tab(page, "已审核")
     expect(_row(page, bill_no)).to_be_visible()
     shot(page, "adjust-review-reviewed")
 

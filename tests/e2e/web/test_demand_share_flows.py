@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.fix_web import CardSeeder, WebApi, expect_toast, log_in, shot, submit_query
+from tests.fix_web import CardSeeder, WebApi, expect_toast, log_in, open_tab, shot, submit_query
 
 
 def _row(page: Page, text: str):  # type: ignore[no-untyped-def]
@@ -31,8 +31,7 @@ def test_publish_demand_button_follows_user_type_and_demand_reaches_the_plaza(
     # 002 finance user: local tab only
     log_in(page, "cz_jb", "#/plaza/demand")
     expect(page.get_by_role("button", name="发布需求")).to_be_visible()
-    page.get_by_role("tab", name="全国").click()
-    expect(page.get_by_role("tab", name="全国")).to_have_attribute("aria-selected", "true")
+    open_tab(page, "全国")
     expect(page.get_by_role("button", name="发布需求")).to_have_count(0)
 
     # 003 budget-unit user: both tabs; the button opens 我的需求发布 → 新增
@@ -150,11 +149,11 @@ def test_share_bill_sent_back_resubmitted_cancelled_then_listed_nationally_and_d
     _row(page, bill_no).get_by_role("button", name="审核", exact=True).click()
     page.locator("dialog[open]").get_by_role("button", name="审核", exact=True).click()
     expect_toast(page, "审核成功")
-    page.get_by_role("tab", name="已审核").click()
+    open_tab(page, "已审核")
     _row(page, bill_no).get_by_role("button", name="取消审核").click()
     page.locator("dialog[open]").get_by_role("button", name="取消审核").click()
     expect_toast(page, "取消审核成功")
-    page.get_by_role("tab", name="待审核").click()
+    open_tab(page, "待审核")
     expect(_row(page, bill_no)).to_contain_text("取消审核")
     shot(page, "share-review-pending")
 

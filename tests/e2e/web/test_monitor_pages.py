@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from assetpulse.monitor.cli import analyse
 from tests.fix_monitor import MonitorWorld
-from tests.fix_web import WebApi, expect_toast, log_in, shot
+from tests.fix_web import WebApi, expect_toast, log_in, open_tab, shot
 
 END = datetime(2026, 11, 2, 16, 0, tzinfo=UTC)  # local midnight 2026-11-03
 DAYS = 14
@@ -85,12 +85,12 @@ def test_accepting_a_suggestion_proposes_a_card_change_the_reviewer_approves(
     dlg.get_by_role("button", name="忽略").click()
     expect_toast(page, "已忽略该建议")
     expect(page.locator("#page")).to_contain_text("暂无待处理的建议")
-    page.get_by_role("tab", name="已处理建议").click()
+    open_tab(page, "已处理建议")
     done = page.locator(".suggestion")
     expect(done.filter(has_text="闲置台式机")).to_contain_text("已采纳")
     expect(done.filter(has_text="少用台式机")).to_contain_text("教学实验备用机，按学期使用")
 
-    page.get_by_role("tab", name="传感器状态").click()
+    open_tab(page, "传感器状态")
     spare = page.locator("tbody tr").filter(has_text="PH-SPARE")
     expect(spare).to_contain_text("未绑定")
     expect(page.locator("#page")).to_contain_text("未绑定资产卡片 1 个")
