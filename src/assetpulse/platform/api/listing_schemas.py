@@ -67,8 +67,14 @@ class PlazaPage(BaseModel):
     page: int
     page_size: int
     has_more: bool
-    total: int | None
-    total_capped: bool
+    total: int | None = Field(
+        description="匹配总数；with_total=false 时为空。不足 2000 时精确；"
+        "total_capped 为真时表示超过 2000（页面显示“2000+”）"
+    )
+    total_capped: bool = Field(
+        description="总数已达上限 2000+。同一筛选条件的这一结论会沿用约 2 分钟，"
+        "刚降到 2000 以下的条件可能在这段时间内仍显示 2000+"
+    )
     capabilities: Capabilities
 
 
