@@ -36,19 +36,22 @@ select {CARD_COLUMNS} from asset_cards c join units u on u.id = c.unit_id where 
 
 LOCK_CARD = "select version from asset_cards where id = %s for update"
 
-# Every filter is optional: a NULL parameter switches it off. The scope part comes from
-# org.scope.ReadScope (who may see what); the rest are the caller's filters.
-LIST_CARDS = f"""
-select {CARD_COLUMNS}
-from asset_cards c join units u on u.id = c.unit_id
-where not %(nothing)s
+# Who may see a card (c: asset_cards, u: its unit), from org.scope.ReadScope through
+# ``scope_params``: every query that lists cards or what hangs on them uses this one text.
+CARD_READ_SCOPE = """not %(nothing)s
   and (%(unit_id)s::bigint is null or c.unit_id = %(unit_id)s)
   and (%(scope_dept)s::bigint is null
        or c.department_id = %(scope_dept)s or c.user_id = %(me)s)
   and (%(scope_user)s::bigint is null or c.user_id = %(scope_user)s)
   and (%(parent_unit)s::bigint is null
        or c.unit_id = %(parent_unit)s or u.parent_id = %(parent_unit)s)
-  and (%(region)s::text is null or u.region_code like %(region)s || '%%')
+  and (%(region)s::text is null or u.region_code like %(region)s || '%%')"""
+
+# Every filter is optional: a NULL parameter switches it off.
+LIST_CARDS = f"""
+select {CARD_COLUMNS}
+from asset_cards c join units u on u.id = c.unit_id
+where {CARD_READ_SCOPE}
   and (%(status)s::text is null or c.status = %(status)s)
   and (%(shareable)s::boolean is null or c.shareable = %(shareable)s)
   and (%(category)s::text is null or c.category_code like %(category)s || '%%')

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from assetpulse.inventory import changes as change_service
 from assetpulse.inventory import errors
-from assetpulse.inventory.cards import scope_params, visible_card
+from assetpulse.inventory.cards import CARD_READ_SCOPE, scope_params, visible_card
 from assetpulse.inventory.http.guards import operable_card
 from assetpulse.inventory.http.route import InventoryRoute
 from assetpulse.org.scope import card_read_scope
@@ -19,21 +19,14 @@ from assetpulse.platform.api.deps import Conn, CurrentUser
 router = APIRouter(tags=["inventory: card changes"], route_class=InventoryRoute)
 
 # Changes of the cards the user may see (same scope as /cards), newest first.
-LIST_CHANGES = """
+LIST_CHANGES = f"""
 select ch.id, ch.card_id, c.asset_code, c.name as card_name, ch.changes, ch.reason, ch.state,
        ch.origin, ch.suggestion_id, ch.stocktake_id, ch.proposed_by, ch.proposed_at,
        ch.decided_by, ch.decided_at, ch.decision_note, ch.card_version
 from card_changes ch
 join asset_cards c on c.id = ch.card_id
 join units u on u.id = c.unit_id
-where not %(nothing)s
-  and (%(unit_id)s::bigint is null or c.unit_id = %(unit_id)s)
-  and (%(scope_dept)s::bigint is null
-       or c.department_id = %(scope_dept)s or c.user_id = %(me)s)
-  and (%(scope_user)s::bigint is null or c.user_id = %(scope_user)s)
-  and (%(parent_unit)s::bigint is null
-       or c.unit_id = %(parent_unit)s or u.parent_id = %(parent_unit)s)
-  and (%(region)s::text is null or u.region_code like %(region)s || '%%')
+where {CARD_READ_SCOPE}
   and (%(state)s::text is null or ch.state = %(state)s)
   and (%(card_id)s::bigint is null or ch.card_id = %(card_id)s)
   and (%(stocktake_id)s::bigint is null or ch.stocktake_id = %(stocktake_id)s)
