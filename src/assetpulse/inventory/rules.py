@@ -72,20 +72,19 @@ DISPOSAL_LABELS = {
 
 ASSET_CODE = re.compile(r"^[A-Z0-9-]{4,40}$")
 
-_TEXT_FIELDS = frozenset(
-    {
-        "name",
-        "location",
-        "measure_unit",
-        "brand",
-        "model",
-        "spec",
-        "serial_no",
-        "funding_source",
-        "accounting_subject",
-        "usage_direction",
-    }
+# a card's free-text columns besides its name: optional everywhere a card is written
+OPTIONAL_TEXT_FIELDS = (
+    "location",
+    "measure_unit",
+    "brand",
+    "model",
+    "spec",
+    "serial_no",
+    "funding_source",
+    "accounting_subject",
+    "usage_direction",
 )
+_TEXT_FIELDS = frozenset({"name", *OPTIONAL_TEXT_FIELDS})
 _DECIMAL_FIELDS = frozenset({"quantity", "area", "original_value", "net_value"})
 _ID_FIELDS = frozenset({"department_id", "user_id", "photo_id"})
 CHANGEABLE_FIELDS = (

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from assetpulse.inventory.rules import ASSET_CODE, STATUS_LABELS
+from assetpulse.inventory.rules import ASSET_CODE, OPTIONAL_TEXT_FIELDS, STATUS_LABELS
 
 HEADINGS: dict[str, str] = {
     "资产编号": "asset_code",
@@ -210,17 +210,7 @@ def check_row(values: Mapping[str, Any], ref: Reference) -> tuple[dict[str, Any]
     if card["quantity"] is None and card["area"] is None:
         card["quantity"] = Decimal(1)
     card["acquired_on"] = _date(values.get("acquired_on"), problems)
-    for key in (
-        "location",
-        "measure_unit",
-        "brand",
-        "model",
-        "spec",
-        "serial_no",
-        "funding_source",
-        "accounting_subject",
-        "usage_direction",
-    ):
+    for key in OPTIONAL_TEXT_FIELDS:
         card[key] = _text(values.get(key)) or None
     return card, problems
 
