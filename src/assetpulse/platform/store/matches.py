@@ -16,8 +16,7 @@ from psycopg.rows import dict_row
 
 from assetpulse.org.principal import Principal
 from assetpulse.platform import matching
-from assetpulse.platform.errors import not_found
-from assetpulse.platform.store.plaza import DETAIL, can_see, shape
+from assetpulse.platform.store.plaza import shape, visible_listing
 
 LIMIT = 500
 SUPPLY = """
@@ -53,11 +52,8 @@ order by l.listed_at desc limit %(limit)s
 async def matches(
     conn: AsyncConnection[Any], p: Principal, listing_id: int, competent: int | None
 ) -> dict[str, Any]:
+    row = await visible_listing(conn, p, listing_id, competent)
     cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(DETAIL, (listing_id,))
-    row = await cur.fetchone()
-    if row is None or not can_see(p, row, competent):
-        raise not_found("上架资产", "LISTING_NOT_FOUND", listing_id=listing_id)
     today = dt.datetime.now(dt.UTC).date()
     top = (row["category_code"] or "")[:3] or None
     out: list[dict[str, Any]] = []

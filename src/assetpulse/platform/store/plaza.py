@@ -227,15 +227,24 @@ def can_see(p: Principal, row: dict[str, Any], competent: int | None) -> bool:
     )
 
 
-async def detail(
+async def visible_listing(
     conn: AsyncConnection[Any], p: Principal, listing_id: int, competent: int | None
 ) -> dict[str, Any]:
-    """查看详情: publisher, receiver / provider, card, attachments, photos."""
+    """The listing's detail row; one the viewer may not see is reported as not found."""
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(DETAIL, (listing_id,))
     row = await cur.fetchone()
     if row is None or not can_see(p, row, competent):
         raise not_found("上架资产", "LISTING_NOT_FOUND", listing_id=listing_id)
+    return row
+
+
+async def detail(
+    conn: AsyncConnection[Any], p: Principal, listing_id: int, competent: int | None
+) -> dict[str, Any]:
+    """查看详情: publisher, receiver / provider, card, attachments, photos."""
+    row = await visible_listing(conn, p, listing_id, competent)
+    cur = conn.cursor(row_factory=dict_row)
     card = None
     photos: list[int] = []
     if row["card_id"] is not None:
