@@ -144,6 +144,7 @@ def test_plaza_photo_visible_to_other_units_through_the_listing_only(
         headers=flow.auth("hs_jb"),
     )
     assert stolen.status_code == 404
+    assert stolen.json()["error"]["code"] == "PHOTO_NOT_FOUND"
     # a unit-scope listing is not on other units' plaza, nor are its photos
     hidden = _listed(flow, make_card, name="示波器", scope="unit")
     hidden_photo = flow.api.get(f"/api/v1/listings/{hidden}", headers=flow.auth("hd_wl")).json()
@@ -152,6 +153,8 @@ def test_plaza_photo_visible_to_other_units_through_the_listing_only(
         headers=flow.auth("hs_jb"),
     )
     assert denied.status_code == 404
+    # reported as no such listing: a viewer outside its scope learns nothing of it
+    assert denied.json()["error"]["code"] == "LISTING_NOT_FOUND"
 
 
 def test_export_selected_rows_as_xlsx_and_csv_with_bom(flow: Flow, make_card: CardMaker) -> None:

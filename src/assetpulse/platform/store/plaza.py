@@ -302,13 +302,11 @@ async def listed_photo_card(
     The plaza shows other units' assets, whose cards the viewer may not read: the listing's
     visibility, not the card's, decides; only approved (attached) photos are shown.
     """
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(DETAIL, (listing_id,))
-    row = await cur.fetchone()
-    if row is None or not can_see(p, row, competent) or row["card_id"] is None:
-        raise not_found("上架资产", "LISTING_NOT_FOUND", listing_id=listing_id)
-    await cur.execute(LISTED_PHOTO, (photo_id, row["card_id"]))
-    if await cur.fetchone() is None:
+    row = await visible_listing(conn, p, listing_id, competent)
+    found = None
+    if row["card_id"] is not None:
+        found = await (await conn.execute(LISTED_PHOTO, (photo_id, row["card_id"]))).fetchone()
+    if found is None:
         raise not_found("照片", "PHOTO_NOT_FOUND", photo_id=photo_id)
     return int(row["card_id"])
 

@@ -10,7 +10,7 @@ from psycopg.rows import dict_row
 from assetpulse.org.principal import Principal
 from assetpulse.platform.errors import conflict, invalid, not_found
 from assetpulse.platform.store.access import competent_of
-from assetpulse.platform.store.plaza import DETAIL, can_see, shape
+from assetpulse.platform.store.plaza import shape, visible_listing
 
 DUPLICATE_MESSAGE = "已加入预选资产，请重新选择"
 
@@ -24,10 +24,7 @@ async def add(conn: AsyncConnection[Any], p: Principal, listing_ids: list[int]) 
     async with conn.transaction():
         cur = conn.cursor(row_factory=dict_row)
         for lid in ids:
-            await cur.execute(DETAIL, (lid,))
-            row = await cur.fetchone()
-            if row is None or not can_see(p, row, competent):
-                raise not_found("上架资产", "LISTING_NOT_FOUND", listing_id=lid)
+            row = await visible_listing(conn, p, lid, competent)
             if row["kind"] != "adjust" or row["state"] != "listed":
                 raise invalid(
                     "PRESELECTION_NOT_ADJUSTABLE", "只能预选调剂广场上架中的资产。", listing_id=lid
