@@ -10,7 +10,9 @@ Phase 1, plaza: after a warm-up under the same load (``--warmup`` seconds, its f
 reported as ``cold_*``), 200 concurrent clients, each paced at ``--rate`` requests per second with
 jitter (real users think between clicks; an unpaced closed loop would only measure queue
 length), query the plazas with random tabs, filters (region, category, keyword, status) and
-pages. Latency percentiles and achieved requests per second are reported.
+pages. Latency percentiles and achieved requests per second are reported. Then the same
+clients without think time (``--capacity-seconds``, reported as ``capacity_*``): the most
+plaza requests per second the server answers, the limit beside the paced figures.
 Phase 2, transitions: 200 clients, unpaced, walk draft bills through submit → unit
 approval → competent approval (local final approval lists them): transitions per second.
 
@@ -303,9 +305,10 @@ async def plaza_phase(
         rnd = random.Random(seed * 1_000_000 + i)  # each phase its own requests
         http = Http(port)
         headers = users[i % len(users)]
-        next_at = time.perf_counter() + rnd.random() / rate
+        paced = rate > 0  # rate 0: a closed loop, the next request as soon as one is answered
+        next_at = time.perf_counter() + (rnd.random() / rate if paced else 0.0)
         while True:
-            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()) if paced else 0.0)
             if time.perf_counter() >= end:
                 break
             t0 = time.perf_counter()
@@ -313,7 +316,8 @@ async def plaza_phase(
             latencies.append((time.perf_counter() - t0) * 1000)
             if status != 200:
                 errors += 1
-            next_at += rnd.expovariate(rate)
+            if paced:
+                next_at += rnd.expovariate(rate)
         http.close()
 
     t0 = time.perf_counter()
@@ -374,8 +378,15 @@ async def drive(port: int, args: argparse.Namespace, drafts: list[int]) -> dict[
     # are for a server that has been running, the cold figures show what its first seconds cost
     cold = await plaza_phase(port, args.clients, args.warmup, args.rate, viewers, seed=1)
     plaza = await plaza_phase(port, args.clients, args.seconds, args.rate, viewers, seed=2)
+    # the same clients unpaced: what the server can serve, beside what the paced load offers
+    most = await plaza_phase(port, args.clients, args.capacity_seconds, 0.0, viewers, seed=3)
     trans = await transition_phase(port, args.clients, args.seconds, drafts, tokens)
-    return plaza | trans | {"cold_" + k: v for k, v in cold.items()}
+    return (
+        plaza
+        | trans
+        | {"cold_" + k: v for k, v in cold.items()}
+        | {"capacity_" + k: v for k, v in most.items()}
+    )
 
 
 def main() -> None:
@@ -387,10 +398,14 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=3.0, help="requests/s per plaza client")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--warmup", type=float, default=None, help="seconds of unmeasured load")
+    parser.add_argument(
+        "--capacity-seconds", type=float, default=None, help="seconds of unpaced plaza load"
+    )
     args = parser.parse_args()
     n = args.listings or (20_000 if args.quick else 1_000_000)
     args.seconds = args.seconds or (4.0 if args.quick else 20.0)
     args.warmup = args.warmup if args.warmup is not None else (2.0 if args.quick else 10.0)
+    args.capacity_seconds = args.capacity_seconds or args.seconds / 2
     n_drafts = 1_000 if args.quick else 12_000
     tmp = Path(tempfile.mkdtemp(prefix="bench_api_"))
     pg = PostgresProcess(tmp / "pg")
@@ -442,6 +457,11 @@ def main() -> None:
         "cold_plaza_p50_ms": result["cold_plaza_p50_ms"],
         "cold_plaza_p99_ms": result["cold_plaza_p99_ms"],
         "cold_plaza_rps": result["cold_plaza_rps"],
+        # limit: the same 200 clients without think time, i.e. the most the server answers
+        "capacity_plaza_rps": result["capacity_plaza_rps"],
+        "capacity_plaza_p50_ms": result["capacity_plaza_p50_ms"],
+        "capacity_plaza_p99_ms": result["capacity_plaza_p99_ms"],
+        "capacity_plaza_errors": result["capacity_plaza_errors"],
         "warmup_s": args.warmup,
         "load_s": round(load_s, 1),
         "targets": TARGETS,
