@@ -133,7 +133,7 @@ async def plaza(
     conn: AsyncConnection[Any],
     p: Principal,
     q: PlazaQuery,
-    totals: CappedTotals | None = None,
+    totals: CappedTotals,
 ) -> dict[str, Any]:
     """One plaza page, its total counted in the same round trip (a pipeline).
 
@@ -145,21 +145,21 @@ async def plaza(
     params = _params(p, q)
     where = _where(q.tab, params)
     count_tab = "province_public" if q.tab == "local" else q.tab
+    count_where = where if count_tab == q.tab else _where(count_tab, params)
     key = _capped_key(count_tab, q, params)
-    count = q.with_total and not (totals is not None and totals.known_capped(key, monotonic()))
+    count = q.with_total and not totals.known_capped(key, monotonic())
     page_cur = conn.cursor(row_factory=dict_row)
     count_cur = conn.cursor()
     async with conn.pipeline():
         await page_cur.execute(_page_sql(where, q), params)
         if count:
-            await count_cur.execute(_count_sql(_where(count_tab, params)), params)
+            await count_cur.execute(_count_sql(count_where), params)
     rows = await page_cur.fetchall()
     total: int | None = TOTAL_CAP + 1 if q.with_total else None
     if count:
         total = await _fetch_count(count_cur)
         if total > TOTAL_CAP:
-            if totals is not None:
-                totals.remember_capped(key, monotonic())
+            totals.remember_capped(key, monotonic())
         elif count_tab != q.tab:
             total = await _fetch_count(await conn.execute(_count_sql(where), params))
     return {
