@@ -308,7 +308,7 @@ async def plaza_phase(
         paced = rate > 0  # rate 0: a closed loop, the next request as soon as one is answered
         next_at = time.perf_counter() + (rnd.random() / rate if paced else 0.0)
         while True:
-            await asyncio.sleep(max(0.0, next_at - time.perf_counter()) if paced else 0.0)
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))  # unpaced: 0
             if time.perf_counter() >= end:
                 break
             t0 = time.perf_counter()
