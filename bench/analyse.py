@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from assetpulse.monitor.calendar import calendar_frame
-from assetpulse.monitor.features import usage_features, window_days
-from assetpulse.monitor.rules import load_rules
-from assetpulse.monitor.verdicts import judge
+from assetpulse.monitor.core.calendar import calendar_frame
+from assetpulse.monitor.core.features import usage_features, window_days
+from assetpulse.monitor.core.rules import load_rules
+from assetpulse.monitor.core.verdicts import judge
 
 END = datetime(2026, 10, 31, 16, 0, tzinfo=UTC)  # local midnight
 CATEGORIES = ["A023201", "A020305", "A010101", "A020102", "A02010105", "A0501"]

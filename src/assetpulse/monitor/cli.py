@@ -12,9 +12,9 @@ import click
 import psycopg
 
 from assetpulse.logs import configure_logging
-from assetpulse.monitor.analyse import analyse as run_analysis
-from assetpulse.monitor.refresh import refresh_baselines, refresh_rollups
-from assetpulse.monitor.rules import load_rules
+from assetpulse.monitor.core.rules import load_rules
+from assetpulse.monitor.db.analyse import analyse as run_analysis
+from assetpulse.monitor.db.refresh import refresh_baselines, refresh_rollups
 from assetpulse.settings import Settings
 
 BASELINES_AGE = (

@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 
 from assetpulse.firmware_sim import FaultSpec, Fleet, FleetSpec
-from assetpulse.monitor.analyse import analyse
-from assetpulse.monitor.refresh import refresh_baselines, refresh_rollups
-from assetpulse.monitor.rules import load_rules
+from assetpulse.monitor.core.rules import load_rules
+from assetpulse.monitor.db.analyse import analyse
+from assetpulse.monitor.db.refresh import refresh_baselines, refresh_rollups
 from tests.fix_monitor import register_fleet, sim_readings
 
 SPEC = FleetSpec(

@@ -23,11 +23,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-from assetpulse.monitor.analyse import fetch_rollup
-from assetpulse.monitor.calendar import calendar_frame
-from assetpulse.monitor.features import daily
-from assetpulse.monitor.refresh import refresh_rollups
-from assetpulse.monitor.rollup import RollupParams
+from assetpulse.monitor.core.calendar import calendar_frame
+from assetpulse.monitor.core.features import daily
+from assetpulse.monitor.core.rollup import RollupParams
+from assetpulse.monitor.db.analyse import fetch_rollup
+from assetpulse.monitor.db.refresh import refresh_rollups
 
 DATA = Path(__file__).parents[3] / ".." / "shared" / "data" / "tracebase_office" / "complete"
 DEVICES = {  # folder: (sensor id, category, watts above which the device is in use)

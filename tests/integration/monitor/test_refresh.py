@@ -9,7 +9,7 @@ import polars as pl
 import psycopg
 from polars.testing import assert_frame_equal
 
-from assetpulse.monitor.refresh import refresh_baselines, refresh_rollups
+from assetpulse.monitor.db.refresh import refresh_baselines, refresh_rollups
 
 T0 = datetime(2026, 10, 20, 0, 0, tzinfo=UTC)
 

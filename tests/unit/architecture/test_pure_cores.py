@@ -14,9 +14,9 @@ import pytest
 
 CORES = [
     "assetpulse.ingest.decode",
-    "assetpulse.monitor.rules",
-    "assetpulse.monitor.verdicts",
-    "assetpulse.monitor.features",
+    "assetpulse.monitor.core.rules",
+    "assetpulse.monitor.core.verdicts",
+    "assetpulse.monitor.core.features",
     "assetpulse.inventory.stocktake.reconcile",
     "assetpulse.inventory.labels.payload",
     "assetpulse.inventory.split",

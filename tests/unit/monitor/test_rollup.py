@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from assetpulse.monitor.rollup import RollupParams, dirty_hours, hourly_usage
+from assetpulse.monitor.core.rollup import RollupParams, dirty_hours, hourly_usage
 
 T0 = datetime(2026, 10, 20, 0, 0, tzinfo=UTC)  # 08:00 local
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
-from assetpulse.monitor.suggestions import HISTORY_SCHEMA, plan
+from assetpulse.monitor.core.suggestions import HISTORY_SCHEMA, plan
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from assetpulse.monitor import features
-from assetpulse.monitor.calendar import calendar_frame
+from assetpulse.monitor.core import features
+from assetpulse.monitor.core.calendar import calendar_frame
+from assetpulse.monitor.core.features import usage_features, window_days
+from assetpulse.monitor.core.rules import load_rules, parse_rules
+from assetpulse.monitor.core.verdicts import judge
 from assetpulse.monitor.errors import MonitorError
-from assetpulse.monitor.features import usage_features, window_days
-from assetpulse.monitor.rules import load_rules, parse_rules
-from assetpulse.monitor.verdicts import judge
 
 END = datetime(2026, 10, 11, 16, 0, tzinfo=UTC)  # local midnight after 2026-10-11
 RULES = load_rules()
@@ -153,7 +153,7 @@ FORBIDDEN = {"psycopg", "fastapi", "paho", "aiomqtt", "cv2", "pyzbar", "starlett
 
 @pytest.mark.parametrize("module", PURE)
 def test_pure_core_imports_no_io_library(module):
-    src = Path(__file__).parents[3] / "src/assetpulse/monitor" / f"{module}.py"
+    src = Path(__file__).parents[3] / "src/assetpulse/monitor/core" / f"{module}.py"
     names = set()
     for node in ast.walk(ast.parse(src.read_text())):
         if isinstance(node, ast.Import):

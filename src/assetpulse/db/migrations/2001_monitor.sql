@@ -1,7 +1,7 @@
 -- Monitor (资产动态监管): hourly usage rollups per asset card, the refresh watermark,
 -- per-sensor light/temperature baselines and idle-asset suggestions.
 --
--- Plain PostgreSQL: a refresh job (assetpulse.monitor.refresh) recomputes whole card-hours
+-- Plain PostgreSQL: a refresh job (assetpulse.monitor.db.refresh) recomputes whole card-hours
 -- touched by readings received since the last watermark, so late and redelivered readings
 -- leave the rollup exactly as if they had come on time.
 

@@ -14,7 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from assetpulse import __version__
 from assetpulse.inventory.api import router as inventory_router
-from assetpulse.monitor.api import router as monitor_router
+from assetpulse.monitor.http.api import router as monitor_router
 from assetpulse.org.api import router as org_router
 from assetpulse.org.tokens import TokenCodec
 from assetpulse.platform.api.errors import error_body, install_error_handlers

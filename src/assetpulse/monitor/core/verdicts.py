@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from assetpulse.monitor.rules import METRICS, RuleSet
+from assetpulse.monitor.core.rules import METRICS, RuleSet
 
 IDLE, UNDER_USED, IN_USE, INSUFFICIENT, NO_RULE = (
     "idle",

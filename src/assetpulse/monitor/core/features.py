@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from assetpulse.monitor.calendar import LOCAL_OFFSET_S
+from assetpulse.monitor.core.calendar import LOCAL_OFFSET_S
 
 USED_HOUR_S = 60.0  # an hour with at least a minute of use counts towards "last used"
 USED_DAY_H = 0.05  # a day with three minutes of use is a day of use

@@ -13,8 +13,8 @@ import polars as pl
 import psycopg
 from psycopg.types.json import Jsonb
 
-from assetpulse.monitor.features import FEATURE_COLUMNS
-from assetpulse.monitor.suggestions import HISTORY_SCHEMA, plan
+from assetpulse.monitor.core.features import FEATURE_COLUMNS
+from assetpulse.monitor.core.suggestions import HISTORY_SCHEMA, plan
 
 LATEST_PER_CARD = """
 select distinct on (card_id) id, card_id, state, verdict, metric_value, snooze_until

@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from assetpulse.monitor import actions
-from assetpulse.monitor.health import sensor_health
+from assetpulse.monitor.db.health import sensor_health
+from assetpulse.monitor.http import actions
 from assetpulse.org.errors import forbidden
 from assetpulse.org.principal import Principal, Role
 from assetpulse.platform.api.deps import Conn, CurrentUser

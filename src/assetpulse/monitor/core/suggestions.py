@@ -15,7 +15,7 @@ from datetime import datetime
 
 import polars as pl
 
-from assetpulse.monitor.verdicts import IDLE, UNDER_USED
+from assetpulse.monitor.core.verdicts import IDLE, UNDER_USED
 
 HISTORY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "suggestion_id": pl.Int64,

@@ -15,12 +15,12 @@ import polars as pl
 import psycopg
 import structlog
 
-from assetpulse.monitor.calendar import calendar_frame
-from assetpulse.monitor.features import usage_features, window_days
-from assetpulse.monitor.refresh import copy_csv
-from assetpulse.monitor.rules import RuleSet
-from assetpulse.monitor.store import store_suggestions
-from assetpulse.monitor.verdicts import judge
+from assetpulse.monitor.core.calendar import calendar_frame
+from assetpulse.monitor.core.features import usage_features, window_days
+from assetpulse.monitor.core.rules import RuleSet
+from assetpulse.monitor.core.verdicts import judge
+from assetpulse.monitor.db.refresh import copy_csv
+from assetpulse.monitor.db.store import store_suggestions
 
 log = structlog.get_logger(__name__)
 

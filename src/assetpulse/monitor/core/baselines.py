@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from assetpulse.monitor.rollup import BASELINE_SCHEMA, PHOTO, TEMP, local_hour_of_day
+from assetpulse.monitor.core.rollup import BASELINE_SCHEMA, PHOTO, TEMP, local_hour_of_day
 
 LUX_QUANTILE = 0.1
 TEMP_QUANTILE = 0.05

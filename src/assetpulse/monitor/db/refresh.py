@@ -19,8 +19,8 @@ import polars as pl
 import psycopg
 import structlog
 
-from assetpulse.monitor.baselines import sensor_baselines
-from assetpulse.monitor.rollup import (
+from assetpulse.monitor.core.baselines import sensor_baselines
+from assetpulse.monitor.core.rollup import (
     BASELINE_SCHEMA,
     READING_SCHEMA,
     ROLLUP_COLUMNS,
