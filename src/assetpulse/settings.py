@@ -9,6 +9,8 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MAX_READING_AGE_DAYS_LIMIT = 3650
+
 
 class Settings(BaseSettings):
     """One settings object for all parts; each service reads the fields it needs."""
@@ -38,6 +40,15 @@ class Settings(BaseSettings):
     )
     ingest_max_message_bytes: int = Field(default=1_048_576, ge=1024)
     ingest_clock_skew_s: int = Field(default=300, ge=0, description="future tolerance")
+    # capped at ten years: a gateway without a real-time clock that boots into 1970 or
+    # 2000 sends nonsense, not history (docs/telemetry.md; a logger's older history goes
+    # in with `assetpulse import-readings --max-age-days`)
+    ingest_max_reading_age_days: int = Field(
+        default=390,
+        ge=1,
+        le=MAX_READING_AGE_DAYS_LIMIT,
+        description="readings older than this many days are dead-lettered (time_too_old)",
+    )
     ingest_metrics_port: int = Field(default=9108, ge=0, le=65535)
 
     # --- api ---

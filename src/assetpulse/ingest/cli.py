@@ -22,7 +22,7 @@ import click
 import structlog
 
 from assetpulse.ingest.errors import IngestError, not_configured
-from assetpulse.ingest.model import Limits
+from assetpulse.ingest.model import DAY_MS, Limits
 from assetpulse.ingest.worker import IngestWorker, WorkerConfig
 from assetpulse.logs import configure_logging
 from assetpulse.settings import Settings
@@ -49,6 +49,7 @@ def build_config(settings: Settings, **overrides: Any) -> WorkerConfig:
         limits=Limits(
             max_message_bytes=settings.ingest_max_message_bytes,
             clock_skew_ms=settings.ingest_clock_skew_s * 1000,
+            max_age_ms=settings.ingest_max_reading_age_days * DAY_MS,
         ),
         metrics_port=settings.ingest_metrics_port,
     )

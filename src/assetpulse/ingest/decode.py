@@ -124,6 +124,27 @@ def _decode_envelope(doc: Any, topic_gw: str, now_ms: int, limits: Limits) -> De
     return Batch(gw, seq, tuple(good), tuple(bad))
 
 
+def decode_reading(
+    item: Any, gateway_id: str, *, index: int, now_ms: int, limits: Limits = DEFAULT_LIMITS
+) -> Reading | BadReading:
+    """One reading outside an MQTT envelope (a row of a logger export, ``backfill``), by
+    the very rules a reading inside ``readings[]`` meets; ``index`` names it in a dead
+    letter. A gateway id that is not one is ``bad_gateway`` here. Never raises."""
+    if type(gateway_id) is not str or not _id_ok(gateway_id):
+        detail = f"gw={gateway_id!r:.80} is not a gateway id"
+        return BadReading(index, Reason.BAD_GATEWAY, detail, _raw(item))
+    try:
+        return _reading(
+            item,
+            gateway_id,
+            now_ms - limits.max_age_ms,
+            now_ms + limits.clock_skew_ms,
+            now_ms + limits.max_ahead_ms,
+        )
+    except _BadReadingError as exc:
+        return BadReading(index, exc.reason, exc.detail, _raw(item))
+
+
 def _raw(item: Any) -> bytes:
     # orjson writes at most 254 levels deep but reads 1024: keep something either way
     try:

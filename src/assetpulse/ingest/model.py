@@ -21,6 +21,7 @@ class Kind(IntEnum):
     LOC = 3  # 定位
 
 
+DAY_MS = 86_400_000
 FLAG_CLOCK_SKEW = 1  # readings.flags bit 0: sample time ahead of the receive time
 
 
@@ -76,16 +77,17 @@ class Reason(StrEnum):
 class Limits:
     """What the decoder accepts. Times are relative to the receive time ``now_ms``.
 
-    ``max_age_ms`` stays inside the readings partitions the migrations create (400 days
-    back); ``max_ahead_ms`` is where a skewed clock stops being "skewed" and becomes
-    nonsense that would need partitions years ahead.
+    ``max_age_ms`` is the setting ``ASSETPULSE_INGEST_MAX_READING_AGE_DAYS`` (default 390
+    days; the store makes a month's partition when its first reading comes, so any age
+    can be stored); ``max_ahead_ms`` is where a skewed clock stops being "skewed" and
+    becomes nonsense that would need partitions years ahead.
     """
 
     max_message_bytes: int = 1_048_576
     max_readings: int = 10_000
     clock_skew_ms: int = 300_000
-    max_age_ms: int = 390 * 86_400_000
-    max_ahead_ms: int = 45 * 86_400_000
+    max_age_ms: int = 390 * DAY_MS
+    max_ahead_ms: int = 45 * DAY_MS
 
 
 @dataclass(frozen=True, slots=True)
