@@ -1,7 +1,9 @@
 """Publishing rules of the platform — pure.
 
 - Which cards a bill may carry (内置规则公式): adjust bills take cards whose 资产状态 is
-  闲置 or 待处置; share bills take cards whose 是否共享共用 = 是. Every card needs a photo.
+  闲置 or 待处置; share bills take cards whose 是否共享共用 = 是. Every card needs a photo;
+  no bill takes a disposed (已处置) or split (已拆分) card. The server checks at save, at
+  submit and at every approval, since a card can change while its bill is in review.
 - Who may publish a demand (发布需求按钮): the local tab for user types 002 财政用户 and
   003 预算单位用户, the national tab for 003 only. The API enforces it on demand bills
   with the matching scope; pages read it from the capability flags.
@@ -12,6 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ADJUSTABLE_STATUSES = frozenset({"idle", "pending_disposal"})
+# Final card states (inventory's ENDED): the asset left the books or became new cards, so
+# no bill of either kind may carry it, whatever its shareable flag still says.
+ENDED_STATUSES = {"disposed": "已处置", "split": "已拆分"}
 LOCAL_DEMAND_PUBLISHERS = frozenset({"002", "003"})
 NATIONAL_DEMAND_PUBLISHERS = frozenset({"003"})
 
@@ -41,6 +46,12 @@ def card_refusal(kind: str, unit_id: int, card: CardFacts) -> Refusal | None:
     """Why ``card`` may not go on a ``kind`` bill of ``unit_id``, or None when it may."""
     if card.unit_id != unit_id:
         return Refusal("CARD_NOT_OWN", "只能发布本单位的资产卡片。", card.card_id)
+    if card.status in ENDED_STATUSES:
+        return Refusal(
+            "CARD_ENDED",
+            f"该资产卡片{ENDED_STATUSES[card.status]}，不能发布调剂或共享。",
+            card.card_id,
+        )
     if kind == "adjust" and card.status not in ADJUSTABLE_STATUSES:
         return Refusal(
             "CARD_NOT_ADJUSTABLE",

@@ -34,6 +34,18 @@ from listings where bill_id = %s and state <> 'withdrawn' order by id
 """
 
 
+# Items that move a bill to 01-待财政部审核: ``publish`` the first time, ``resubmit`` after
+# MOF sent it back and the unit fixed it and approved it again (the unique index
+# mof_report_items_once_idx still lets ``publish`` happen once per bill).
+FIRST_REPORTS = frozenset({"publish", "resubmit"})
+
+
+def _item_action(row: dict[str, Any]) -> str:
+    if row["stage"] != "final":
+        return "update"
+    return "publish" if row["reported_report_id"] is None else "resubmit"
+
+
 def require_finance(p: Principal) -> None:
     if not p.is_finance or p.unit_kind != "finance":
         raise forbidden("MOF_FINANCE_ONLY", "只有财政部门用户可以办理汇总系统上报和反馈导入。")
@@ -55,14 +67,14 @@ async def build_report(conn: AsyncConnection[Any], p: Principal) -> dict[str, An
             raise conflict("MOF_NOTHING_TO_REPORT", "没有需要上报汇总系统的数据（新增或变更）。")
         items = []
         for row in due:
-            action = "publish" if row["stage"] == "final" else "update"
+            action = _item_action(row)
             await cur.execute(LISTING_ROWS, (row["id"],))
             items.append({
                 "action": action, "bill_no": row["bill_no"], "kind": row["kind"],
                 "scope": row["scope"], "unit_code": row["unit_code"],
                 "unit_name": row["unit_name"], "region_code": row["region_code"],
                 "title": row["title"],
-                "review_code": "01" if action == "publish" else row["review_code"],
+                "review_code": "01" if action in FIRST_REPORTS else row["review_code"],
                 "listings": await cur.fetchall(),
             })  # fmt: skip
         now = dt.datetime.now(dt.UTC)
@@ -99,7 +111,7 @@ async def build_report(conn: AsyncConnection[Any], p: Principal) -> dict[str, An
                     json.dumps(item, ensure_ascii=False, default=str),
                 ),
             )
-            if item["action"] == "publish":
+            if item["action"] in FIRST_REPORTS:
                 old = state_of(row)
                 new = review.report(old)
                 await write_state(

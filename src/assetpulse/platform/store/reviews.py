@@ -130,6 +130,8 @@ async def transition(
             check_version(row, version)
             node = _pick_node(s, nodes, action)
             if action == "approve":
+                # the cards may have changed since submit (disposed, split, status)
+                await _check_complete(conn, row)
                 new = review.approve(s, node)
             elif action == "reject":
                 new = review.reject(s, node, reason or "")
