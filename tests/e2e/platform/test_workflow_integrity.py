@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-
 from tests.fix_platform import CardMaker, Flow
 
 
