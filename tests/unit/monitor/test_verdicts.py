@@ -117,6 +117,27 @@ def test_verdict_when_instrument_runs_twelve_minutes_a_day_then_under_used_with_
     assert "annualised machine-hours" in v["evidence_en"]
 
 
+def test_verdict_when_rule_has_norm_then_evidence_states_the_norm_and_the_share_of_it():
+    v = _judge(_rollup(1, 30.0, sessions=0), "A023201")  # 73 h/yr against 1,200
+    assert "定额1200小时/年" in v["evidence_zh"]
+    assert "达到定额的6%" in v["evidence_zh"]
+    assert "norm of 1200 h/yr" in v["evidence_en"]
+    assert "6% of it" in v["evidence_en"]
+
+
+def test_verdict_when_never_used_then_evidence_says_unused_not_a_zero_bar():
+    v = _judge(_rollup(1, 0.0), "A02010105")
+    assert "未使用" in v["evidence_zh"]
+    assert "闲置线为0" not in v["evidence_zh"]
+    assert "unused" in v["evidence_en"]
+    assert v["threshold"] is None  # no bar was crossed: idle because nothing was used
+
+
+def test_verdict_when_used_a_little_under_rule_without_idle_bar_then_under_used_not_idle():
+    v = _judge(_rollup(1, 30.0, sessions=1), "A02010105")  # 0.2 h a working day, below 1 h
+    assert v["verdict"] == "under_used"
+
+
 def test_verdict_when_never_used_then_idle_with_full_score():
     v = _judge(_rollup(1, 0.0), "A02010105")
     assert (v["verdict"], v["action"], v["score"]) == ("idle", "adjust", 1.0)

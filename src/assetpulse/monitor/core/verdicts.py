@@ -57,6 +57,8 @@ def rule_table(rules: RuleSet, categories: list[str]) -> pl.DataFrame:
                 "unit_en": unit_en,
                 "idle_below": rule.idle_below,
                 "under_used_below": rule.under_used_below,
+                "norm": rule.norm,
+                "window_days": rule.window_days,
             }
         )
     schema = {
@@ -71,6 +73,8 @@ def rule_table(rules: RuleSet, categories: list[str]) -> pl.DataFrame:
         "unit_en": pl.String,
         "idle_below": pl.Float64,
         "under_used_below": pl.Float64,
+        "norm": pl.Float64,
+        "window_days": pl.Int32,
     }
     return pl.DataFrame(rows, schema=schema)
 
@@ -84,6 +88,16 @@ def _metric_value() -> pl.Expr:
 
 def _r(col: str, digits: int = 1) -> pl.Expr:
     return pl.col(col).cast(pl.Float64).fill_null(0.0).round(digits)
+
+
+def _plain(x: pl.Expr) -> pl.Expr:
+    """A number as a finance reader writes it: 1200, not 1200.0; 0.35 stays 0.35."""
+    whole = x.round(0)
+    return (
+        pl.when(x == whole)
+        .then(whole.cast(pl.Int64).cast(pl.String))
+        .otherwise(x.round(2).cast(pl.String))
+    )
 
 
 def judge(
@@ -113,12 +127,13 @@ def judge(
         & (pl.col("days_moved") == 0)
     )
     m, idle_t, under_t = pl.col("metric_value"), pl.col("idle_below"), pl.col("under_used_below")
+    below_idle_bar = (m < idle_t).fill_null(False)  # a rule without idle_below: unused only
     verdict = (
         pl.when(sparse)
         .then(pl.lit(INSUFFICIENT))
         .when(pl.col("rule").is_null())
         .then(pl.lit(NO_RULE))
-        .when(unused | (m < idle_t))
+        .when(unused | below_idle_bar)
         .then(pl.lit(IDLE))
         .when(m < under_t)
         .then(pl.lit(UNDER_USED))
@@ -136,11 +151,39 @@ def judge(
         .then(0.25 + 0.5 * below(under_t))
         .otherwise(0.0)
     )
-    threshold = pl.when(pl.col("verdict") == IDLE).then(idle_t).otherwise(under_t)
+    # idle because nothing was used crossed no bar: no threshold then, and the evidence says so
+    by_unused = (pl.col("verdict") == IDLE) & unused
+    threshold = (
+        pl.when(by_unused)
+        .then(pl.lit(None, dtype=pl.Float64))
+        .when(pl.col("verdict") == IDLE)
+        .then(idle_t)
+        .otherwise(under_t)
+    )
     cov = (pl.col("coverage").fill_null(0.0) * 100).round(0).cast(pl.Int64)
+    norm = pl.col("norm")
+    norm_share = (m / norm * 100).round(0).cast(pl.Int64)
+    norm_zh = pl.when(norm.is_not_null()).then(
+        pl.format("（定额{}{}，达到定额的{}%）", _plain(norm), pl.col("unit_zh"), norm_share)
+    )
+    norm_en = pl.when(norm.is_not_null()).then(
+        pl.format(" (a norm of {} {}: {}% of it)", _plain(norm), pl.col("unit_en"), norm_share)
+    )
+    bar_zh = pl.format(
+        "规则“{}”的{}线为{}{}",
+        pl.col("rule_zh"),
+        pl.when(pl.col("verdict") == IDLE).then(pl.lit("闲置")).otherwise(pl.lit("低效")),
+        threshold.round(2),
+        pl.col("unit_zh"),
+    )
+    unused_zh = pl.format(
+        "窗口内未使用（无使用次数、累计不足{}小时、无移动），按规则“{}”判为闲置",
+        pl.lit(d.unused_hours),
+        pl.col("rule_zh"),
+    )
     zh = pl.format(
         "近{}天（工作日{}天，数据覆盖率{}%）累计使用{}小时，使用{}次，{}天有使用，"
-        "最近一次使用在{}天前；{}为{}{}，规则“{}”的{}线为{}{}。",
+        "最近一次使用在{}天前；{}为{}{}{}，{}。",
         pl.col("days"),
         pl.col("workdays"),
         cov,
@@ -151,15 +194,24 @@ def judge(
         pl.col("metric_zh"),
         _r("metric_value", 2),
         pl.col("unit_zh"),
-        pl.col("rule_zh"),
-        pl.when(pl.col("verdict") == IDLE).then(pl.lit("闲置")).otherwise(pl.lit("低效")),
+        norm_zh.fill_null(""),
+        pl.when(by_unused).then(unused_zh).otherwise(bar_zh),
+    )
+    bar_en = pl.format(
+        "below the {} bar of {} {} set by rule '{}'",
+        pl.when(pl.col("verdict") == IDLE).then(pl.lit("idle")).otherwise(pl.lit("under-used")),
         threshold.round(2),
-        pl.col("unit_zh"),
+        pl.col("unit_en"),
+        pl.col("rule_en"),
+    )
+    unused_en = pl.format(
+        "unused in the window (no session, under {} h in use, no movement): idle by rule '{}'",
+        pl.lit(d.unused_hours),
+        pl.col("rule_en"),
     )
     en = pl.format(
         "Last {} days ({} working days, {}% data coverage): {} h in use, {} sessions, "
-        "used on {} days, last used {} days ago; {} is {} {}, below the {} bar of {} {} "
-        "set by rule '{}'.",
+        "used on {} days, last used {} days ago; {} is {} {}{}, {}.",
         pl.col("days"),
         pl.col("workdays"),
         cov,
@@ -170,10 +222,8 @@ def judge(
         pl.col("metric_en"),
         _r("metric_value", 2),
         pl.col("unit_en"),
-        pl.when(pl.col("verdict") == IDLE).then(pl.lit("idle")).otherwise(pl.lit("under-used")),
-        threshold.round(2),
-        pl.col("unit_en"),
-        pl.col("rule_en"),
+        norm_en.fill_null(""),
+        pl.when(by_unused).then(unused_en).otherwise(bar_en),
     )
     suggested = pl.col("verdict").is_in([IDLE, UNDER_USED])
     return (
