@@ -73,7 +73,9 @@ class _Server(uvicorn.Server):
 @pytest.fixture
 def web_url(db_url: str, demo_units: dict[str, int]) -> Iterator[str]:
     """Base URL of the real app (API and pages) on this test's database."""
-    settings = Settings(database_url=db_url, jwt_secret="web-test-secret-" + "x" * 20)
+    settings = Settings(
+        database_url=db_url, jwt_secret="web-test-secret-" + "x" * 20, api_docs=True
+    )
     port = free_port()
     config = uvicorn.Config(
         create_app(settings, pool_size=4),

@@ -26,6 +26,7 @@ class ErrorKind(StrEnum):
     FORBIDDEN = "forbidden"  # authenticated, but not allowed
     UNAUTHENTICATED = "unauthenticated"
     UNAVAILABLE = "unavailable"  # a dependency (database, broker) is down: retry later
+    THROTTLED = "throttled"  # too many attempts (logins): retry after a while
 
 
 class DomainError(Exception):

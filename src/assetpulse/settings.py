@@ -56,9 +56,31 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=0, le=65535)
     jwt_secret: SecretStr = Field(
         default=SecretStr("change-me-in-production"),
-        description="HMAC key for bearer tokens; set a long random value in production",
+        description=(
+            "HMAC key for bearer tokens, at least 32 bytes; the API refuses to start with"
+            " this default or a shorter key (`assetpulse run` generates one under data_dir)"
+        ),
     )
     token_minutes: int = Field(default=8 * 60, ge=1)
+    login_failures_per_account: str = Field(
+        default="10/15 minutes",
+        description="failed logins of one username before it is refused for a while",
+    )
+    login_failures_per_address: str = Field(
+        default="50/15 minutes",
+        description="failed logins from one client address (many users share a NAT)",
+    )
+    api_docs: bool = Field(
+        default=False,
+        description="serve /docs and /openapi.json (`assetpulse run` turns it on)",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token /metrics asks for; empty: /metrics is not served by the API",
+    )
+    max_request_bytes: int = Field(
+        default=25 * 1024 * 1024, ge=1024, description="largest request body the API reads"
+    )
 
     # --- monitor ---
     analyse_window_days: int = Field(default=90, ge=1)

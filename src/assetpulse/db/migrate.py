@@ -8,7 +8,8 @@ thirty lines here and would be a plugin there.
 Layout of ``migrations/``: ``NNNN_name.sql`` runs on plain PostgreSQL 15+. When the
 ``timescaledb`` extension is available, a sibling ``NNNN_name.timescale.sql`` (if any)
 runs instead. Numbers are grouped by owner so that parts can add files without clashing:
-0xxx shared, 1xxx ingest, 2xxx monitor, 3xxx inventory, 4xxx platform.
+0xxx shared, 1xxx ingest, 2xxx monitor, 3xxx inventory, 4xxx platform, 5xxx
+organisation and security (sessions, sign-in).
 
 Each file runs in its own transaction under an advisory lock, so concurrent starters
 (two ingest workers, the API) cannot apply a file twice.

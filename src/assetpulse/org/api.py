@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from assetpulse.org.queries import authenticate, list_categories, list_regions, list_units
+from assetpulse.errors import DomainError
+from assetpulse.org.queries import (
+    authenticate,
+    end_sessions,
+    list_categories,
+    list_regions,
+    list_units,
+)
+from assetpulse.org.throttle import LoginThrottle
 from assetpulse.org.tokens import TokenCodec
 from assetpulse.org.users_api import router as users_router
 from assetpulse.platform.api.deps import Conn, CurrentUser, get_tokens
@@ -34,14 +42,44 @@ class Me(BaseModel):
     roles: list[str]
 
 
-@router.post("/auth/token", summary="登录 (OAuth2 password flow)")
+async def get_throttle(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
+@router.post(
+    "/auth/token",
+    summary="登录 (OAuth2 password flow)",
+    responses={401: {"description": "用户名或密码错误"}, 429: {"description": "登录失败次数过多"}},
+)
 async def login(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     conn: Conn,
     tokens: Annotated[TokenCodec, Depends(get_tokens)],
+    throttle: Annotated[LoginThrottle, Depends(get_throttle)],
 ) -> Token:
-    user_id = await authenticate(conn, form.username, form.password)
-    return Token(access_token=tokens.issue(user_id))
+    username = form.username[:200]  # the throttle's key: bounded, whatever is posted
+    address = request.client.host if request.client else "unknown"
+    throttle.before_attempt(username, address)
+    try:
+        user_id, session = await authenticate(conn, form.username, form.password)
+    except DomainError:
+        throttle.failed(address)
+        raise
+    throttle.succeeded(username)
+    return Token(access_token=tokens.issue(user_id, session))
+
+
+@router.post(
+    "/auth/logout",
+    status_code=204,
+    summary="退出登录（本人所有已签发的令牌立即失效）",
+    responses={401: {"description": "未登录或登录已失效"}},
+)
+async def logout(conn: Conn, user: CurrentUser) -> Response:
+    await end_sessions(conn, user.user_id)
+    return Response(status_code=204)
 
 
 @router.get("/me", summary="当前用户")

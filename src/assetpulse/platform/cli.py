@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from assetpulse.logs import configure_logging
+from assetpulse.org.tokens import WeakSecretError, check_signing_key
 from assetpulse.settings import Settings
 
 
@@ -18,6 +19,10 @@ def api(host: str | None, port: int | None, workers: int) -> None:
 
     settings = Settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
+    try:  # before uvicorn: a clear message, not a traceback from each worker
+        check_signing_key(settings.jwt_secret.get_secret_value())
+    except WeakSecretError as exc:
+        raise click.ClickException(str(exc)) from None
     if workers > 1:
         uvicorn.run(
             "assetpulse.platform.api.factory:app_from_env",

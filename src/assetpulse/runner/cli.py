@@ -28,9 +28,11 @@ from assetpulse.db.migrate import apply_migrations
 from assetpulse.localservices import free_port
 from assetpulse.logs import configure_logging
 from assetpulse.org.seed import DEMO_PASSWORD, seed_demo_org
+from assetpulse.org.tokens import WeakSecretError
 from assetpulse.runner.children import Child, Supervisor, command_available
 from assetpulse.runner.progress import Progress, line, table
 from assetpulse.runner.services import Services, start_services
+from assetpulse.runner.signing_key import installation_key
 from assetpulse.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -44,7 +46,7 @@ DEMO_LOGINS = (
 
 
 def _child_env(
-    settings: Settings, services: Services, api_port: int, metrics_port: int
+    settings: Settings, services: Services, api_port: int, metrics_port: int, jwt_secret: str
 ) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -55,7 +57,9 @@ def _child_env(
         ASSETPULSE_INGEST_METRICS_PORT=str(metrics_port),
         ASSETPULSE_DATA_DIR=str(Path(settings.data_dir).resolve()),
         ASSETPULSE_LOG_LEVEL=env.get("ASSETPULSE_LOG_LEVEL", "INFO"),
-        ASSETPULSE_JWT_SECRET=settings.jwt_secret.get_secret_value(),
+        ASSETPULSE_JWT_SECRET=jwt_secret,
+        # a local demo: the API's schema and its pages are part of what it shows
+        ASSETPULSE_API_DOCS=env.get("ASSETPULSE_API_DOCS", "true"),
     )
     if not services.shared_subscriptions:
         env["ASSETPULSE_INGEST_GROUP"] = ""  # amqtt speaks MQTT 3.1.1: no $share groups
@@ -63,7 +67,7 @@ def _child_env(
 
 
 def _banner(console: Console, s: Services, opts: dict[str, Any], api: str, metrics: int,
-            kids: Supervisor, data_dir: Path) -> None:  # fmt: skip
+            kids: Supervisor, data_dir: Path, key_source: str) -> None:  # fmt: skip
     p = console.print
     p("[bold green]AssetPulse is running[/bold green]")
     p(f"  database   {s.database_url}  ({s.database_kind})")
@@ -79,6 +83,7 @@ def _banner(console: Console, s: Services, opts: dict[str, Any], api: str, metri
     names = ", ".join(c.name for c in kids.children)
     p(f"  children   {names}; logs in {data_dir / 'logs'}")
     p(f"  sim truth  {data_dir / 'sim-truth.json'} (which assets are truly idle, their use)")
+    p(f"  token key  {key_source}; set ASSETPULSE_JWT_SECRET (32+ bytes) to use your own")
     logins = ", ".join(f"{u} ({what})" for u, what in DEMO_LOGINS)
     p(f"  demo logins: {logins}; password for all: [bold]{DEMO_PASSWORD}[/bold]")
     p("  Ctrl-C stops everything cleanly.")
@@ -108,6 +113,10 @@ def run(**opts: Any) -> None:  # fmt: skip
     data_dir = Path(opts["data_dir"] or settings.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     console = Console()
+    try:
+        jwt_secret, key_source = installation_key(settings, data_dir)
+    except WeakSecretError as exc:
+        raise click.ClickException(str(exc)) from None
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -126,11 +135,11 @@ def run(**opts: Any) -> None:  # fmt: skip
         seed_demo_org(services.database_url)
         api_port = _port_or_free(opts["api_port"] or settings.api_port, console)
         metrics_port = free_port()
-        env = _child_env(settings, services, api_port, metrics_port)
+        env = _child_env(settings, services, api_port, metrics_port, jwt_secret)
         _add_children(kids, env, data_dir / "logs", opts, console)
         kids.start()
         api_url = f"http://{settings.api_host}:{api_port}"
-        _banner(console, services, opts, api_url, metrics_port, kids, data_dir)
+        _banner(console, services, opts, api_url, metrics_port, kids, data_dir, key_source)
         metrics = f"http://127.0.0.1:{metrics_port}/metrics"
         caption = f"{api_url}/  ·  hd_jb / {DEMO_PASSWORD}  ·  Ctrl-C stops"
         progress = Progress(services.database_url, metrics)

@@ -29,7 +29,9 @@ def _operations(schema: Any) -> dict[str, Any]:
     return {op.label: op for op in (r.ok() for r in schema.get_all_operations())}
 
 
-_OFFLINE = create_app(Settings(database_url="postgresql://offline.invalid/none")).openapi()
+_OFFLINE = create_app(
+    Settings(database_url="postgresql://offline.invalid/none", jwt_secret="o" * 32)
+).openapi()
 LABELS = sorted(_operations(schemathesis.openapi.from_dict(_OFFLINE).include(path_regex=PATHS)))
 
 
@@ -44,7 +46,9 @@ def inventory_schema(pg_server: PostgresProcess, pg_template: str) -> dict[str, 
                 " quantity) values (%s, %s, '台式机', 'A02010105', %s, 'leased', 4)",
                 (i, f"FZ-000{i}", units["U460001"]),
             )
-    app = create_app(Settings(database_url=url, jwt_secret="test-secret-" + "x" * 20))
+    app = create_app(
+        Settings(database_url=url, jwt_secret="test-secret-" + "x" * 20, api_docs=True)
+    )
     with TestClient(app) as client:
         r = client.post("/api/v1/auth/token", data={"username": "hd_jb", "password": DEMO_PASSWORD})
         headers = {"Authorization": f"Bearer {r.json()['access_token']}"}

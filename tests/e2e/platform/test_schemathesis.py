@@ -44,7 +44,9 @@ def _operations(schema: Any) -> dict[str, Any]:
 
 
 # the operations are known without a database: the schema is built from the routes alone
-_OFFLINE = create_app(Settings(database_url="postgresql://offline.invalid/none")).openapi()
+_OFFLINE = create_app(
+    Settings(database_url="postgresql://offline.invalid/none", jwt_secret="o" * 32)
+).openapi()
 LABELS = sorted(
     _operations(schemathesis.openapi.from_dict(_OFFLINE).include(path_regex=PLATFORM_PATHS))
 )
@@ -54,7 +56,9 @@ LABELS = sorted(
 def platform_schema(pg_server: PostgresProcess, pg_template: str) -> dict[str, Any]:
     url = _clone(pg_server, pg_template)
     units = seed_demo_org(url)
-    app = create_app(Settings(database_url=url, jwt_secret="test-secret-" + "x" * 20))
+    app = create_app(
+        Settings(database_url=url, jwt_secret="test-secret-" + "x" * 20, api_docs=True)
+    )
     with TestClient(app) as client:
         tokens = {}
         for user in ("hd_jb", "hd_sh", "jyt_sh"):

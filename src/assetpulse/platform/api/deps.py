@@ -13,7 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 from assetpulse.org.errors import not_authenticated
 from assetpulse.org.principal import Principal
 from assetpulse.org.queries import load_principal
-from assetpulse.org.tokens import TokenCodec
+from assetpulse.org.tokens import TokenClaims, TokenCodec
 from assetpulse.settings import Settings
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -44,11 +44,11 @@ async def get_conn(
         yield conn
 
 
-def user_id_of(token: str | None, tokens: TokenCodec) -> int:
-    """The bearer token's user, checked before any database work."""
+def token_claims(token: str | None, tokens: TokenCodec) -> TokenClaims:
+    """The bearer token's user and session, checked before any database work."""
     if not token:
         raise not_authenticated()
-    return tokens.user_id(token)
+    return tokens.read(token)
 
 
 async def get_principal(
@@ -56,7 +56,8 @@ async def get_principal(
     tokens: Annotated[TokenCodec, Depends(get_tokens)],
     conn: Annotated[AsyncConnection[Any], Depends(get_conn)],
 ) -> Principal:
-    return await load_principal(conn, user_id_of(token, tokens))
+    claims = token_claims(token, tokens)
+    return await load_principal(conn, claims.user_id, claims.session)
 
 
 Conn = Annotated[AsyncConnection[Any], Depends(get_conn)]

@@ -25,6 +25,7 @@ STATUS = {
     ErrorKind.FORBIDDEN: 403,
     ErrorKind.UNAUTHENTICATED: 401,
     ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.THROTTLED: 429,
 }
 
 
@@ -46,6 +47,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.kind is ErrorKind.UNAUTHENTICATED else None
+        if exc.kind is ErrorKind.THROTTLED:
+            headers = {"Retry-After": str(exc.context.get("retry_after_s", 60))}
         return JSONResponse(
             error_body(exc.code, exc.message, _jsonable(exc.context) or None),
             status_code=STATUS[exc.kind],

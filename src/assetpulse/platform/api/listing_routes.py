@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from assetpulse.inventory.photos import photo_bytes
 from assetpulse.org.queries import load_principal
 from assetpulse.platform import rules
-from assetpulse.platform.api.deps import Conn, CurrentUser, oauth2, user_id_of
+from assetpulse.platform.api.deps import Conn, CurrentUser, oauth2, token_claims
 from assetpulse.platform.api.listing_schemas import (
     Capabilities,
     DelistBody,
@@ -60,12 +60,12 @@ async def plaza_page(request: Request, token: str | None, params: PlazaParams) -
     a dependency chain, and the body serialised once by orjson rather than validated against
     PlazaPage again (schemathesis checks the responses against the schema)."""
     state = request.app.state
-    user_id = user_id_of(token, state.tokens)
+    claims = token_claims(token, state.tokens)
     q = plaza.PlazaQuery(params.plaza, params.tab, params.region, params.category,
                          params.keyword, params.status, params.page, params.page_size,
                          params.with_total)  # fmt: skip
     async with state.pool.connection() as conn:
-        user = await load_principal(conn, user_id)
+        user = await load_principal(conn, claims.user_id, claims.session)
         result = await plaza.plaza(conn, user, q, state.plaza_totals)
     body = {
         "plaza": params.plaza,
