@@ -15,6 +15,10 @@ import click
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("assetpulse.runner.cli:run", "Run everything on embedded defaults."),
     "ingest": ("assetpulse.ingest.cli:ingest", "Consume MQTT telemetry into PostgreSQL."),
+    "import-readings": (
+        "assetpulse.ingest.backfill.cli:import_readings_command",
+        "Backfill readings from a CSV or XLSX logger export.",
+    ),
     "analyse": ("assetpulse.monitor.cli:analyse", "Roll up usage and suggest idle assets."),
     "api": ("assetpulse.platform.cli:api", "Serve the REST API and the web pages."),
     "sim": ("assetpulse.firmware_sim.cli:sim", "Simulate sensor gateways."),

@@ -102,10 +102,12 @@ class BadReading:
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """A message with a valid envelope: its good readings and its bad ones."""
+    """A message with a valid envelope: its good readings and its bad ones. ``seq`` is
+    None for readings that came in no MQTT message (a backfill import): nothing to count
+    in the gateway's message sequence."""
 
     gateway_id: str
-    seq: int
+    seq: int | None
     readings: tuple[Reading, ...]
     bad: tuple[BadReading, ...]
 

@@ -158,7 +158,8 @@ class ReadingStore:
             d = item.decoded
             if type(d) is Batch:
                 readings.extend(d.readings)
-                seqs.append((d.gateway_id, d.seq))
+                if d.seq is not None:  # None: a backfill import, no MQTT message
+                    seqs.append((d.gateway_id, d.seq))
                 if d.bad:
                     at = _ts(item.received_ms)
                     for b in d.bad:

@@ -7,7 +7,12 @@ import sys
 
 import pytest
 
-CORE = ["assetpulse.ingest.decode", "assetpulse.ingest.model", "assetpulse.ingest.seqbits"]
+CORE = [
+    "assetpulse.ingest.decode",
+    "assetpulse.ingest.model",
+    "assetpulse.ingest.seqbits",
+    "assetpulse.ingest.backfill.rows",
+]
 IO = ["psycopg", "paho", "fastapi", "aiomqtt", "cv2", "pyzbar", "prometheus_client"]
 
 
