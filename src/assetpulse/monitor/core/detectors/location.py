@@ -1,0 +1,399 @@
+"""Location detector (位置检测): wild fixes out, stay points in. Pure polars, no I/O.
+
+A position sensor (GPS/GNSS, AIS) jitters while the vehicle stands still, now and then
+jumps tens of metres and back (multipath), and rarely reports a fix thousands of
+kilometres away (a wild fix). Summing steps above a per-step floor therefore both invents
+distance (jumps, wild fixes) and loses it (slow movement whose every step is small). Here:
+
+1. **Wild fixes** are fixes no vehicle could have made: reaching them and leaving them
+   both need more than ``max_speed_mps``, while their neighbours agree without them (a
+   spike out and back), or they leave the straight line between their neighbours further
+   than ``max_accel_mps2`` allows in the time. The first and last fix of a track are
+   checked against the next (previous) two fixes. A step that is still impossible after
+   that (two disagreeing tracks, e.g. an MMSI shared by two vessels) adds no distance and
+   breaks the track; a genuine jump after a long gap is slow enough to pass.
+2. **Stay points**: an interval between two fixes is *moving* when the robust centre
+   (per-coordinate median) of the ``window`` fixes before it and of the ``window`` fixes
+   after it lie more than the radius ``R`` apart, and each end fix lies outside ``R`` of the
+   other side's centre: the vehicle left the stay and kept going. A lone multipath jump
+   moves neither median; slow movement moves both, whatever the single steps.
+3. ``R`` is learned per track from its own jitter: ``spread_factor`` × the median distance
+   of its parked fixes from their stay's centre (≈ 4 σ for Gaussian noise), within
+   [``radius_floor_m``, ``radius_ceiling_m``]; with too few parked fixes, from the reported
+   accuracy ``acc``; without that, ``radius_default_m``.
+
+Distance counts only moving intervals, along the path (the step between the two fixes),
+plus the displacement across a data gap of at most ``max_gap_s`` when the vehicle is found
+elsewhere afterwards. Each decision depends only on the ``window`` fixes either side
+within ``gap_s`` of each other, so a rollup hour still depends only on nearby readings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+EARTH_RADIUS_M = 6_371_000.0
+
+LOCATED_COLUMNS = (
+    "t",
+    "lat",
+    "lon",
+    "valid",
+    "moving",
+    "stay_id",
+    "step_m",
+    "radius_m",
+    "centre_lat",
+    "centre_lon",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LocationParams:
+    """Knobs of the detector: physical limits and noise bounds, not fitted to any file."""
+
+    max_speed_mps: float = 100.0  # 360 km/h: above any vehicle asset (high-speed rail ~97)
+    max_accel_mps2: float = 10.0  # ~1 g sideways and back: no car, boat or truck does more
+    accel_noise_m: float = 15.0  # deviation from the neighbours' line the accel test forgives
+    # Slower than ~1 km/h (0.5 kn, what AIS calls not under way) is drift, creep or an
+    # anchored boat swinging, not a vehicle in use.
+    min_speed_mps: float = 0.25
+    window: int = 3  # fixes either side whose median is a robust centre (1 outlier of 3)
+    # Longer without a fix: a data gap, the window restarts. A sparse sensor's own rhythm
+    # counts too: 2.5 of its median sample periods when that is longer, at most max_gap_s
+    # (the rollup holds a sample just as long).
+    gap_s: float = 900.0
+    gap_periods: float = 2.5
+    max_gap_s: float = 3600.0  # displacement across a longer gap is not credited to an hour
+    radius_floor_m: float = 10.0  # below this, metre-level rounding and manoeuvring in place
+    radius_ceiling_m: float = 100.0  # above this a stay could hide a short drive
+    radius_default_m: float = 20.0  # no accuracy, too little parked history to learn from
+    acc_factor: float = 3.0  # R from the reported accuracy (≈ 1 σ) when nothing is learned
+    spread_factor: float = 1.5  # R = this × q90 of the out-and-back jitter ≈ 4 σ
+    min_learn_fixes: int = 8  # parked fixes needed to learn R from the track's own jitter
+    wild_passes: int = 3  # passes of the wild-fix test (a wild fix can hide its neighbour)
+
+    def __post_init__(self) -> None:
+        if self.window < 2:
+            raise ValueError("window must be at least 2 fixes")
+        if not 0 < self.radius_floor_m <= self.radius_ceiling_m:
+            raise ValueError("radius_floor_m must lie in (0, radius_ceiling_m]")
+
+
+def haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
+    """Great-circle distance in metres between two positions given in degrees."""
+    p1, p2 = lat1.radians(), lat2.radians()
+    dp, dl = (lat2 - lat1).radians(), (lon2 - lon1).radians()
+    a = (dp / 2).sin().pow(2) + p1.cos() * p2.cos() * (dl / 2).sin().pow(2)
+    return 2 * EARTH_RADIUS_M * a.sqrt().clip(0.0, 1.0).arcsin()
+
+
+def _seconds(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    return (b - a).dt.total_microseconds() / 1e6
+
+
+def _wild_pass(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame:
+    """One pass of the wild-fix test over the fixes still valid (column ``valid``)."""
+
+    def at(col: str, n: int) -> pl.Expr:  # the valid fix ``n`` places before (n < 0: after)
+        return pl.col(col).shift(n).over(key) if n else pl.col(col)
+
+    def dist(a: int, b: int) -> pl.Expr:
+        return haversine_m(at("lat", a), at("lon", a), at("lat", b), at("lon", b))
+
+    def speed(a: int, b: int) -> pl.Expr:  # m/s; a 1-s floor for fixes in the same second
+        return dist(a, b) / _seconds(at("t", a), at("t", b)).clip(lower_bound=1.0)
+
+    v_max = p.max_speed_mps
+    bridge_ok = speed(1, -1) <= v_max
+    spike = (speed(1, 0) > v_max) & (speed(0, -1) > v_max) & bridge_ok
+    # How far the fix leaves the straight line between its neighbours, beyond the noise:
+    # going out d and back within τ each way needs a sideways acceleration of 4 d / τ².
+    share = _seconds(at("t", 1), pl.col("t")) / _seconds(at("t", 1), at("t", -1))
+    on_line_lat = at("lat", 1) + share * (at("lat", -1) - at("lat", 1))
+    on_line_lon = at("lon", 1) + share * (at("lon", -1) - at("lon", 1))
+    off_line = (
+        haversine_m(pl.col("lat"), pl.col("lon"), on_line_lat, on_line_lon) - p.accel_noise_m
+    ).clip(lower_bound=0.0)
+    tau = pl.min_horizontal(_seconds(at("t", 1), pl.col("t")), _seconds(pl.col("t"), at("t", -1)))
+    swerve = (4 * off_line / tau.clip(lower_bound=1.0).pow(2) > p.max_accel_mps2) & bridge_ok
+    # the track's first (last) fix, or the first after a gap: the next (previous) two agree
+    starts = at("t", 1).is_null() | (_seconds(at("t", 1), pl.col("t")) > pl.col("_gap_s"))
+    ends = at("t", -1).is_null() | (_seconds(pl.col("t"), at("t", -1)) > pl.col("_gap_s"))
+    first = starts & (speed(0, -1) > v_max) & (speed(0, -2) > v_max) & (speed(-1, -2) <= v_max)
+    last = ends & (speed(1, 0) > v_max) & (speed(2, 0) > v_max) & (speed(2, 1) <= v_max)
+    wild = (spike | swerve | first | last).fill_null(False)
+    lf = lf.sort([*key, "t"])  # joins keep no order; shifts and windows need it
+    flagged = (
+        lf.filter(pl.col("valid"))
+        .with_columns(wild.alias("_wild"))
+        .filter(pl.col("_wild"))
+        .select(*key, "t", "_wild")
+    )
+    return (
+        lf.join(flagged, on=[*key, "t"], how="left")
+        .with_columns((pl.col("valid") & pl.col("_wild").is_null()).alias("valid"))
+        .drop("_wild")
+    )
+
+
+def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame:
+    """Valid fixes only, with ``seg``, ``moving`` (the interval ending at the fix),
+    ``step_m`` (distance credited to it) and ``stay_id``; uses the column ``radius_m``."""
+    k = p.window
+    lf = lf.sort([*key, "t"])  # joins keep no order; shifts and windows need it
+    prev = {c: pl.col(c).shift(1).over(key) for c in ("t", "lat", "lon")}
+    step = haversine_m(prev["lat"], prev["lon"], pl.col("lat"), pl.col("lon"))
+    dt = _seconds(prev["t"], pl.col("t"))
+    impossible = step / dt.clip(lower_bound=1.0) > p.max_speed_mps
+    gap = dt > pl.col("_gap_s")
+    lf = lf.with_columns(
+        step.alias("_step"),
+        dt.alias("_dt"),
+        impossible.fill_null(False).alias("_impossible"),
+        (prev["t"].is_null() | gap | impossible).fill_null(True).alias("_brk"),
+        (pl.col("t").dt.epoch("us") / 1e6).alias("_ts"),
+    ).with_columns(pl.col("_brk").cast(pl.Int32).cum_sum().over(key).alias("seg"))
+    g = [*key, "seg"]
+
+    def before(c: str) -> pl.Expr:  # median of the ≤ k fixes before this one
+        return pl.col(c).rolling_median(k, min_samples=1).shift(1).over(g)
+
+    def after(c: str) -> pl.Expr:  # median of this fix and the ≤ k - 1 after it
+        return pl.col(c).reverse().rolling_median(k, min_samples=1).reverse().over(g)
+
+    pos = pl.int_range(pl.len()).over(g)
+    n_after = pl.len().over(g) - pos
+    r = pl.col("radius_m")
+    lf = lf.with_columns(
+        before("lat").alias("_b_lat"),
+        before("lon").alias("_b_lon"),
+        after("lat").alias("_a_lat"),
+        after("lon").alias("_a_lon"),
+        before("_ts").alias("_b_ts"),
+        after("_ts").alias("_a_ts"),
+        pos.alias("_pos"),
+        n_after.alias("_n_after"),
+    )
+    apart = haversine_m(pl.col("_b_lat"), pl.col("_b_lon"), pl.col("_a_lat"), pl.col("_a_lon"))
+    left_before = haversine_m(pl.col("lat"), pl.col("lon"), pl.col("_b_lat"), pl.col("_b_lon"))
+    prev_lat, prev_lon = pl.col("lat").shift(1).over(g), pl.col("lon").shift(1).over(g)
+    reached_after = haversine_m(prev_lat, prev_lon, pl.col("_a_lat"), pl.col("_a_lon"))
+    # the centres' speed: the window medians' times lie about k fixes apart
+    fast = apart / (pl.col("_a_ts") - pl.col("_b_ts")).clip(lower_bound=1.0) > p.min_speed_mps
+    evidence = (pl.col("_pos") >= 2) & (pl.col("_n_after") >= 2)
+    core = pl.when(evidence).then((apart > r) & (left_before > r) & (reached_after > r) & fast)
+    lf = lf.with_columns(core.alias("_core"))
+    # At a segment's edge one side has a single fix: take the neighbouring interval's
+    # decision (a drive goes on to the end of the data; a lone first fix is not a trip).
+    moving = (
+        pl.when(pl.col("_pos") == 0)
+        .then(False)
+        .otherwise(
+            pl.coalesce(
+                pl.col("_core"),
+                pl.when(pl.col("_pos") < 2).then(pl.col("_core").shift(-1).over(g)),
+                pl.when(pl.col("_n_after") < 2).then(pl.col("_core").shift(1).over(g)),
+                # a segment too short for any evidence: a clear, fast step
+                (pl.col("_step") > 2 * r) & (pl.col("_step") / pl.col("_dt") > p.min_speed_mps),
+            )
+        )
+    )
+    lf = lf.with_columns(moving.fill_null(False).alias("moving"))
+    # Across a data gap: credit the displacement between the robust ends if it left R.
+    tail_lat = pl.col("lat").rolling_median(k, min_samples=1).over(g)
+    tail_lon = pl.col("lon").rolling_median(k, min_samples=1).over(g)
+    lf = lf.with_columns(tail_lat.alias("_t_lat"), tail_lon.alias("_t_lon"))
+    moved_across = haversine_m(
+        pl.col("_t_lat").shift(1).over(key),
+        pl.col("_t_lon").shift(1).over(key),
+        pl.col("_a_lat"),
+        pl.col("_a_lon"),
+    )
+    across_gap = (
+        (pl.col("_pos") == 0)
+        & ~pl.col("_impossible")
+        & (pl.col("_dt") <= p.max_gap_s)
+        & (moved_across > r)
+    ).fill_null(False)
+    step_m = (
+        pl.when(pl.col("moving"))
+        .then(pl.col("_step"))
+        .when(across_gap)
+        .then(moved_across)
+        .otherwise(0.0)
+    )
+    moving_out = pl.col("moving").shift(-1).over(g).fill_null(False)
+    lf = lf.with_columns(
+        step_m.fill_null(0.0).alias("step_m"),
+        across_gap.alias("_across_gap"),
+        (~(pl.col("moving") & moving_out)).alias("_in_stay"),
+    )
+    # a stay begins after a movement, a break in the track, or a gap it was moved across
+    new_stay = pl.col("_in_stay") & (
+        ((pl.col("_pos") == 0) & (pl.col("_impossible") | pl.col("_across_gap")))
+        | pl.col("moving")
+        | ~pl.col("_in_stay").shift(1).over(key).fill_null(False)
+    )
+    lf = lf.with_columns(new_stay.alias("_new_stay"))
+    stay_id = pl.when(pl.col("_in_stay")).then(
+        pl.col("_new_stay").cast(pl.Int32).cum_sum().over(key)
+    )
+    return lf.with_columns(stay_id.alias("stay_id")).drop(pl.selectors.starts_with("_"))
+
+
+def _learned_radius(valid: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame:
+    """Per track: R from its own jitter while parked. Jitter is what goes out and comes
+    back: each fix's distance from the line between its neighbours, where those two say
+    the vehicle stands (they lie closer than ``min_speed_mps`` allows in the time). A
+    steady drive, fast or slow, leaves that distance near zero; a vehicle parked with
+    Gaussian noise σ gives a 90 % quantile of about 2.6 σ, so R = ``spread_factor`` × q90
+    ≈ 4 σ. Multipath jumps (a few % of fixes) stay above the quantile; a receiver that
+    flips between two reflections (tens of metres, half the time) widens R, as it should."""
+    v = valid.sort([*key, "t"])
+    prev = {c: pl.col(c).shift(1).over(key) for c in ("t", "lat", "lon")}
+    nxt = {c: pl.col(c).shift(-1).over(key) for c in ("t", "lat", "lon")}
+    span = _seconds(prev["t"], nxt["t"]).clip(lower_bound=1.0)
+    share = _seconds(prev["t"], pl.col("t")) / span
+    on_line_lat = prev["lat"] + share * (nxt["lat"] - prev["lat"])
+    on_line_lon = prev["lon"] + share * (nxt["lon"] - prev["lon"])
+    off_line = haversine_m(pl.col("lat"), pl.col("lon"), on_line_lat, on_line_lon)
+    standing = haversine_m(prev["lat"], prev["lon"], nxt["lat"], nxt["lon"]) / span
+    near = (_seconds(prev["t"], pl.col("t")) <= pl.col("_gap_s")) & (
+        _seconds(pl.col("t"), nxt["t"]) <= pl.col("_gap_s")
+    )
+    jitter = (
+        v.with_columns(off_line.alias("_off"), (near & (standing <= p.min_speed_mps)).alias("_ok"))
+        .filter(pl.col("_ok").fill_null(False))
+        .group_by(key)
+        .agg(pl.col("_off").quantile(0.9).alias("_q90"), pl.len().alias("_parked"))
+    )
+    return jitter.filter(pl.col("_parked") >= p.min_learn_fixes).select(
+        *key,
+        (p.spread_factor * pl.col("_q90"))
+        .clip(p.radius_floor_m, p.radius_ceiling_m)
+        .alias("_learned"),
+    )
+
+
+def _prepared(
+    fixes: pl.LazyFrame | pl.DataFrame, keys: list[str], p: LocationParams
+) -> pl.LazyFrame:
+    """One row per track and time, ``valid`` after the wild-fix passes, ``radius_m`` from
+    the reported accuracy (or the default) as the starting radius."""
+    lf = fixes.lazy()
+    have = set(lf.collect_schema().names())
+    acc = pl.col("acc").cast(pl.Float64) if "acc" in have else pl.lit(None, pl.Float64)
+    base = (
+        lf.select(*keys, "t", "lat", "lon", acc.alias("acc"))
+        .sort([*keys, "t", "lat", "lon"], nulls_last=True)
+        .unique([*keys, "t"], keep="first", maintain_order=True)
+        .with_columns((pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).alias("valid"))
+    )
+    period = pl.col("t").diff().dt.total_microseconds().median().over(keys) / 1e6
+    gap = pl.min_horizontal(pl.max_horizontal(pl.lit(p.gap_s), p.gap_periods * period), p.max_gap_s)
+    base = base.with_columns(gap.fill_null(p.gap_s).alias("_gap_s"))
+    for _ in range(p.wild_passes):
+        base = _wild_pass(base, keys, p)
+    from_acc = (p.acc_factor * pl.col("acc").median().over(keys)).clip(
+        p.radius_floor_m, p.radius_ceiling_m
+    )
+    return base.with_columns(from_acc.fill_null(p.radius_default_m).alias("radius_m"))
+
+
+def learn_radii(
+    fixes: pl.LazyFrame | pl.DataFrame,
+    key: Sequence[str] = ("sensor_id",),
+    params: LocationParams | None = None,
+) -> pl.LazyFrame:
+    """Per track (``key`` + ``radius_m``) the stay radius learned from its own parked
+    jitter; tracks with fewer than ``min_learn_fixes`` parked fixes are left out. A
+    deployment can store this as the sensor's calibration and pass it to ``locate``."""
+    p = params or LocationParams()
+    keys = list(key)
+    valid = _prepared(fixes, keys, p).filter(pl.col("valid"))
+    return _learned_radius(valid, keys, p).rename({"_learned": "radius_m"})
+
+
+def locate(
+    fixes: pl.LazyFrame | pl.DataFrame,
+    key: Sequence[str] = ("sensor_id",),
+    params: LocationParams | None = None,
+    radii: pl.LazyFrame | pl.DataFrame | None = None,
+) -> pl.LazyFrame:
+    """Per fix (one row per ``key`` + ``t``; duplicates keep the first by position):
+    ``valid`` (not a wild fix or missing), ``moving`` (the interval that ends at this fix),
+    ``stay_id`` (per track; null while moving or invalid), ``step_m`` (distance credited
+    to that interval), ``radius_m`` (the stay radius used) and ``centre_lat``/``centre_lon``
+    (the stay's robust centre, else the fix itself).
+
+    ``fixes`` has the ``key`` columns, ``t`` (datetime), ``lat``, ``lon`` and optionally
+    ``acc`` (reported accuracy in metres). ``radii`` (``key`` + ``radius_m``, e.g. a stored
+    calibration) fixes R per track; without it R is learned from ``fixes`` themselves.
+    A wild or missing fix gets the ``moving`` of the valid interval that spans it and no
+    distance."""
+    p = params or LocationParams()
+    keys = list(key)
+    base = _prepared(fixes, keys, p).cache()
+    valid = base.filter(pl.col("valid"))
+    if radii is None:
+        learned = _learned_radius(valid, keys, p)
+    else:
+        learned = radii.lazy().select(*keys, pl.col("radius_m").cast(pl.Float64).alias("_learned"))
+    located = _moving(
+        valid.join(learned, on=keys, how="left")
+        .with_columns(pl.coalesce("_learned", "radius_m").alias("radius_m"))
+        .drop("_learned"),
+        keys,
+        p,
+    )
+    stays_of = [*keys, "stay_id"]
+    centre = {
+        c: pl.when(pl.col("stay_id").is_not_null())
+        .then(pl.col(c).median().over(stays_of))
+        .otherwise(pl.col(c))
+        for c in ("lat", "lon")
+    }
+    second = located.select(
+        *keys,
+        "t",
+        "moving",
+        "stay_id",
+        "step_m",
+        "radius_m",
+        centre["lat"].alias("centre_lat"),
+        centre["lon"].alias("centre_lon"),
+    )
+    out = (
+        base.drop("radius_m", "_gap_s").join(second, on=[*keys, "t"], how="left").sort([*keys, "t"])
+    )
+    return out.with_columns(
+        # a wild fix lies inside the valid interval that spans it: that interval's state
+        pl.col("moving").backward_fill().over(keys).fill_null(False),
+        pl.col("step_m").fill_null(0.0),
+        pl.col("radius_m").forward_fill().backward_fill().over(keys),
+    ).select(*keys, *LOCATED_COLUMNS)
+
+
+def stays(
+    located: pl.LazyFrame | pl.DataFrame, key: Sequence[str] = ("sensor_id",)
+) -> pl.LazyFrame:
+    """Dwell zones (停放点) from ``locate``'s output: per stay its robust centre, first and
+    last fix (the dwell is ``end - start``) and how many fixes it holds."""
+    keys = list(key)
+    return (
+        located.lazy()
+        .filter(pl.col("stay_id").is_not_null())
+        .group_by(*keys, "stay_id")
+        .agg(
+            pl.col("lat").median().alias("lat"),
+            pl.col("lon").median().alias("lon"),
+            pl.col("t").min().alias("start"),
+            pl.col("t").max().alias("end"),
+            pl.len().alias("fixes"),
+        )
+        .sort(*keys, "start")
+    )
