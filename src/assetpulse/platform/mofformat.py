@@ -4,12 +4,15 @@ Report batch (上报批次), one UTF-8 JSON Lines file named ``<batch_no>.jsonl`
 
 - line 1, the header: ``{"format": "assetpulse-mof-exchange", "version": 1, "batch_no": …,
   "province": "46", "created_at": ISO-8601, "item_count": N}``;
-- then one line per item: ``{"seq": 1.., "action": "publish" | "update", "bill_no", "kind",
-  "scope", "unit_code", "unit_name", "region_code", "title", "review_code", "listings": [
-  {"listing_id", "asset_code", "name", "category_code", "quantity", "area", "state",
-  "result"}]}``. ``publish`` is a locally final-approved national-scope bill reported for
-  the first time (never twice); ``update`` re-sends a reported bill whose card, result or
-  listing state changed since (card changes, results, delisting).
+- then one line per item: ``{"seq": 1.., "action": "publish" | "resubmit" | "update",
+  "bill_no", "kind", "scope", "unit_code", "unit_name", "region_code", "title",
+  "review_code", "listings": [{"listing_id", "asset_code", "name", "category_code",
+  "quantity", "area", "state", "delist_reason", "result"}]}``. ``publish`` is a locally
+  final-approved national-scope bill reported for the first time (never twice);
+  ``resubmit`` is a bill MOF sent back, fixed by its unit and final-approved again;
+  ``update`` re-sends a reported bill whose card, result or listing state changed since
+  (card changes, results, delisting — ``delist_reason`` says why a listing left, e.g.
+  ``card_not_adjustable`` when its card went back to 在用).
 
 The manifest that travels with the file: ``{"file_name", "batch_no", "item_count", "bytes",
 "sha256"}`` where ``sha256`` is the hex SHA-256 of the file's bytes; the receiver checks it

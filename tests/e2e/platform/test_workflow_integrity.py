@@ -97,3 +97,132 @@ def test_share_bill_when_card_is_disposed_during_review_cannot_reach_the_plaza(
     assert r.status_code == 422, r.text
     assert r.json()["error"]["code"] == "CARD_ENDED"
     assert flow.plaza("hs_jb", plaza="share")["items"] == []
+
+
+# 3. an adjusted asset belongs to the receiver: never published again by the giver
+
+
+def _adjust_listing(flow: Flow, make_card: CardMaker) -> tuple[int, int]:
+    card = make_card(status="idle")
+    bill = flow.final(flow.create(kind="adjust", scope="province", card_ids=[card]))
+    rows = flow.plaza("hs_jb", plaza="adjust")["items"]
+    listing = next(r["id"] for r in rows if r["bill_id"] == bill["id"])
+    return card, listing
+
+
+def _register(flow: Flow, listing: int, receiver_id: int | None, dispose: bool) -> Any:
+    body = {"method": "free_transfer", "counterpart_unit_name": "海南师范大学",
+            "counterpart_unit_id": receiver_id, "dispose": dispose}  # fmt: skip
+    return flow.api.post(
+        f"/api/v1/listings/{listing}/result", json=body, headers=flow.auth("hd_jb")
+    )
+
+
+def _cards_of(flow: Flow, user: str) -> list[dict[str, Any]]:
+    r = flow.api.get("/api/v1/cards", headers=flow.auth(user))
+    assert r.status_code == 200, r.text
+    return list(r.json())
+
+
+def test_adjust_result_without_disposal_keeps_card_claimed_until_disposed_then_receiver_gets_it(
+    flow: Flow, make_card: CardMaker, demo_units: dict[str, int]
+) -> None:
+    card, listing = _adjust_listing(flow, make_card)
+    r = _register(flow, listing, demo_units["U460002"], dispose=False)
+    assert r.status_code == 200, r.text
+    again = flow.api.post(
+        "/api/v1/bills", json={"kind": "adjust", "card_ids": [card]}, headers=flow.auth("hd_jb")
+    )
+    assert again.status_code == 409, again.text
+    assert again.json()["error"]["code"] == "CARD_ALREADY_PUBLISHED"
+    assert not [c for c in _cards_of(flow, "hs_jb") if c["name"].startswith("台式计算机")]
+    # the disposal, once approved, is registered through 资产处置: the giver's card ends
+    # and the receiver's 调入 card appears in the same transaction
+    r = flow.api.post(
+        "/api/v1/disposals",
+        json={"card_id": card, "method": "free_transfer", "receiver": "海南师范大学"},
+        headers=flow.auth("hd_jb"),
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "disposed"
+    received = [c for c in _cards_of(flow, "hs_jb") if c["name"].startswith("台式计算机")]
+    assert len(received) == 1
+    assert received[0]["status"] == "in_use"
+    detail = flow.api.get(f"/api/v1/listings/{listing}", headers=flow.auth("hd_jb")).json()
+    assert detail["listing"]["result"]["receiver_card_id"] == received[0]["id"]
+
+
+def test_adjust_result_with_disposal_moves_card_to_receiver_at_once(
+    flow: Flow, make_card: CardMaker, demo_units: dict[str, int]
+) -> None:
+    card, listing = _adjust_listing(flow, make_card)
+    r = _register(flow, listing, demo_units["U460002"], dispose=True)
+    assert r.status_code == 200, r.text
+    giver = flow.api.get(f"/api/v1/cards/{card}", headers=flow.auth("hd_jb")).json()
+    assert giver["status"] == "disposed"
+    received = [c for c in _cards_of(flow, "hs_jb") if c["name"] == giver["name"]]
+    assert len(received) == 1
+    assert received[0]["unit_id"] == demo_units["U460002"]
+    photos = flow.api.get(f"/api/v1/cards/{received[0]['id']}", headers=flow.auth("hs_jb"))
+    assert len(photos.json()["photos"]) == 1  # the photo travels with the asset
+    r = flow.api.post(
+        "/api/v1/bills", json={"kind": "adjust", "card_ids": [card]}, headers=flow.auth("hd_jb")
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "CARD_ENDED"
+
+
+def test_adjust_result_naming_an_unknown_receiving_unit_is_refused(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    _, listing = _adjust_listing(flow, make_card)
+    r = _register(flow, listing, 987654, dispose=True)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "COUNTERPART_UNIT_UNKNOWN"
+    detail = flow.api.get(f"/api/v1/listings/{listing}", headers=flow.auth("hd_jb")).json()
+    assert detail["listing"]["state"] == "listed"
+
+
+# 4. a card that stops qualifying leaves the plaza at once, and MOF hears of it
+
+
+def _change_card(flow: Flow, card: int, changes: dict[str, Any]) -> None:
+    r = flow.api.post(
+        "/api/v1/card-changes",
+        json={"card_id": card, "changes": changes, "reason": "恢复使用"},
+        headers=flow.auth("hd_jb"),
+    )
+    assert r.status_code == 201, r.text
+    r = flow.api.post(f"/api/v1/card-changes/{r.json()['id']}/approve", headers=flow.auth("hd_sh"))
+    assert r.status_code == 200, r.text
+
+
+def test_adjust_listing_when_card_goes_back_in_use_is_delisted_and_next_batch_says_so(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    bill = _national_final(flow, make_card)
+    _report(flow)
+    card = bill["lines"][0]["card_id"]
+    _change_card(flow, card, {"status": "in_use"})
+    assert flow.plaza("hs_jb", plaza="adjust")["items"] == []
+    item = _items(flow, _report(flow))[0]
+    assert item["action"] == "update"
+    assert item["listings"][0]["state"] == "delisted"
+    assert item["listings"][0]["delist_reason"] == "card_not_adjustable"
+    # the card is free for its owner again (e.g. a later adjust bill once idle again)
+    _change_card(flow, card, {"status": "idle"})
+    flow.create(kind="adjust", card_ids=[card])
+
+
+def test_share_listing_when_card_is_no_longer_shareable_is_delisted_with_reason(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    card = make_card(status="in_use", shareable=True)
+    bill = flow.final(flow.create(kind="share", card_ids=[card]))
+    rows = flow.plaza("hs_jb", plaza="share")["items"]
+    assert [r["bill_id"] for r in rows] == [bill["id"]]
+    _change_card(flow, card, {"shareable": False})
+    assert flow.plaza("hs_jb", plaza="share")["items"] == []
+    detail = flow.api.get(f"/api/v1/listings/{rows[0]['id']}", headers=flow.auth("hd_jb"))
+    assert detail.json()["listing"]["state"] == "delisted"
+    assert detail.json()["delist_reason"] == "card_not_shareable"

@@ -101,6 +101,8 @@ class ListingDetail(BaseModel):
     counterpart: Counterpart
     demand: dict[str, Any] | None
     card: dict[str, Any] | None
+    delist_reason: str | None = Field(default=None, description="下架原因代码")
+    delist_reason_text: str | None = Field(default=None, description="下架原因")
     photo_ids: list[int]
     attachments: list[Attachment]
 

@@ -1,9 +1,16 @@
 """Listings (上架) written by the workflow: list on final approval, withdraw, delist, results.
 
 Result registration (登记结果): adjust → 调剂方式 and 接收方单位, then the card goes through
-disposal (无偿划转 / 对外捐赠) by inventory's service in the same transaction; share →
-接收方单位; demand → 资产提供方单位. A listing with a result is ``done``: it stays on the
-plaza with the receiver / provider shown, and its card is free again.
+disposal (无偿划转 / 对外捐赠) by inventory's service, in the same transaction or later
+once the disposal is approved (``dispose=False``); share → 接收方单位; demand → 资产提供方
+单位. A listing with a result is ``done``: it stays on the plaza with the receiver /
+provider shown.
+
+An adjusted asset belongs to the receiver (WORKFLOW.md 登记结果): its card stays claimed by
+the done listing until it is disposed of, so the giver cannot publish it again; the disposal
+ends the giver's card and, when the receiving unit is in this system, gives that unit the
+card (调入, trigger ``platform_transfer_in`` in migration 4002, whichever path disposes).
+A shared asset stays the publisher's: its card is free again.
 """
 
 from __future__ import annotations
@@ -87,8 +94,8 @@ async def _lock_listing(
     return row
 
 
-async def _release(conn: AsyncConnection[Any], row: dict[str, Any]) -> None:
-    if row["line_id"] is not None:
+async def _release(conn: AsyncConnection[Any], row: dict[str, Any], *, free: bool = True) -> None:
+    if free and row["line_id"] is not None:
         await conn.execute("update bill_lines set active = false where id = %s", (row["line_id"],))
     # reported items: the change goes out in MOF's next batch
     await conn.execute(
@@ -142,19 +149,34 @@ async def register_result(
         else:
             result |= {"providing_unit_name": counterpart_unit_name,
                        "providing_unit_id": counterpart_unit_id}  # fmt: skip
+        if counterpart_unit_id is not None:
+            await _require_unit(conn, counterpart_unit_id)
         await conn.execute(
             "update listings set state = 'done', result = %s, changed_at = now() where id = %s",
             (Jsonb(result), listing_id),
         )
-        await _release(conn, row)
+        # an adjusted card stays claimed until its disposal; a shared one is free again
+        await _release(conn, row, free=row["kind"] != "adjust")
         if row["kind"] == "adjust" and dispose:
-            result["disposal_card_version"] = await _dispose(
-                conn, p, row, method or "", counterpart_unit_name
-            )
+            version = await _dispose(conn, p, row, method or "", counterpart_unit_name)
             await conn.execute(
-                "update listings set result = %s where id = %s", (Jsonb(result), listing_id)
+                "update listings set result = result || %s where id = %s",
+                (Jsonb({"disposal_card_version": version}), listing_id),
             )
-        return result
+        cur = await conn.execute("select result from listings where id = %s", (listing_id,))
+        stored = await cur.fetchone()
+        assert stored is not None
+        return dict(stored[0])
+
+
+async def _require_unit(conn: AsyncConnection[Any], unit_id: int) -> None:
+    cur = await conn.execute("select 1 from units where id = %s", (unit_id,))
+    if await cur.fetchone() is None:
+        raise invalid(
+            "COUNTERPART_UNIT_UNKNOWN",
+            "所填单位不在本系统中；本系统外的单位只填写单位名称即可。",
+            unit_id=unit_id,
+        )
 
 
 async def _dispose(

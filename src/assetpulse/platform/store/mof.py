@@ -29,7 +29,8 @@ where left(b.region_code, 2) = %(province)s and b.scope = 'national'
 order by b.id for update of b
 """
 LISTING_ROWS = """
-select id as listing_id, asset_code, name, category_code, quantity, area, state, result
+select id as listing_id, asset_code, name, category_code, quantity, area, state,
+       delist_reason, result
 from listings where bill_id = %s and state <> 'withdrawn' order by id
 """
 

@@ -23,6 +23,15 @@ from assetpulse.platform.capped_totals import CappedTotals
 from assetpulse.platform.errors import not_found
 
 TOTAL_CAP = 2_000  # pages show 2000+ beyond this; counting further costs every query
+# why a listing left the plaza (listings.delist_reason), in the words users see
+DELIST_REASON_TEXT = {
+    "unit_delisted": "单位下架",
+    "card_disposed": "资产已处置",
+    "card_split": "资产已拆分",
+    "card_returned_to_stock": "资产已退库",
+    "card_not_adjustable": "资产状态已不是闲置或待处置",
+    "card_not_shareable": "资产已不是共享共用",
+}
 STATE_TEXT = {"listed": "上架", "done": "已登记结果", "delisted": "下架", "withdrawn": "已撤回"}
 KIND_STATE_TEXT = {
     "adjust": {"listed": "可调剂", "done": "已调剂"},
@@ -280,6 +289,9 @@ async def detail(
                                 "handler_name")
         },
         "card": card,
+        "delist_reason": row["delist_reason"],
+        "delist_reason_text": None if row["delist_reason"] is None
+        else DELIST_REASON_TEXT.get(row["delist_reason"], row["delist_reason"]),
         "photo_ids": photos,
         "attachments": row["attachments"],
     }  # fmt: skip
