@@ -14,9 +14,11 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from assetpulse.inventory.cards import CARD_READ_SCOPE, scope_params
 from assetpulse.inventory.changes import propose_card_change
 from assetpulse.monitor import errors
 from assetpulse.org.principal import Principal
+from assetpulse.org.scope import card_read_scope
 
 SUGGESTION_COLUMNS = """
 s.id, s.card_id, c.asset_code, c.name as card_name, c.category_code, s.unit_id, s.verdict,
@@ -24,10 +26,11 @@ s.action, s.rule, s.score, s.metric, s.metric_value, s.evidence, s.evidence_zh, 
 s.window_from, s.window_to, s.state, s.created_at, s.updated_at, s.decided_by, s.decided_at,
 s.dismiss_reason, s.snooze_until, s.card_change_id
 """
+# Own unit, and within it the cards the user may read (an asset user: their department's)
 LIST_SUGGESTIONS = f"""
 select {SUGGESTION_COLUMNS}, count(*) over () as total
-from suggestions s join asset_cards c on c.id = s.card_id
-where s.unit_id = %(unit)s
+from suggestions s join asset_cards c on c.id = s.card_id join units u on u.id = c.unit_id
+where s.unit_id = %(unit)s and {CARD_READ_SCOPE}
   and (%(state)s::text is null or s.state = %(state)s)
   and (%(action)s::text is null or s.action = %(action)s)
 order by s.score desc, s.id
@@ -35,8 +38,8 @@ limit %(limit)s offset %(offset)s
 """
 SUGGESTION_BY_ID = f"""
 select {SUGGESTION_COLUMNS}
-from suggestions s join asset_cards c on c.id = s.card_id
-where s.id = %s and s.unit_id = %s
+from suggestions s join asset_cards c on c.id = s.card_id join units u on u.id = c.unit_id
+where s.id = %(id)s and s.unit_id = %(unit)s and {CARD_READ_SCOPE}
 """
 LOCK_SUGGESTION = (
     "select state, card_id, action from suggestions where id = %s and unit_id = %s for update"
@@ -55,7 +58,11 @@ AUDIT = """
 insert into audit_log (actor_id, entity, entity_id, action, detail)
 values (%s, 'suggestion', %s, %s, %s::jsonb)
 """
-CARD_UNIT = "select unit_id from asset_cards where id = %s"
+# the card when it is the user's unit's and within what they may read
+CARD_IN_SCOPE = f"""
+select 1 from asset_cards c join units u on u.id = c.unit_id
+where c.id = %(card)s and c.unit_id = %(unit)s and {CARD_READ_SCOPE}
+"""
 # Buckets in local (China) wall time, so a "day" is a day users recognise; coverage is the
 # observed share of every hour of the bucket inside [from, to), missing hours counting 0.
 USAGE = """
@@ -97,7 +104,7 @@ async def list_suggestions(
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
     cur = conn.cursor(row_factory=dict_row)
-    args = {
+    args = scope_params(card_read_scope(p), p.user_id) | {
         "unit": p.unit_id,
         "state": state,
         "action": action,
@@ -114,7 +121,10 @@ async def list_suggestions(
 
 async def get_suggestion(conn: AsyncConnection[Any], p: Principal, sid: int) -> dict[str, Any]:
     cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(SUGGESTION_BY_ID, (sid, p.unit_id))
+    await cur.execute(
+        SUGGESTION_BY_ID,
+        scope_params(card_read_scope(p), p.user_id) | {"id": sid, "unit": p.unit_id},
+    )
     row = await cur.fetchone()
     if row is None:
         raise errors.suggestion_not_found(sid)
@@ -181,9 +191,9 @@ async def card_usage(
     span = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 28 * 86400}[bucket]
     if (end - start).total_seconds() / span > MAX_BUCKETS[bucket] + 1:
         raise errors.usage_range_invalid(f"按{bucket}汇总最多 {MAX_BUCKETS[bucket]} 个区间")
-    cur = await conn.execute(CARD_UNIT, (card_id,))
-    row = await cur.fetchone()
-    if row is None or row[0] != p.unit_id:
+    scope = scope_params(card_read_scope(p), p.user_id)
+    cur = await conn.execute(CARD_IN_SCOPE, scope | {"card": card_id, "unit": p.unit_id})
+    if await cur.fetchone() is None:
         raise errors.card_not_found(card_id)
     dcur = conn.cursor(row_factory=dict_row)
     await dcur.execute(
