@@ -21,7 +21,7 @@ import click
 
 from assetpulse.firmware_sim.catalog import Kind
 from assetpulse.firmware_sim.fleet import Fleet
-from assetpulse.firmware_sim.spec import CHINA_TZ, FaultSpec, FleetSpec
+from assetpulse.firmware_sim.spec import CHINA_TZ, FaultSpec, FleetSpec, Realism
 from assetpulse.logs import configure_logging
 from assetpulse.settings import Settings
 
@@ -83,7 +83,20 @@ def _unit_ids(conninfo: str, unit_code: str) -> tuple[int, dict[Kind, int]]:
 @click.option("--idle-share", default=0.2, show_default=True)
 @click.option("--under-used-share", default=0.2, show_default=True)
 @click.option("--offline-share", default=0.1, show_default=True)
-@click.option("--sample-s", default=60, show_default=True, help="Seconds between samples.")
+@click.option(
+    "--realism",
+    type=click.Choice([r.value for r in Realism]),
+    default=Realism.LEGACY.value,
+    show_default=True,
+    help="honest: sun, weather, lux-only rooms, per-sensor periods, failures, GPS noise.",
+)
+@click.option(
+    "--sample-s",
+    type=int,
+    default=None,
+    help="Seconds between samples (honest: the base tick; each sensor samples every 30 s"
+    " to 5 min on it). Default 60, honest 30.",
+)
 @click.option("--readings-per-message", default=50, show_default=True)
 @click.option("--max-inflight", default=1000, show_default=True)
 @click.option("--register-unit", default=None, metavar="CODE", help="Register cards for it.")
@@ -106,6 +119,7 @@ def sim(**opts: Any) -> None:
     if opts["start"] is not None and not live_mode:
         start = opts["start"].replace(tzinfo=CHINA_TZ)
         back = timedelta(days=opts["days"] - 1)
+    realism = Realism(opts["realism"])
     spec = FleetSpec(
         gateways=opts["gateways"],
         assets_per_gateway=opts["assets"],
@@ -115,9 +129,10 @@ def sim(**opts: Any) -> None:
         seed=opts["seed"],
         start=start,
         days=back.days + (366 if live_mode else 1),
-        sample_s=opts["sample_s"],
+        sample_s=opts["sample_s"] or (30 if realism is Realism.HONEST else 60),
         prefix=opts["prefix"],
         faults=_faults(opts["preset"], opts["overrides"]),
+        realism=realism,
     )
     fleet = Fleet.build(spec)
     if opts["truth_path"] is not None:

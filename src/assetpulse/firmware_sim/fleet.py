@@ -7,13 +7,22 @@ by exact counts (rounded shares), shuffled over the fleet with the seed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from assetpulse.firmware_sim.catalog import KIND_MIX, PROFILES, Kind, Profile, Verdict
+from assetpulse.firmware_sim.honest import (
+    HonestPlan,
+    HonestSignals,
+    honest_rng,
+    honest_sensors,
+    plan_asset,
+    slow_trips,
+)
 from assetpulse.firmware_sim.signals import AssetSignals, Environment, SensorInfo
-from assetpulse.firmware_sim.spec import FleetSpec, seeded_rng
+from assetpulse.firmware_sim.sky import Sky
+from assetpulse.firmware_sim.spec import FleetSpec, Realism, seeded_rng
 from assetpulse.firmware_sim.stream import MessageStream
 from assetpulse.firmware_sim.usage import (
     DAY_MS,
@@ -49,6 +58,7 @@ class Asset:
     home: Home
     env: Environment
     truth_days: tuple[DayTruth, ...]
+    plan: HonestPlan | None = field(default=None, compare=False)  # the honest profile's
 
     @property
     def kind(self) -> Kind:
@@ -58,8 +68,18 @@ class Asset:
     def category_code(self) -> str:
         return self.profile.category_code
 
-    def signals(self, spec: FleetSpec) -> AssetSignals:
+    def signals(self, spec: FleetSpec) -> AssetSignals | HonestSignals:
         """A fresh sensor state machine; its noise is seeded by the spec and asset."""
+        if self.plan is not None:
+            return HonestSignals(
+                sensors=self.sensors,
+                sessions=self.sessions,
+                plan=self.plan,
+                home=self.home,
+                honest=spec.honest,
+                window_start_ms=spec.start_ms,
+                rng=seeded_rng(spec.seed, "noise", self.asset_code),
+            )
         return AssetSignals(
             sensors=self.sensors,
             sessions=self.sessions,
@@ -84,6 +104,24 @@ class Asset:
             }
             for d in self.truth_days
         ]
+        honest: dict[str, Any] = {}
+        if self.plan is not None:
+            p = self.plan
+            honest = {
+                # what the plug / ignition said (``on``), beside the real use above
+                "powered_s": p.powered.on_ms_before(2**62) // 1000,
+                "sensor_dead_from_ms": {
+                    s.sensor_id: sp.dead_from_ms
+                    for s, sp in zip(self.sensors, p.sensors, strict=True)
+                    if sp.dead_from_ms is not None
+                },
+                "period_s": {
+                    s.sensor_id: sp.period_ms // 1000
+                    for s, sp in zip(self.sensors, p.sensors, strict=True)
+                },
+                "window_room": p.window_room,
+                "lamp_lux": round(p.lamp_lux, 1),
+            }
         return {
             "asset_code": self.asset_code,
             "kind": self.kind.value,
@@ -97,6 +135,7 @@ class Asset:
             "days_moved": sum(1 for d in self.truth_days if d.distance_m > 0),
             "days_used": sum(1 for d in self.truth_days if d.in_use_s > 0),
             "days": days,
+            **honest,
         }
 
     def day(self, on: date) -> DayTruth | None:
@@ -124,15 +163,17 @@ class Fleet:
         )[:n]
         rng.shuffle(verdicts)
         gateway_ids = tuple(f"{spec.prefix}-GW-{g + 1:04d}" for g in range(spec.gateways))
+        # one sky over the campus: every room sees the same sun and the same clouds
+        sky = Sky(seed=spec.seed, start_ms=spec.start_ms, days=spec.days)
         assets = []
         for g, gw in enumerate(gateway_ids):
             for a in range(spec.assets_per_gateway):
                 kind = KIND_MIX[(g + a) % len(KIND_MIX)]
-                assets.append(
-                    _make_asset(
-                        spec, gw, g, a, PROFILES[kind], verdicts[g * spec.assets_per_gateway + a]
-                    )
-                )
+                verdict = verdicts[g * spec.assets_per_gateway + a]
+                if spec.realism is Realism.HONEST:
+                    assets.append(_make_honest_asset(spec, gw, g, a, PROFILES[kind], verdict, sky))
+                else:
+                    assets.append(_make_asset(spec, gw, g, a, PROFILES[kind], verdict))
         return cls(spec, gateway_ids, tuple(assets))
 
     def messages(
@@ -177,6 +218,7 @@ class Fleet:
                 "days": spec.days,
                 "sample_s": spec.sample_s,
                 "prefix": spec.prefix,
+                "realism": spec.realism.value,
                 "faults": {k: getattr(spec.faults, k) for k in spec.faults.__slots__},
             },
             "assets": [a.truth() for a in self.assets],
@@ -233,4 +275,46 @@ def _make_asset(
         home=home,
         env=env,
         truth_days=tuple(day_truths(profile, list(sessions), spec, home)),
+    )
+
+
+def _make_honest_asset(
+    spec: FleetSpec, gw: str, g: int, a: int, profile: Profile, verdict: Verdict, sky: Sky
+) -> Asset:
+    """An asset of the ``honest`` profile: use to the second, sensors as real ones are."""
+    code = f"{spec.prefix}-{_KIND_CODE[profile.kind]}-{g + 1:04d}{a + 1:03d}"
+    rng = seeded_rng(spec.seed, "asset", code)
+    extra = honest_rng(spec, code)
+    sensors = honest_sensors(profile, spec, g, a, extra)
+    usage_class = Verdict.IN_USE if verdict is Verdict.OFFLINE else verdict
+    sessions = plan_sessions(profile, usage_class, spec, rng, step_ms=1000)
+    if profile.kind is Kind.VEHICLE:
+        sessions = slow_trips(sessions, spec.honest, extra)
+    home = Home(
+        lat=round(CAMPUS[0] + rng.uniform(-0.004, 0.004), 6),
+        lon=round(CAMPUS[1] + rng.uniform(-0.004, 0.004), 6),
+        zone=f"P{g + 1}" if profile.kind is Kind.VEHICLE else f"B{g + 1}-{a + 101}",
+    )
+    plan = plan_asset(profile, verdict, spec, sensors, tuple(sessions), home, sky, extra)
+    env = Environment(  # kept for callers of the legacy fields; the plan is what counts
+        ambient_c=27.0 + plan.base_offset_c,
+        sunlit=plan.window_room,
+        cloud=tuple(1.0 - c for c in sky.day_cover[: spec.days]),
+        lamp_lux=plan.lamp_lux,
+        screen_lux=plan.lamp_lux,
+        dead_from_ms=None,
+        sparse_p=1.0,
+    )
+    return Asset(
+        asset_code=code,
+        name=f"{profile.name} {g + 1}-{a + 1}",
+        profile=profile,
+        verdict=verdict,
+        gateway_id=gw,
+        sensors=sensors,
+        sessions=tuple(sessions),
+        home=home,
+        env=env,
+        truth_days=tuple(day_truths(profile, sessions, spec, home, exact_distance=True)),
+        plan=plan,
     )

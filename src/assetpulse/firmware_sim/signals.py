@@ -30,6 +30,7 @@ class SensorInfo:
     kind: str  # photo | temp | loc
     on_flag: bool = False
     counters: bool = False
+    lux: bool = True  # photo: sends ``lux`` (a plug or an ignition sensor does not)
 
 
 @dataclass(frozen=True, slots=True)

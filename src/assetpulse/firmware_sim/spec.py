@@ -10,6 +10,7 @@ import random
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from enum import StrEnum
 
 from assetpulse.errors import DomainError
 
@@ -95,6 +96,68 @@ class FaultSpec:
         )
 
 
+class Realism(StrEnum):
+    """How close to real sensors the fleet is (``assetpulse sim --realism``).
+
+    ``legacy``: the simulator as the monitor's quality targets were first met on it (no
+    sun, the true ``on`` flag on 4 of 5 kinds, every sample on one grid); the default until
+    the monitor's detector is ready for ``honest``: sun and weather in lux, solar warming,
+    lux-only rooms, per-sensor sampling periods, sensors failing one at a time, GPS noise,
+    and a truth of people's and machines' real use rather than of what a flag says.
+    """
+
+    LEGACY = "legacy"
+    HONEST = "honest"
+
+
+@dataclass(frozen=True, slots=True)
+class HonestSpec:
+    """The knobs of the ``honest`` profile; ignored by ``legacy``.
+
+    Rates are per fix (GPS), per session (lamps), per active day (machines) or the share
+    of sensors; the defaults are plausible for a campus, not fitted to any data set.
+    """
+
+    # each sensor samples every one of these periods (drawn per sensor, from those that are
+    # multiples of the spec's sample_s: that is the base tick of the stream)
+    periods_s: tuple[int, ...] = (30, 60, 120, 300)
+    period_weights: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4)
+    room_thermometer_share: float = 1 / 3  # the rest are lux-only rooms (the default kind)
+    window_room_share: float = 0.6  # rooms with windows: daylight of several hundred lux
+    ac_room_share: float = 0.3  # rooms whose air-conditioning runs while people are in
+    gps_jitter_m: float = 4.0  # standard deviation per axis of a fix, correlated in time
+    gps_jitter_tau_s: float = 120.0  # correlation time of the jitter
+    multipath_rate: float = 0.03  # share of fixes thrown tens of metres off
+    multipath_m: tuple[float, float] = (20.0, 80.0)
+    wild_fix_rate: float = 0.0003  # share of fixes far away (a digit lost, null island)
+    slow_trip_share: float = 0.2  # trips crawling at walking pace or below
+    slow_speed_mps: tuple[float, float] = (0.2, 1.0)
+    no_lamp_share: float = 0.03  # sessions in a window room without switching the lamp on
+    forgotten_lamp_share: float = 0.03  # sessions whose lamp burns on after people leave
+    left_on_share: float = 0.1  # active days a PC / instrument stays powered after use
+    warm_up_share: float = 0.3  # active days an instrument is powered up ahead of use
+    printer_wakeups_per_day: float = 0.5  # self-cleaning cycles drawing power, no print
+    sensor_failure_share: float = 0.1  # non-usage sensors (thermometers) dying in the window
+
+    def __post_init__(self) -> None:
+        if not self.periods_s or len(self.periods_s) != len(self.period_weights):
+            raise SimError("SIM_BAD_HONEST", "采样周期与其权重须一一对应", name="periods_s")
+        if min(self.periods_s) < 10 or max(self.periods_s) > 900:
+            raise SimError("SIM_BAD_HONEST", "采样周期须在 10–900 秒之间", name="periods_s")
+        shares = (
+            "room_thermometer_share", "window_room_share", "ac_room_share", "multipath_rate",
+            "wild_fix_rate", "slow_trip_share", "no_lamp_share", "forgotten_lamp_share",
+            "left_on_share", "warm_up_share", "sensor_failure_share",
+        )  # fmt: skip
+        for name in shares:
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise SimError("SIM_BAD_HONEST", f"比例 {name} 须在 0 到 1 之间", name=name)
+        if not 0.0 <= self.gps_jitter_m <= 100.0 or self.gps_jitter_tau_s <= 0:
+            raise SimError("SIM_BAD_HONEST", "GPS 抖动须在 0–100 米，相关时间须为正", name="gps")
+        if not 0.0 <= self.printer_wakeups_per_day <= 24.0:
+            raise SimError("SIM_BAD_HONEST", "打印机唤醒次数须在 0–24 次/天", name="printer")
+
+
 @dataclass(frozen=True, slots=True)
 class FleetSpec:
     """G gateways × S assets each, the share of each verdict class, the window, the faults."""
@@ -110,6 +173,8 @@ class FleetSpec:
     sample_s: int = 60  # one sample per sensor per tick
     prefix: str = "SIM"  # asset codes, gateway and sensor ids start with it
     faults: FaultSpec = field(default_factory=FaultSpec)
+    realism: Realism = Realism.LEGACY
+    honest: HonestSpec = field(default_factory=HonestSpec)
 
     def __post_init__(self) -> None:
         if not 1 <= self.gateways <= 9999 or not 1 <= self.assets_per_gateway <= 999:
@@ -125,6 +190,13 @@ class FleetSpec:
             raise SimError("SIM_BAD_SAMPLE", "采样间隔须为 10–900 秒中能整除一小时的值")
         if not _PREFIX.match(self.prefix):
             raise SimError("SIM_BAD_PREFIX", "前缀须为 1–12 位大写字母或数字")
+        if not isinstance(self.realism, Realism):  # a plain string from a caller
+            try:
+                object.__setattr__(self, "realism", Realism(str(self.realism)))
+            except ValueError:
+                raise SimError(
+                    "SIM_BAD_REALISM", "真实度须为 legacy 或 honest", realism=str(self.realism)
+                ) from None
 
     @property
     def start_ms(self) -> int:

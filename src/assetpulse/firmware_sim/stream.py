@@ -117,7 +117,9 @@ class MessageStream:
         rng = seeded_rng(spec.seed, "gw", gw, self.from_ms)
         assets = self.fleet.on_gateway(gw)
         signals = [a.signals(spec) for a in assets]
-        counter_signals = [s for s, a in zip(signals, assets, strict=True) if a.profile.counters]
+        counter_signals = [
+            s for s, a in zip(signals, assets, strict=True) if any(x.counters for x in a.sensors)
+        ]
         as_text = self.rfc3339_gateways and g % 4 == 3  # some firmware sends RFC 3339 times
         reboots = _events(rng, f.gateway_reboots, self.from_ms, self.to_ms)
         skews = _events(rng, f.clock_skew, self.from_ms, self.to_ms)

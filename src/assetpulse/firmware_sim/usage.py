@@ -70,13 +70,19 @@ def local_days(spec: FleetSpec) -> list[date]:
 
 
 def plan_sessions(
-    profile: Profile, verdict: Verdict, spec: FleetSpec, rng: random.Random
+    profile: Profile,
+    verdict: Verdict,
+    spec: FleetSpec,
+    rng: random.Random,
+    *,
+    step_ms: int | None = None,
 ) -> list[Session]:
-    """All sessions of one asset over the window, sorted, non-overlapping, on sample instants."""
+    """All sessions of one asset over the window, sorted, non-overlapping, on sample instants
+    (or, with ``step_ms``, on that grid: 1 s for use that owes nothing to the samples)."""
     if verdict is Verdict.IDLE:
         return []
     usage = profile.under_used if verdict is Verdict.UNDER_USED else profile.in_use
-    step = spec.sample_s * 1000
+    step = spec.sample_s * 1000 if step_ms is None else step_ms
     out: list[Session] = []
     days = local_days(spec)
     for i, day in enumerate(days):
@@ -151,9 +157,18 @@ def trip_distance_m(home: Home, session: Session, step: int) -> float:
 
 
 def day_truths(
-    profile: Profile, sessions: list[Session], spec: FleetSpec, home: Home
+    profile: Profile,
+    sessions: list[Session],
+    spec: FleetSpec,
+    home: Home,
+    *,
+    exact_distance: bool = False,
 ) -> list[DayTruth]:
-    """Per local day: seconds in use, sessions (off→on), distance; from the plan alone."""
+    """Per local day: seconds in use, sessions (off→on), distance; from the plan alone.
+
+    The distance is the path through the sampled positions, or with ``exact_distance`` the
+    road driven (out and back: twice the reach), whatever a sensor sampled of it.
+    """
     step = spec.sample_s * 1000
     per_day: dict[int, list[Session]] = {}
     for s in sessions:
@@ -163,7 +178,10 @@ def day_truths(
         todays = per_day.get(i, [])
         distance = 0.0
         if profile.kind is Kind.VEHICLE:
-            distance = sum(trip_distance_m(home, s, step) for s in todays)
+            if exact_distance:
+                distance = sum(2 * s.reach_m for s in todays)
+            else:
+                distance = sum(trip_distance_m(home, s, step) for s in todays)
         out.append(
             DayTruth(
                 day=day,
