@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 
 from assetpulse.ingest.backfill import errors
 from assetpulse.ingest.backfill.files import TableFile
@@ -50,17 +51,19 @@ where topic = %s and reading_index is not null
 
 def import_readings(
     path: str | Path,
-    conninfo: str,
+    database: str | psycopg.Connection[Any],
     *,
     max_age_days: int | None = None,
     limits: Limits | None = None,
     now_ms: int | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> ImportReport:
-    """Import one CSV or XLSX file; the report counts every row. ``max_age_days`` lets
-    older history in (default: ``limits``' maximum age, i.e. the ingest setting's).
-    Raises ``BackfillError`` for a file that cannot be imported (nothing stored) or a
-    database lost midway (whole chunks stored; import again to complete)."""
+    """Import one CSV or XLSX file; the report counts every row. ``database`` is a libpq
+    conninfo/URL, or a connection whose database to use: the import opens a connection of
+    its own to it (it commits chunk by chunk, outside the caller's transaction).
+    ``max_age_days`` lets older history in (default: ``limits``' maximum age, i.e. the
+    ingest setting's). Raises ``BackfillError`` for a file that cannot be imported
+    (nothing stored) or a database lost midway (whole chunks stored; import again)."""
     lim = limits or Limits()
     if max_age_days is not None:
         if not 1 <= max_age_days <= MAX_AGE_DAYS_LIMIT:
@@ -74,7 +77,7 @@ def import_readings(
         max_age_days=lim.max_age_ms // DAY_MS,
         topic=f"import:sha256:{table.sha256}",
     )
-    store = ReadingStore(conninfo)
+    store = ReadingStore(_conninfo(database))
     committed_rows = 0
     try:
         earlier = {int(r[0]) for r in store.connect().execute(EARLIER_DEAD_ROWS, (report.topic,))}
@@ -101,6 +104,14 @@ def import_readings(
     finally:
         store.close()
     return report
+
+
+def _conninfo(database: str | psycopg.Connection[Any]) -> str:
+    if isinstance(database, str):
+        return database
+    # info.dsn leaves the password out; the same login must work for our connection
+    info = database.info
+    return make_conninfo(info.dsn, password=info.password) if info.password else info.dsn
 
 
 def _data_rows(table: TableFile) -> Iterator[tuple[int, list[Any]]]:
