@@ -10,6 +10,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from assetpulse.monitor.core.detectors.location import (
     LocationParams,
@@ -157,3 +160,52 @@ def test_radius_when_learned_then_follows_the_sensors_own_jitter():
 def test_radius_when_too_few_fixes_then_from_reported_accuracy():
     df = _track(np.zeros(4), np.zeros(4), 60.0).with_columns(pl.lit(9.0).alias("acc"))
     assert locate(df).collect()["radius_m"].to_list() == [27.0] * 4  # 3 × acc
+
+
+def _day_of_trips(rng: np.random.Generator) -> pl.DataFrame:
+    """Ten hours of one fix a minute: parked spells with noise and multipath, drives at
+    2–15 m/s, data gaps of 20–50 minutes and a few wild fixes, in random order."""
+    east, north, t = [], [], []
+    x = y = 0.0
+    now = 0.0
+    while now < 10 * 3600:
+        kind = rng.choice(["park", "drive", "gap"], p=[0.5, 0.35, 0.15])
+        n = int(rng.integers(5, 60))
+        if kind == "gap":
+            now += rng.uniform(1200, 3000)
+            continue
+        speed = rng.uniform(2, 15) if kind == "drive" else 0.0
+        heading = rng.uniform(0, 2 * math.pi)
+        for _ in range(n):
+            x += speed * 60 * math.cos(heading)
+            y += speed * 60 * math.sin(heading)
+            jump = rng.uniform(20, 80) if rng.random() < 0.03 else 0.0
+            angle = rng.uniform(0, 2 * math.pi)
+            east.append(x + rng.normal(0, 4.0) + jump * math.cos(angle))
+            north.append(y + rng.normal(0, 4.0) + jump * math.sin(angle))
+            t.append(now)
+            now += 60.0
+    df = _track(np.array(east), np.array(north), 60.0)
+    df = df.with_columns(pl.Series("t", [T0 + timedelta(seconds=s) for s in t]))
+    wild = rng.random(df.height) < 0.005
+    return df.with_columns(
+        pl.when(pl.Series(wild)).then(pl.col("lat") - 40.0).otherwise(pl.col("lat")).alias("lat")
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), hour=st.integers(1, 8))
+def test_hour_when_located_from_nearby_fixes_only_then_same_as_from_the_whole_track(seed, hour):
+    """What the rollup's refresh relies on: with the radius fixed (a stored calibration),
+    an hour's decisions depend only on fixes within three hours of it."""
+    df = _day_of_trips(np.random.default_rng(seed))
+    radii = pl.DataFrame({"sensor_id": ["GPS1"], "radius_m": [20.0]})
+    h = T0 + timedelta(hours=hour)
+    in_hour = (pl.col("t") >= h) & (pl.col("t") < h + timedelta(hours=1))
+    near = df.filter(
+        (pl.col("t") >= h - timedelta(hours=3)) & (pl.col("t") < h + timedelta(hours=4))
+    )
+    cols = ["t", "valid", "moving", "step_m", "centre_lat", "centre_lon"]
+    full = locate(df, radii=radii).filter(in_hour).select(cols).collect()
+    part = locate(near, radii=radii).filter(in_hour).select(cols).collect()
+    assert_frame_equal(part, full)

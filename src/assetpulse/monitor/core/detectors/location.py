@@ -125,7 +125,7 @@ def _wild_pass(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFr
     ends = at("t", -1).is_null() | (_seconds(pl.col("t"), at("t", -1)) > pl.col("_gap_s"))
     first = starts & (speed(0, -1) > v_max) & (speed(0, -2) > v_max) & (speed(-1, -2) <= v_max)
     last = ends & (speed(1, 0) > v_max) & (speed(2, 0) > v_max) & (speed(2, 1) <= v_max)
-    wild = (spike | swerve | first | last).fill_null(False)
+    wild = (spike | (swerve & ~starts & ~ends) | first | last).fill_null(False)
     lf = lf.sort([*key, "t"])  # joins keep no order; shifts and windows need it
     flagged = (
         lf.filter(pl.col("valid"))
@@ -328,7 +328,7 @@ def locate(
     ``valid`` (not a wild fix or missing), ``moving`` (the interval that ends at this fix),
     ``stay_id`` (per track; null while moving or invalid), ``step_m`` (distance credited
     to that interval), ``radius_m`` (the stay radius used) and ``centre_lat``/``centre_lon``
-    (the stay's robust centre, else the fix itself).
+    (the stay's centre so far: median of its last 2 × window + 1 fixes; else the fix).
 
     ``fixes`` has the ``key`` columns, ``t`` (datetime), ``lat``, ``lon`` and optionally
     ``acc`` (reported accuracy in metres). ``radii`` (``key`` + ``radius_m``, e.g. a stored
@@ -351,9 +351,11 @@ def locate(
         p,
     )
     stays_of = [*keys, "stay_id"]
+    # the stay's centre so far: median of its last 2k+1 fixes (robust to multipath, and
+    # local, so that an hour's position does not depend on readings days away)
     centre = {
         c: pl.when(pl.col("stay_id").is_not_null())
-        .then(pl.col(c).median().over(stays_of))
+        .then(pl.col(c).rolling_median(2 * p.window + 1, min_samples=1).over(stays_of))
         .otherwise(pl.col(c))
         for c in ("lat", "lon")
     }
