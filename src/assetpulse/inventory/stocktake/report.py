@@ -8,6 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from assetpulse.export_cells import append_row
 from assetpulse.inventory.rules import STATUS_LABELS
 from assetpulse.inventory.stocktake.reconcile import SURPLUS_LABELS, Finding, Reconciliation
 
@@ -84,7 +85,7 @@ def as_xlsx(report: Mapping[str, Any], depts: Mapping[int, str]) -> bytes:
     ws = wb.active
     ws.title = "汇总"
     s = report["summary"]
-    ws.append(["盘点任务", report["stocktake"]["title"]])
+    append_row(ws, ["盘点任务", report["stocktake"]["title"]])
     ws.append(["截止日期", str(report["stocktake"]["deadline"])])
     for label, key in (
         ("应盘", "expected"),
@@ -99,7 +100,8 @@ def as_xlsx(report: Mapping[str, Any], depts: Mapping[int, str]) -> bytes:
     ws.append([])
     ws.append(["部门", "应盘", "已盘到", "盘亏", "位置不符", "状态不符"])
     for d in report["by_department"]:
-        ws.append(
+        append_row(
+            ws,
             [
                 d["department_name"],
                 d["expected"],
@@ -107,30 +109,31 @@ def as_xlsx(report: Mapping[str, Any], depts: Mapping[int, str]) -> bytes:
                 d["missing"],
                 d["moved"],
                 d["status_differs"],
-            ]
+            ],
         )
 
     found = wb.create_sheet("已盘到")
     found.append([*_CARD_HEADERS, "最后扫描时间", "扫描次数"])
     for f in report["found"]:
-        found.append([*_card_row(f), f["last_seen"], f["scans"]])
+        append_row(found, [*_card_row(f), f["last_seen"], f["scans"]])
     missing = wb.create_sheet("盘亏")
     missing.append(list(_CARD_HEADERS))
     for f in report["missing"]:
-        missing.append(_card_row(f))
+        append_row(missing, _card_row(f))
     moved = wb.create_sheet("位置不符")
     moved.append([*_CARD_HEADERS, "实际部门", "实际存放地点"])
     for f in report["moved"]:
         seen_dept = depts.get(f["seen_department_id"], "") if f["seen_department_id"] else ""
-        moved.append([*_card_row(f), seen_dept, f["seen_location"] or ""])
+        append_row(moved, [*_card_row(f), seen_dept, f["seen_location"] or ""])
     status = wb.create_sheet("状态不符")
     status.append([*_CARD_HEADERS, "实际状态"])
     for f in report["status_differs"]:
-        status.append([*_card_row(f), STATUS_LABELS.get(f["seen_status"], f["seen_status"])])
+        append_row(status, [*_card_row(f), STATUS_LABELS.get(f["seen_status"], f["seen_status"])])
     surplus = wb.create_sheet("盘盈")
     surplus.append(["扫描内容", "资产编号", "原因", "扫描次数", "首次扫描", "最后扫描", "存放地点"])
     for x in report["surplus"]:
-        surplus.append(
+        append_row(
+            surplus,
             [
                 x["raw_code"],
                 x["asset_code"] or "",
@@ -139,7 +142,7 @@ def as_xlsx(report: Mapping[str, Any], depts: Mapping[int, str]) -> bytes:
                 x["first_seen"],
                 x["last_seen"],
                 x["location"] or "",
-            ]
+            ],
         )
     buf = io.BytesIO()
     wb.save(buf)

@@ -8,6 +8,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from assetpulse.export_cells import append_row, csv_cell
+
 COLUMNS = (
     ("name", "资产名称"),
     ("asset_code", "资产编号"),
@@ -39,7 +41,7 @@ def to_xlsx(rows: list[dict[str, Any]]) -> bytes:
     ws.title = "导出资产"
     ws.append([label for _, label in COLUMNS])
     for r in rows:
-        ws.append([_cell(r.get(k)) for k, _ in COLUMNS])
+        append_row(ws, [_cell(r.get(k)) for k, _ in COLUMNS])  # text from other units
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -50,5 +52,5 @@ def to_csv(rows: list[dict[str, Any]]) -> bytes:
     writer = csv.writer(buf)
     writer.writerow([label for _, label in COLUMNS])
     for r in rows:
-        writer.writerow(["" if r.get(k) is None else r.get(k) for k, _ in COLUMNS])
+        writer.writerow([csv_cell(r.get(k)) for k, _ in COLUMNS])  # text from other units
     return "\ufeff".encode() + buf.getvalue().encode("utf-8")
