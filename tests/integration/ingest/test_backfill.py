@@ -244,3 +244,11 @@ def test_import_readings_reach_the_rollup_like_the_same_readings_over_mqtt(
     assert len(by_import) >= 3  # 200 minutes from 17:51 touch four hours
     assert sum(r["samples"] for r in by_import) >= 400
     assert by_import == by_mqtt
+
+
+def test_import_when_database_unreachable_says_so_after_checking_the_file(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "logger.csv", export_rows(uci_samples(5)))
+    with pytest.raises(BackfillError) as info:
+        import_readings(path, "postgresql://127.0.0.1:1/nowhere", max_age_days=HISTORY_DAYS)
+    assert info.value.code == "IMPORT_DATABASE_UNAVAILABLE"
+    assert "未写入任何行" in info.value.message

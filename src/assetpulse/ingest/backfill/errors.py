@@ -105,12 +105,17 @@ def bad_max_age(days: int, low: int, high: int) -> BackfillError:
     )
 
 
-def store_unavailable(name: str, why: str, stored_rows: int) -> BackfillError:
+def store_unavailable(name: str, why: str, committed_to_row: int) -> BackfillError:
+    done = (
+        f"第 {committed_to_row} 行及之前的行已存入，其后的行未写入"
+        if committed_to_row
+        else "未写入任何行"
+    )
     return BackfillError(
         "IMPORT_DATABASE_UNAVAILABLE",
-        f"导入 {name} 时数据库连接中断（{why}）：已提交前 {stored_rows} 行，其余未写入。"
-        "修复后重新导入同一文件即可补齐，已存的读数不会重复。",
+        f"导入 {name} 时无法连接数据库或连接中断（{why}）：{done}。"
+        "数据库恢复后重新导入同一文件即可补齐，已存的读数不会重复。",
         kind=ErrorKind.UNAVAILABLE,
         file=name,
-        committed_rows=stored_rows,
+        committed_to_row=committed_to_row,
     )

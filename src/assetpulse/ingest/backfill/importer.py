@@ -78,7 +78,7 @@ def import_readings(
         topic=f"import:sha256:{table.sha256}",
     )
     store = ReadingStore(_conninfo(database))
-    committed_rows = 0
+    committed_to_row = 0
     try:
         earlier = {int(r[0]) for r in store.connect().execute(EARLIER_DEAD_ROWS, (report.topic,))}
         chunk: list[tuple[str, Reading | BadReading]] = []
@@ -96,11 +96,13 @@ def import_readings(
             chunk.append((gateway_id, out))
             if len(chunk) >= chunk_rows:
                 report.add_written(store.write(_messages(chunk, report.topic, now)))
-                committed_rows, chunk = last_row, []
+                committed_to_row, chunk = last_row, []
         if chunk:
             report.add_written(store.write(_messages(chunk, report.topic, now)))
     except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-        raise errors.store_unavailable(table.name, str(exc).strip()[:200], committed_rows) from exc
+        raise errors.store_unavailable(
+            table.name, str(exc).strip()[:200], committed_to_row
+        ) from exc
     finally:
         store.close()
     return report
