@@ -83,7 +83,8 @@ class Settings(BaseSettings):
     )
 
     # --- monitor ---
-    analyse_window_days: int = Field(default=90, ge=1)
+    # each asset's analysis window is its rule's window_days in the rules file (no setting
+    # overrides what finance staff reviewed; `assetpulse analyse --window-days` for replays)
     idle_rules_path: str | None = Field(
         default=None, description="TOML rules file; empty uses the packaged rules"
     )

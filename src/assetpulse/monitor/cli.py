@@ -23,7 +23,13 @@ BASELINES_AGE = (
 
 
 @click.command()
-@click.option("--window-days", type=int, default=None, help="Analysis window; default from rules.")
+@click.option(
+    "--window-days",
+    type=click.IntRange(1, 730),
+    default=None,
+    help="One window for every asset (a replay of a shorter history); default: each rule's "
+    "window_days from the rules file.",
+)
 @click.option(
     "--end",
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
@@ -41,20 +47,22 @@ def analyse(
     if not settings.database_url:
         raise click.UsageError("set ASSETPULSE_DATABASE_URL (or use `assetpulse run`)")
     rules = load_rules(rules_path or settings.idle_rules_path)
-    days = window_days or settings.analyse_window_days or rules.defaults.window_days
+    # the rules file decides each asset's window; only an explicit --window-days overrides it
+    longest = window_days or max(rules.windows())
     window_end = end.replace(tzinfo=UTC) if end else datetime.now(UTC)
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         stale = conn.execute(BASELINES_AGE).fetchone()
         if stale and stale[0]:
-            n = refresh_baselines(conn, until=window_end, days=min(days, 14))
+            n = refresh_baselines(conn, until=window_end, days=min(longest, 14))
             click.echo(f"baselines: {n} sensor-hours of day")
         r = refresh_rollups(conn, lag=timedelta(minutes=5))
         click.echo(f"rollups: {r.card_hours} card-hours recomputed from {r.readings_read} readings")
-        a = run_analysis(conn, rules=rules, window_end=window_end, days=days, store=not no_store)
+        a = run_analysis(
+            conn, rules=rules, window_end=window_end, days=window_days, store=not no_store
+        )
     verdicts = ", ".join(f"{k} {v}" for k, v in sorted(a.verdicts.items())) or "no assets"
-    click.echo(
-        f"analysed {a.cards} assets over {days} days to {window_end:%Y-%m-%d %H:%M}Z: {verdicts}"
-    )
+    over = ", ".join(f"{n} days ({k})" for n, k in sorted(a.windows.items())) or f"{longest} days"
+    click.echo(f"analysed {a.cards} assets over {over} to {window_end:%Y-%m-%d %H:%M}Z: {verdicts}")
     if a.suggestions:
         s = a.suggestions
         click.echo(

@@ -1,8 +1,11 @@
 """The analysis run (闲置分析): rollups in the window → features → verdicts → suggestions.
 
-Adapter around the pure pieces: fetches the window's rollups and the analysed cards with
-COPY, computes features and verdicts in polars, and hands the verdicts to the suggestion
-store. Cards are analysed when a sensor was bound to them at some time in the window.
+Adapter around the pure pieces: fetches the analysed cards and their rollups with COPY,
+computes features and verdicts in polars, and hands the verdicts to the suggestion store.
+Each card is judged over its own rule's ``window_days``: cards are grouped by window, and
+each distinct window gets one rollup fetch and one vectorised features pass (a rules file
+has a handful of windows, not one per card). A card is analysed when a sensor was bound
+to it at some time in its window.
 """
 
 from __future__ import annotations
@@ -24,12 +27,15 @@ from assetpulse.monitor.db.store import store_suggestions
 
 log = structlog.get_logger(__name__)
 
+# cards with a binding in the longest window; bound_until (the latest binding's end, open =
+# the window's end) tells whether a binding also reaches into a card's shorter window
 ANALYSED_CARDS = """
-select c.id, c.unit_id, c.category_code, c.status, c.shareable, c.version
+select c.id, c.unit_id, c.category_code, c.status, c.shareable, c.version,
+       max(coalesce(upper(b.valid), %(t1)s)) as bound_until
 from asset_cards c
+join sensor_bindings b on b.card_id = c.id and b.valid && tstzrange(%(t0)s, %(t1)s)
 where c.status not in ('disposed', 'split')
-  and exists (select 1 from sensor_bindings b
-              where b.card_id = c.id and b.valid && tstzrange(%s, %s))
+group by c.id
 """
 FETCH_ROLLUP = """
 copy (
@@ -39,13 +45,22 @@ copy (
     order by card_id, hour  -- the primary key's order: features group contiguous slices
 ) to stdout (format csv)
 """
-CARD_SCHEMA = {
+FETCH_ROLLUP_OF_CARDS = """
+copy (
+    select card_id, (extract(epoch from hour) * 1000000)::bigint, in_use_s, sessions,
+           distance_m, coverage
+    from usage_hourly where hour >= {t0} and hour < {t1} and card_id = any({cards})
+    order by card_id, hour
+) to stdout (format csv)
+"""
+CARD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "card_id": pl.Int64,
     "unit_id": pl.Int64,
     "category_code": pl.String,
     "status": pl.String,
     "shareable": pl.Boolean,
     "version": pl.Int64,
+    "bound_until": pl.Datetime("us", "UTC"),
 }
 
 
@@ -57,10 +72,17 @@ class AnalysisResult:
     verdicts: dict[str, int]
     suggestions: dict[str, int] = field(default_factory=dict)
     frame: pl.DataFrame | None = None  # verdicts with features, for callers that want detail
+    windows: dict[int, int] = field(default_factory=dict)  # window days → cards judged over it
 
 
-def fetch_rollup(conn: psycopg.Connection[Any], t0: datetime, t1: datetime) -> pl.DataFrame:
-    data = copy_csv(conn, FETCH_ROLLUP, {"t0": t0, "t1": t1})
+def fetch_rollup(
+    conn: psycopg.Connection[Any], t0: datetime, t1: datetime, cards: list[int] | None = None
+) -> pl.DataFrame:
+    """Hourly rollups in [t0, t1), of ``cards`` only when given, ordered by card and hour."""
+    if cards is None:
+        data = copy_csv(conn, FETCH_ROLLUP, {"t0": t0, "t1": t1})
+    else:
+        data = copy_csv(conn, FETCH_ROLLUP_OF_CARDS, {"t0": t0, "t1": t1, "cards": cards})
     schema = {
         "card_id": pl.Int64,
         "hour": pl.Int64,
@@ -78,24 +100,32 @@ def fetch_rollup(conn: psycopg.Connection[Any], t0: datetime, t1: datetime) -> p
     ).with_columns(pl.from_epoch("hour", time_unit="us").dt.replace_time_zone("UTC"))
 
 
-def analyse(
-    conn: psycopg.Connection[Any],
-    *,
-    rules: RuleSet,
-    window_end: datetime,
-    days: int | None = None,
-    store: bool = True,
-) -> AnalysisResult:
-    """Judge every card with sensors over the ``days`` days before ``window_end``."""
-    n_days = days or rules.defaults.window_days
-    first, last = window_days(window_end, n_days)
-    window_from = window_end - timedelta(days=n_days)
-    cards = pl.DataFrame(
-        conn.execute(ANALYSED_CARDS, (window_from, window_end)).fetchall(),
-        schema=CARD_SCHEMA,
-        orient="row",
+def card_windows(cards: pl.DataFrame, rules: RuleSet, days: int | None) -> pl.Series:
+    """Each card's window in days: its rule's (a card without a rule: the default's), or
+    ``days`` for every card when given."""
+    if days is not None:
+        return pl.Series("window_days", [days] * cards.height, dtype=pl.Int32)
+    codes = cards["category_code"].unique().to_list()
+    by_code = {code: rules.window_for(code) for code in codes}  # a few dozen categories
+    return (
+        cards["category_code"].replace_strict(by_code, return_dtype=pl.Int32).alias("window_days")
     )
-    rollup = fetch_rollup(conn, window_from, window_end)
+
+
+def _judge_window(
+    conn: psycopg.Connection[Any],
+    cards: pl.DataFrame,
+    rules: RuleSet,
+    *,
+    window_end: datetime,
+    n_days: int,
+    all_cards: bool,
+) -> pl.DataFrame:
+    """Verdicts joined with features and cards, for cards sharing one window of ``n_days``."""
+    window_from = window_end - timedelta(days=n_days)
+    first, last = window_days(window_end, n_days)
+    ids = None if all_cards else cards["card_id"].to_list()
+    rollup = fetch_rollup(conn, window_from, window_end, ids)
     features = usage_features(
         rollup,
         calendar_frame(first, last),
@@ -104,10 +134,57 @@ def analyse(
         sorted_by_card_hour=True,
     ).collect()
     verdicts = judge(cards, features, rules).collect()
-    detail = verdicts.join(features, on="card_id", how="left").join(cards, on="card_id")
+    return (
+        verdicts.join(features, on="card_id", how="left")
+        .join(cards, on="card_id")
+        .with_columns(pl.lit(window_from).cast(pl.Datetime("us", "UTC")).alias("window_from"))
+    )
+
+
+def analyse(
+    conn: psycopg.Connection[Any],
+    *,
+    rules: RuleSet,
+    window_end: datetime,
+    days: int | None = None,
+    store: bool = True,
+) -> AnalysisResult:
+    """Judge every card with sensors over its rule's ``window_days`` before ``window_end``;
+    ``days`` overrides every rule's window (a replay of a shorter history, a test)."""
+    longest = days or max(rules.windows())
+    window_from = window_end - timedelta(days=longest)
+    found = pl.DataFrame(
+        conn.execute(ANALYSED_CARDS, {"t0": window_from, "t1": window_end}).fetchall(),
+        schema=CARD_SCHEMA,
+        orient="row",
+    )
+    found = found.with_columns(card_windows(found, rules, days))
+    groups: list[tuple[int, pl.DataFrame]] = []
+    for n_days in sorted(found["window_days"].unique().to_list()):
+        # bound at some time in its own window, not only in a longer one
+        since = window_end - timedelta(days=n_days)
+        group = found.filter((pl.col("window_days") == n_days) & (pl.col("bound_until") > since))
+        if not group.is_empty():
+            groups.append((n_days, group.drop("window_days", "bound_until")))
+    if not groups:  # nothing to judge: one empty pass keeps the result's columns
+        groups = [(longest, found.drop("window_days", "bound_until"))]
+    parts = [
+        _judge_window(
+            conn,
+            group,
+            rules,
+            window_end=window_end,
+            n_days=n_days,
+            all_cards=len(groups) == 1 and group.height == found.height,
+        )
+        for n_days, group in groups
+    ]
+    detail = pl.concat(parts, how="vertical")
+    analysed = sum(group.height for _, group in groups)
+    windows = {n_days: group.height for n_days, group in groups if not group.is_empty()}
     counts = dict(detail.group_by("verdict").len().iter_rows())
     stored: dict[str, int] = {}
     if store:
         stored = store_suggestions(conn, detail, window_from=window_from, window_to=window_end)
-    log.info("analysis done", cards=cards.height, verdicts=counts, suggestions=stored)
-    return AnalysisResult(window_from, window_end, cards.height, counts, stored, detail)
+    log.info("analysis done", cards=analysed, windows=windows, verdicts=counts, suggestions=stored)
+    return AnalysisResult(window_from, window_end, analysed, counts, stored, detail, windows)

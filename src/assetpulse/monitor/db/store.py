@@ -39,7 +39,9 @@ NOW = "select now()"
 
 
 def _verdict_fields(r: dict[str, Any], window_from: Any, window_to: Any) -> tuple[Any, ...]:
-    """The columns a new suggestion and a refreshed one share, in statement order."""
+    """The columns a new suggestion and a refreshed one share, in statement order. A row's
+    own ``window_from`` (its rule's window) wins over the analysis's."""
+    window_from = r.get("window_from") or window_from
     return (
         r["verdict"],
         r["action"],
