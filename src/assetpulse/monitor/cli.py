@@ -15,6 +15,7 @@ from assetpulse.logs import configure_logging
 from assetpulse.monitor.core.rules import load_rules
 from assetpulse.monitor.db.analyse import analyse as run_analysis
 from assetpulse.monitor.db.refresh import refresh_baselines, refresh_rollups
+from assetpulse.monitor.errors import MonitorError
 from assetpulse.settings import Settings
 
 BASELINES_AGE = (
@@ -46,7 +47,10 @@ def analyse(
     configure_logging(level=settings.log_level, json=settings.log_json)
     if not settings.database_url:
         raise click.UsageError("set ASSETPULSE_DATABASE_URL (or use `assetpulse run`)")
-    rules = load_rules(rules_path or settings.idle_rules_path)
+    try:  # before any connection: a wrong rules file is refused with its message alone
+        rules = load_rules(rules_path or settings.idle_rules_path)
+    except MonitorError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
     # the rules file decides each asset's window; only an explicit --window-days overrides it
     longest = window_days or max(rules.windows())
     window_end = end.replace(tzinfo=UTC) if end else datetime.now(UTC)

@@ -7,7 +7,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from assetpulse.monitor.cli import analyse
 from assetpulse.monitor.core.rules import load_rules, parse_rules
 from assetpulse.monitor.errors import MonitorError
 
@@ -146,3 +148,15 @@ def test_rules_when_file_missing_then_error_names_the_path(tmp_path):
     with pytest.raises(MonitorError, match="无法读取") as exc:
         load_rules(tmp_path / "none.toml")
     assert exc.value.code == "RULES_INVALID"
+
+
+def test_analyse_command_when_rules_invalid_then_refuses_with_the_chinese_message(tmp_path):
+    bad = tmp_path / "rules.toml"
+    bad.write_text(_with("window_days = 30", "window_dayz = 30"), encoding="utf-8")
+    # the rules are checked before any connection: this database is never reached
+    env = {"ASSETPULSE_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    result = CliRunner().invoke(analyse, ["--rules", str(bad)], env=env)
+    assert result.exit_code == 1
+    assert "RULES_INVALID" in result.output
+    assert "规则“printer”的 window_dayz 是未知项" in result.output
+    assert not isinstance(result.exception, MonitorError)  # a message, not a traceback
