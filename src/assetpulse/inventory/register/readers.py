@@ -1,17 +1,25 @@
 """Reading a register file into rows: XLSX (openpyxl) or CSV (UTF-8 with or without BOM,
-GBK/GB18030 as older Chinese office software writes it)."""
+GBK/GB18030 as older Chinese office software writes it).
+
+Bounded whatever the file says: a few kilobytes of XLSX can declare a sheet of 16,384
+columns × 20,000 rows (one cell at XFD20000), and a reader that pads every row to the
+declared width builds 300 million cells. So the declared dimension is checked first, rows
+are streamed (openpyxl's read-only mode) and cut at ``MAX_ROWS`` + 1 and ``MAX_COLUMNS``,
+and anything beyond either limit is refused, never silently dropped.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from openpyxl import load_workbook
 
 MAX_ROWS = 20000
+MAX_COLUMNS = 200  # a register has ~40 columns; room for notes, not for a bomb
 
 
 class UnreadableFileError(ValueError):
@@ -27,26 +35,71 @@ def _decode(data: bytes) -> str:
     raise UnreadableFileError("CSV 文件编码无法识别，请另存为 UTF-8 或 GBK 编码。")
 
 
-def read_table(data: bytes) -> list[list[Any]]:
-    """All rows (heading first) of the first sheet or of the CSV."""
-    if data[:4] == b"PK\x03\x04":
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise UnreadableFileError("XLSX 文件已损坏或不是 Excel 2007+ 格式。") from exc
+def _too_many_rows() -> UnreadableFileError:
+    return UnreadableFileError(f"一次最多导入 {MAX_ROWS} 行，请分批导入。")
+
+
+def _too_many_columns() -> UnreadableFileError:
+    return UnreadableFileError(f"表格最多 {MAX_COLUMNS} 列，请删除多余的列后重新导入。")
+
+
+def _bounded(rows: Iterator[Sequence[Any]]) -> list[list[Any]]:
+    """At most MAX_ROWS + 1 rows (heading and data) of at most MAX_COLUMNS cells, without
+    the empty cells a reader pads rows with; rows stream in, so a refused file costs no
+    more than the limit."""
+    out: list[list[Any]] = []
+    for row in rows:
+        if len(out) > MAX_ROWS:
+            raise _too_many_rows()
+        cells = list(row)
+        while cells and cells[-1] is None:
+            cells.pop()
+        if len(cells) > MAX_COLUMNS:
+            raise _too_many_columns()
+        out.append(cells)
+    return out
+
+
+def _read_xlsx(data: bytes) -> list[list[Any]]:
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise UnreadableFileError("XLSX 文件已损坏或不是 Excel 2007+ 格式。") from exc
+    try:
         ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        # the <dimension> the file declares (None when it declares none)
+        if (ws.max_row or 0) > MAX_ROWS + 1:
+            raise _too_many_rows()
+        if (ws.max_column or 0) > MAX_COLUMNS:
+            raise _too_many_columns()
+        # one row and one column past the limits, to tell "over" from "exactly at". Without
+        # a declared dimension, cells right of that column are not even looked at: only
+        # columns under a known heading are imported, and a register has ~40 of them.
+        return _bounded(
+            ws.iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS + 1, values_only=True)
+        )
+    except UnreadableFileError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:  # a broken sheet part
+        raise UnreadableFileError("XLSX 文件已损坏或不是 Excel 2007+ 格式。") from exc
+    finally:
         wb.close()
-    else:
-        text = _decode(data)
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
-    if len(rows) > MAX_ROWS + 1:
-        raise UnreadableFileError(f"一次最多导入 {MAX_ROWS} 行，请分批导入。")
-    return rows
+
+
+def read_table(data: bytes) -> list[list[Any]]:
+    """All rows (heading first) of the first sheet or of the CSV. CPU-bound (up to seconds
+    for 20,000 rows): callers on an event loop run it in a worker thread."""
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    text = _decode(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return _bounded(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as exc:
+        raise UnreadableFileError(f"CSV 文件格式有误：{exc}") from exc
 
 
 def data_rows(
