@@ -64,6 +64,12 @@ def test_rules_when_rule_sets_its_own_window_then_it_wins_over_the_default():
     assert rules.windows() == {30, 90}
 
 
+def test_rules_when_category_has_no_rule_then_its_window_is_the_default():
+    rules = parse_rules(GOOD.replace('categories = ["A"]', 'categories = ["A05"]'))
+    assert rules.window_for("A020102") == 30
+    assert rules.window_for("B01") == 90
+
+
 def test_rules_when_rule_has_no_idle_below_then_loaded_and_idle_means_unused():
     rules = parse_rules(GOOD)
     assert rules.rule_for("A0501").idle_below is None
