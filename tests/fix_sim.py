@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from assetpulse.firmware_sim import FaultSpec, Fleet, FleetSpec
+from assetpulse.firmware_sim import FaultSpec, Fleet, FleetSpec, Realism
 from assetpulse.firmware_sim.spec import CHINA_TZ
 
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -137,3 +137,34 @@ def small_published(small_fleet: Fleet) -> tuple[list[Any], Any]:
     """The small fleet's messages (40 readings each at most) and their accounting."""
     stream = small_fleet.messages(readings_per_message=40)
     return list(stream), stream.accounting
+
+
+HONEST = FleetSpec(
+    gateways=8,
+    assets_per_gateway=8,
+    idle_share=0.25,
+    under_used_share=0.25,
+    offline_share=0.25,
+    seed=11,
+    start=datetime(2026, 9, 14, tzinfo=CHINA_TZ),
+    days=6,
+    sample_s=30,
+    prefix="HON",
+    realism=Realism.HONEST,
+)
+
+
+@pytest.fixture(scope="session")
+def honest_fleet() -> Fleet:
+    """64 assets of the honest profile over six days, every sensor on its own period."""
+    return Fleet.build(HONEST)
+
+
+def asset_readings(asset: Any, spec: FleetSpec) -> dict[str, list[dict[str, Any]]]:
+    """Every reading one asset's sensors send over the window (no gateway, no faults)."""
+    out: dict[str, list[dict[str, Any]]] = {s.sensor_id: [] for s in asset.sensors}
+    signals = asset.signals(spec)
+    for t in range(spec.start_ms, spec.end_ms, spec.sample_s * 1000):
+        for r in signals.step(t):
+            out[r["s"]].append(r)
+    return out

@@ -341,7 +341,7 @@ class HonestSignals:
                 continue
             reading: Reading
             if s.kind == "temp":
-                c = self._temperature(t_ms) + self.rng.gauss(0.0, 0.05)
+                c = self.temperature_c(t_ms) + self.rng.gauss(0.0, 0.05)
                 reading = {"s": s.sensor_id, "k": "temp", "t": t_ms, "c": round(c, 2)}
             elif s.kind == "loc":
                 lat, lon = position(self.home, self._session_at(t_ms), t_ms)
@@ -378,7 +378,8 @@ class HonestSignals:
             r["cyc"] = p.powered.starts_up_to(t_ms) - self.base_cyc
         return r
 
-    def _temperature(self, t_ms: int) -> float:
+    def temperature_c(self, t_ms: int) -> float:
+        """What the thermometer reads at ``t_ms`` before its noise; call in time order."""
         p = self.plan
         sky = p.sky
         dt = 0.0 if self._last_temp_ms is None else (t_ms - self._last_temp_ms) / 1000

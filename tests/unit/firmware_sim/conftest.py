@@ -1,5 +1,5 @@
 """firmware_sim fixtures, imported here rather than through the shared root conftest."""
 
-from tests.fix_sim import faulty_fleet, small_fleet, small_published
+from tests.fix_sim import faulty_fleet, honest_fleet, small_fleet, small_published
 
-__all__ = ["faulty_fleet", "small_fleet", "small_published"]
+__all__ = ["faulty_fleet", "honest_fleet", "small_fleet", "small_published"]

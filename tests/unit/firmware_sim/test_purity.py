@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-CORE = ("spec", "catalog", "usage", "signals", "fleet", "stream", "payload")
+CORE = ("spec", "catalog", "usage", "signals", "sky", "gps", "honest", "fleet", "stream", "payload")
 FORBIDDEN = {"psycopg", "paho", "fastapi", "aiomqtt", "amqtt", "socket", "cv2", "pyzbar"}
 PART = Path(__file__).parents[3] / "src" / "assetpulse" / "firmware_sim"
 
