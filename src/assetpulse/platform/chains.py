@@ -4,14 +4,16 @@ The chain's node names come from configuration (the ``review_chains`` table, def
 migration 4001: 单位 → 主管部门, national scope adds 财政); this module resolves them to the
 units that act at each node for one bill. A node whose unit does not exist for the bill
 (a unit without a competent department, a finance bill reviewed by itself) is skipped,
-so that a chain never waits on nobody.
+so that a chain never waits on nobody — except the finance node: national scope must pass
+财政 review (WORKFLOW.md), so a province without a finance unit refuses the submit
+rather than letting the bill become final unreviewed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assetpulse.platform.review import Node
+from assetpulse.platform.review import Node, refused
 
 LOCAL_SCOPES = ("province", "city", "department", "unit")
 SCOPES = ("national", *LOCAL_SCOPES)
@@ -55,6 +57,12 @@ def resolve(nodes: tuple[Node, ...], org: Org) -> tuple[tuple[Node, ...], tuple[
             Node.COMPETENT: org.competent_id,
             Node.FINANCE: org.finance_id,
         }[node]
+        if unit is None and node is Node.FINANCE:
+            raise refused(
+                "FINANCE_NODE_MISSING",
+                "本地区没有配置财政部门单位，全国范围的单据须经财政审核，暂不能送审；"
+                "请联系管理员配置财政部门，或改为本地范围发布。",
+            )
         if unit is None or unit in units:
             continue
         kept.append(node)

@@ -66,8 +66,13 @@ EDITABLE = frozenset({Stage.DRAFT, Stage.RETURNED})
 LISTED = frozenset({Stage.FINAL, Stage.REPORTED, Stage.MOF_APPROVED})
 
 
+# what the 调剂共享审核状态 column shows where no code applies: 03 means "not yet final"
+# (manual), so a locally final bill not (or never) reported to MOF carries no code
+FINAL_TEXT = "本地终审通过"
+
+
 def review_code(stage: Stage) -> ReviewCode | None:
-    if stage is Stage.DRAFT:
+    if stage in (Stage.DRAFT, Stage.FINAL):
         return None
     if stage is Stage.REPORTED:
         return ReviewCode.AWAITING_MOF

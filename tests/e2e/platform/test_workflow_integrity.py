@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import psycopg
+
 from tests.fix_platform import CardMaker, Flow
 
 
@@ -226,3 +228,112 @@ def test_share_listing_when_card_is_no_longer_shareable_is_delisted_with_reason(
     detail = flow.api.get(f"/api/v1/listings/{rows[0]['id']}", headers=flow.auth("hd_jb"))
     assert detail.json()["listing"]["state"] == "delisted"
     assert detail.json()["delist_reason"] == "card_not_shareable"
+
+
+# 7. separation of duties: nobody decides on a bill they made or sent
+
+
+def test_bill_when_operator_also_holds_reviewer_role_cannot_be_approved_by_them(
+    flow: Flow, make_card: CardMaker, db_url: str
+) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("update users set roles = '{operator,reviewer}' where username = 'hd_jb'")
+    bill = flow.create(kind="adjust", card_ids=[make_card()])
+    flow.ok("hd_jb", bill["id"], "submit")
+    for action, body in (("approve", {}), ("reject", {"reason": "自己退回"})):
+        r = flow.act("hd_jb", bill["id"], action, **body)
+        assert r.status_code == 403, r.text
+        assert r.json()["error"]["code"] == "REVIEW_OWN_BILL"
+    assert flow.ok("hd_sh", bill["id"], "approve")["current_node"] == "competent"
+
+
+def test_bill_submitted_by_a_reviewer_operator_cannot_be_approved_by_them(
+    flow: Flow, make_card: CardMaker, db_url: str
+) -> None:
+    # 海大 has a second user with both roles; hd_jb made the bill, she sent it
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "insert into users (username, password_hash, display_name, unit_id, user_type,"
+            " roles) select 'hd_both', password_hash, '海大经办审核员', unit_id, user_type,"
+            " '{operator,reviewer}' from users where username = 'hd_jb'"
+        )
+    bill = flow.create(kind="adjust", card_ids=[make_card()])
+    flow.ok("hd_both", bill["id"], "submit")
+    r = flow.act("hd_both", bill["id"], "approve")
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "REVIEW_OWN_BILL"
+
+
+# 8. a national bill never skips 财政 review
+
+
+def test_national_bill_in_province_without_finance_unit_is_refused_at_submit(
+    flow: Flow, make_card: CardMaker, db_url: str
+) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "insert into regions (code, name, parent_code) values ('440000', '广东省', null),"
+            " ('440100', '广州市', '440000') on conflict do nothing"
+        )
+        unit = conn.execute(
+            "insert into units (code, name, kind, region_code) values"
+            " ('U440001', '广州某大学', 'unit', '440100') returning id"
+        ).fetchone()
+        assert unit is not None
+        for name, roles in (("gz_jb", "{operator}"), ("gz_sh", "{reviewer}")):
+            conn.execute(
+                "insert into users (username, password_hash, display_name, unit_id, user_type,"
+                " roles) select %s, password_hash, %s, %s, '003', %s from users"
+                " where username = 'hd_jb'",
+                (name, name, unit[0], roles),
+            )
+    from tests.fix_platform import make_card_sql
+
+    card = make_card_sql(db_url, unit[0])
+    bill = flow.create("gz_jb", kind="adjust", scope="national", card_ids=[card])
+    r = flow.act("gz_jb", bill["id"], "submit")
+    assert r.status_code == 409, r.text
+    assert r.json()["error"]["code"] == "FINANCE_NODE_MISSING"
+    assert "财政" in r.json()["error"]["message"]
+    got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("gz_jb")).json()
+    assert got["stage"] == "draft"
+    # a local scope needs no finance review and goes ahead
+    flow.api.patch(
+        f"/api/v1/bills/{bill['id']}", json={"scope": "province"}, headers=flow.auth("gz_jb")
+    )
+    assert flow.ok("gz_jb", bill["id"], "submit")["stage"] == "in_review"
+
+
+# 10. 03 means "not yet final": a local final shows 本地终审通过, not 03-省内审核中
+
+
+def test_local_scope_final_bill_and_listing_show_no_03_code(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    bill = flow.create(kind="adjust", scope="province", card_ids=[make_card()])
+    flow.ok("hd_jb", bill["id"], "submit")
+    assert flow.ok("hd_sh", bill["id"], "approve")["review_code_text"] == "03-省内审核中"
+    final = flow.ok("jyt_sh", bill["id"], "approve")
+    assert final["stage"] == "final"
+    assert final["review_code"] is None
+    assert final["review_code_text"] == "本地终审通过"
+    row = flow.plaza("hs_jb", plaza="adjust")["items"][0]
+    assert row["review_code"] is None
+    assert row["review_code_text"] == "本地终审通过"
+    r = flow.api.get("/api/v1/bills", params={"review_code": "03"}, headers=flow.auth("hd_jb"))
+    assert r.json()["items"] == []
+    # cancelling the final approval brings it back into review: 03 again
+    back = flow.ok("jyt_sh", bill["id"], "cancel-approval")
+    assert back["review_code_text"] == "03-省内审核中"
+
+
+def test_national_final_before_report_is_not_03_and_01_after(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    bill = _national_final(flow, make_card)
+    assert bill["review_code"] is None
+    _report(flow)
+    got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()
+    assert got["review_code"] == "01"
+    row = flow.plaza("hs_jb", plaza="adjust")["items"][0]
+    assert row["review_code_text"] == "01-待财政部审核"

@@ -100,3 +100,13 @@ begin
     end if;
     return new;
 end $$;
+
+-- 调剂共享审核状态: 03 means "in local review, not yet final" (manual). A locally final
+-- bill carries no code until it is reported (01); its pages show 本地终审通过.
+alter table bills drop column review_code;
+alter table bills add column review_code text generated always as (case stage
+    when 'in_review' then '03' when 'returned' then '03' when 'reported' then '01'
+    when 'mof_approved' then '02' end) stored;
+alter table listings alter column review_code drop not null;
+alter table listings alter column review_code drop default;
+update listings set review_code = null where review_code = '03';

@@ -31,7 +31,7 @@ class ListingRow(BaseModel):
     state: str
     state_text: str
     kind_state_text: str
-    review_code: str
+    review_code: str | None = Field(description="01 / 02；本地终审通过未上报时为空")
     review_code_text: str
     result: dict[str, Any] | None
     listed_at: dt.datetime

@@ -20,6 +20,7 @@ from assetpulse.platform.chains import SCOPE_LABELS
 from assetpulse.platform.errors import conflict, forbidden, invalid, not_found
 from assetpulse.platform.review import (
     EDITABLE,
+    FINAL_TEXT,
     NODE_LABELS,
     REVIEW_CODE_TEXT,
     STAGE_LABELS,
@@ -62,8 +63,11 @@ returning id
 UNIT_REGION = "select region_code from units where id = %s"
 
 
-def code_text(code: str | None) -> str | None:
-    return None if code is None else f"{code}-{REVIEW_CODE_TEXT[ReviewCode(code)]}"
+def code_text(code: str | None, stage: str | None = None) -> str | None:
+    """调剂共享审核状态 as users read it: "03-省内审核中", or 本地终审通过 without a code."""
+    if code is None:
+        return FINAL_TEXT if stage == Stage.FINAL else None
+    return f"{code}-{REVIEW_CODE_TEXT[ReviewCode(code)]}"
 
 
 async def load_for_update(conn: AsyncConnection[Any], p: Principal, bill_id: int) -> dict[str, Any]:
@@ -103,7 +107,7 @@ def present(row: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
         "stage_text": STAGE_LABELS[stage],
         "status_text": row["status_text"],
         "review_code": row["review_code"],
-        "review_code_text": code_text(row["review_code"]),
+        "review_code_text": code_text(row["review_code"], row["stage"]),
         "current_node": node,
         "current_node_text": None if node is None else f"{NODE_LABELS[Node(node)]}审核",
         "return_reason": row["return_reason"],

@@ -38,7 +38,7 @@ from bills b join bill_lines l on l.bill_id = b.id and l.active
 join asset_cards c on c.id = l.card_id
 where b.id = %(bill)s and b.kind in ('adjust', 'share')
 on conflict (bill_id, line_id) do update
-   set state = 'listed', review_code = '03', result = null, delist_reason = null,
+   set state = 'listed', review_code = null, result = null, delist_reason = null,
        listed_at = now(), changed_at = now()
 """
 LIST_DEMAND = """
@@ -50,7 +50,7 @@ select b.id, null, 'demand', b.unit_id,
        b.scope, b.region_code, b.category_code, b.title, b.quantity, b.area, b.measure_unit
 from bills b where b.id = %(bill)s and b.kind = 'demand'
 on conflict (bill_id, line_id) do update
-   set state = 'listed', review_code = '03', result = null, delist_reason = null,
+   set state = 'listed', review_code = null, result = null, delist_reason = null,
        name = excluded.name, category_code = excluded.category_code,
        quantity = excluded.quantity, area = excluded.area,
        listed_at = now(), changed_at = now()

@@ -21,6 +21,7 @@ from psycopg.rows import dict_row
 from assetpulse.org.principal import Principal
 from assetpulse.platform.capped_totals import CappedTotals
 from assetpulse.platform.errors import not_found
+from assetpulse.platform.review import FINAL_TEXT
 
 TOTAL_CAP = 2_000  # pages show 2000+ beyond this; counting further costs every query
 # why a listing left the plaza (listings.delist_reason), in the words users see
@@ -128,7 +129,8 @@ def shape(row: dict[str, Any]) -> dict[str, Any]:
         **row,
         "state_text": STATE_TEXT[row["state"]],
         "kind_state_text": KIND_STATE_TEXT[row["kind"]].get(row["state"], STATE_TEXT[row["state"]]),
-        "review_code_text": REVIEW_TEXT[row["review_code"]],
+        # listed without a code: locally final, not reported (03 would say "not yet final")
+        "review_code_text": REVIEW_TEXT.get(row["review_code"], FINAL_TEXT),
         "result": row["result"],
     }
 

@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 from assetpulse.org.principal import Principal
 from assetpulse.platform import review, rules
 from assetpulse.platform.chains import DEFAULT_CHAINS, Org, resolve, scope_class
-from assetpulse.platform.errors import invalid
+from assetpulse.platform.errors import forbidden, invalid
 from assetpulse.platform.review import BillState, Node, Stage
 from assetpulse.platform.store import listings_write
 from assetpulse.platform.store.access import (
@@ -128,6 +128,8 @@ async def transition(
             if not nodes:
                 raise not_reviewer()
             check_version(row, version)
+            if action in ("approve", "reject"):
+                await _require_other_person(conn, p, row)
             node = _pick_node(s, nodes, action)
             if action == "approve":
                 # the cards may have changed since submit (disposed, split, status)
@@ -191,7 +193,28 @@ async def write_state(
         await conn.execute(
             "update listings set review_code = %s, changed_at = now()"
             " where bill_id = %s and state in ('listed', 'done')",
-            (code.value if code else "03", row["id"]),
+            (code.value if code else None, row["id"]),
+        )
+
+
+LAST_SUBMITTER = """
+select actor_id from review_actions where bill_id = %s and action = 'submit'
+order by id desc limit 1
+"""
+
+
+async def _require_other_person(
+    conn: AsyncConnection[Any], p: Principal, row: dict[str, Any]
+) -> None:
+    """Four eyes (不相容岗位分离): whoever made or sent the bill does not decide on it, even
+    holding both 经办 and 审核 — as card changes refuse their proposer."""
+    cur = await conn.execute(LAST_SUBMITTER, (row["id"],))
+    sent = await cur.fetchone()
+    if p.user_id == row["created_by"] or (sent is not None and sent[0] == p.user_id):
+        raise forbidden(
+            "REVIEW_OWN_BILL",
+            "不能审核自己填制或送审的单据（经办与审核须由不同人员办理）。",
+            bill_id=row["id"],
         )
 
 
