@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages: servers the tests start privately, zbar for pyzbar, chromium for the page tests,
 # poppler-utils (pdftoppm) for the label-sheet tests.
-APT_PACKAGES := postgresql postgresql-contrib mosquitto mosquitto-clients libzbar0 chromium fonts-noto-cjk poppler-utils
+APT_PACKAGES := postgresql postgresql-contrib mosquitto mosquitto-clients nats-server libzbar0 chromium fonts-noto-cjk poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test check lint typecheck unit bench apt venv clean

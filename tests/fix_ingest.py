@@ -107,6 +107,62 @@ class Publisher:
         self.client.loop_stop()
 
 
+class Gateway:
+    """A gateway as it behaves in the field: MQTT 3.1.1, a persistent session, QoS 1, and it
+    keeps publishing whatever happens to the broker (paho keeps unacknowledged messages and
+    sends them again after reconnecting). ``published`` counts what the broker acknowledged."""
+
+    def __init__(self, port: int, client_id: str) -> None:
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTv311,
+            clean_session=False,
+        )
+        self.client.max_inflight_messages_set(200)
+        self.client.max_queued_messages_set(0)
+        self.client.reconnect_delay_set(0.1, 1.0)
+        self.handed = 0
+        self.published = 0  # PUBACKs received; paho reports each message once
+        self.client.on_publish = self._on_publish
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+
+    def publish(self, messages: list[tuple[str, bytes]]) -> None:
+        """Hand messages to the client without waiting (it sends them when it can)."""
+        for topic, payload in messages:
+            self.client.publish(topic, payload, qos=1)  # "not connected" is fine: kept
+            self.handed += 1
+
+    def _on_publish(self, *_: Any) -> None:
+        self.published += 1
+
+    def wait_all_acknowledged(self, timeout: float = 120) -> None:
+        wait_until(
+            lambda: self.published >= self.handed,
+            timeout=timeout,
+            what=f"broker acknowledging {self.handed} publishes ({self.published} so far)",
+        )
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def gateway_factory() -> Iterator[Callable[[Any], Gateway]]:
+    made: list[Gateway] = []
+
+    def make(broker: Any) -> Gateway:
+        g = Gateway(broker.port, f"gw-{len(made)}-{os.getpid()}-{time.monotonic_ns()}")
+        made.append(g)
+        return g
+
+    yield make
+    for g in made:
+        g.close()
+
+
 @pytest.fixture
 def publisher_factory() -> Iterator[Callable[[MosquittoProcess], Publisher]]:
     made: list[Publisher] = []
@@ -248,6 +304,7 @@ def stored_keys(url: str, prefix: str) -> list[tuple[str, int]]:
 __all__ = [
     "NOW_MS",
     "REPO",
+    "Gateway",
     "PostgresProcess",
     "ProcessWorker",
     "Publisher",

@@ -1,4 +1,5 @@
-"""Mosquitto fixtures: a session broker, a private one for fault tests, unique topics."""
+"""Broker fixtures: Mosquitto (session and private), nats-server with JetStream and its MQTT
+gateway (session and private, the durable set-up), unique ids."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assetpulse.localservices import MosquittoProcess
+from assetpulse.localservices import MosquittoProcess, NatsProcess
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +24,23 @@ def mqtt_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MosquittoP
 @pytest.fixture
 def mqtt_private(tmp_path: Path) -> Iterator[MosquittoProcess]:
     broker = MosquittoProcess(tmp_path / "mqtt")
+    broker.start()
+    yield broker
+    broker.destroy()
+
+
+@pytest.fixture(scope="session")
+def nats_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsProcess]:
+    """The session's durable broker; tests that kill or restart it use ``nats_private``."""
+    broker = NatsProcess(tmp_path_factory.mktemp("nats"))
+    broker.start()
+    yield broker
+    broker.destroy()
+
+
+@pytest.fixture
+def nats_private(tmp_path: Path) -> Iterator[NatsProcess]:
+    broker = NatsProcess(tmp_path / "nats")
     broker.start()
     yield broker
     broker.destroy()

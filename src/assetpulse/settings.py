@@ -26,6 +26,14 @@ class Settings(BaseSettings):
         default=None,
         description="mqtt://user:pass@host:port; empty means `assetpulse run` starts a broker",
     )
+    nats_url: str | None = Field(
+        default=None,
+        description=(
+            "nats://host:port of the durable broker (nats-server with JetStream and its MQTT"
+            " gateway): ingest reads the JetStream consumer there and mqtt_url is where"
+            " gateways publish; empty: ingest subscribes at mqtt_url (Mosquitto)"
+        ),
+    )
     log_level: str = "INFO"
     log_json: bool = Field(default=False, description="JSON log lines (production) or console")
     data_dir: str = Field(default="var", description="where embedded services keep their files")
@@ -39,6 +47,24 @@ class Settings(BaseSettings):
         default=1000, ge=1, description="unacknowledged messages held before reading stops"
     )
     ingest_max_message_bytes: int = Field(default=1_048_576, ge=1024)
+    ingest_max_inflight_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=4 * 1024 * 1024,  # at least a few messages of the broker's largest size
+        description="payload bytes held unacknowledged before reading stops",
+    )
+    ingest_ack_wait_s: int = Field(
+        default=30,
+        ge=3,
+        description="JetStream: what a dead worker held goes to another worker after this",
+    )
+    ingest_new_sensors_per_gateway_hour: int = Field(
+        default=1000,
+        ge=0,
+        description="new unbound sensor ids one gateway may bring per hour; more: dead letters",
+    )
+    ingest_dead_letter_days: int = Field(
+        default=90, ge=1, description="dead letters older than this many days are deleted"
+    )
     ingest_clock_skew_s: int = Field(default=300, ge=0, description="future tolerance")
     # capped at ten years: a gateway without a real-time clock that boots into 1970 or
     # 2000 sends nonsense, not history (docs/telemetry.md; a logger's older history goes

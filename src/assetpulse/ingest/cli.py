@@ -32,20 +32,26 @@ log = structlog.get_logger(__name__)
 
 def build_config(settings: Settings, **overrides: Any) -> WorkerConfig:
     database_url, mqtt_url = settings.database_url, settings.mqtt_url
-    if not database_url or not mqtt_url:
-        names = ("ASSETPULSE_DATABASE_URL", "ASSETPULSE_MQTT_URL")
+    broker_url = settings.nats_url or mqtt_url  # with NATS, gateways' MQTT URL is not ours
+    if not database_url or not broker_url:
+        names = ("ASSETPULSE_DATABASE_URL", "ASSETPULSE_NATS_URL or ASSETPULSE_MQTT_URL")
         raise not_configured(
-            [n for n, v in zip(names, (database_url, mqtt_url), strict=True) if not v]
+            [n for n, v in zip(names, (database_url, broker_url), strict=True) if not v]
         )
     base = settings.ingest_client_id or f"ingest-{socket.gethostname()}"
     config = WorkerConfig(
         database_url=database_url,
-        mqtt_url=mqtt_url,
+        mqtt_url=mqtt_url or "",
         client_id=base,
         group=settings.ingest_group,
         batch_rows=settings.ingest_batch_rows,
         batch_ms=settings.ingest_batch_ms,
         max_inflight=settings.ingest_max_inflight,
+        max_inflight_bytes=settings.ingest_max_inflight_bytes,
+        nats_url=settings.nats_url or "",
+        ack_wait_s=float(settings.ingest_ack_wait_s),
+        new_sensors_per_hour=settings.ingest_new_sensors_per_gateway_hour,
+        dead_letter_days=settings.ingest_dead_letter_days,
         limits=Limits(
             max_message_bytes=settings.ingest_max_message_bytes,
             clock_skew_ms=settings.ingest_clock_skew_s * 1000,

@@ -1,9 +1,11 @@
-"""Two caches that keep the store's hot path free of per-reading queries.
+"""Caches that keep the store's hot path free of per-reading queries.
 
 - ``BindingCache``: which sensors are bound to an asset card at a time (传感器绑定), loaded
   whole from ``sensor_bindings`` and refreshed every ``refresh_s``. A binding made a moment
   ago may count as unbound until the next refresh: the reading is stored either way, only
   the operator's "unbound sensors" list is late by that much.
+- ``SensorRegistry``: which gateway each registered sensor belongs to, and which sensor
+  ids are known at all (for the ownership check and the new-sensor rate limit).
 - ``PartitionGuard``: plain PostgreSQL has monthly partitions and no default partition, so
   a reading in a month without a partition would fail the whole batch. The guard remembers
   the span it has ensured and calls ``ensure_reading_partitions`` for the rest, in its own
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,6 +64,47 @@ class BindingCache:
             return False
         i = bisect_right(starts, t_ms) - 1
         return i >= 0 and t_ms < self._ends[sensor_id][i]
+
+
+LOAD_SENSORS = "select sensor_id, gateway_id from sensors"
+LOAD_UNBOUND = "select sensor_id from unbound_sensors"
+
+
+class SensorRegistry:
+    """Registered sensors with their gateway (传感器归属), and sensor ids already seen
+    unbound, loaded whole and refreshed every ``refresh_s``.
+
+    ``owner_of`` holds only sensors registered to a gateway: a reading from any other
+    gateway is refused. ``is_new`` tells a sensor id that neither the registry nor the
+    unbound list knows: the store rate-limits those per gateway.
+    """
+
+    def __init__(self, *, refresh_s: float = 30.0) -> None:
+        self.refresh_s = refresh_s
+        self.owner_of: dict[str, str] = {}
+        self._known: set[str] = set()
+        self._loaded_at = -1e18
+
+    def maybe_refresh(self, conn: psycopg.Connection[Any]) -> None:
+        if time.monotonic() - self._loaded_at >= self.refresh_s:
+            self.refresh(conn)
+
+    def refresh(self, conn: psycopg.Connection[Any]) -> None:
+        owners: dict[str, str] = {}
+        known: set[str] = set()
+        for sensor_id, gateway_id in conn.execute(LOAD_SENSORS):
+            known.add(sensor_id)
+            if gateway_id:
+                owners[sensor_id] = gateway_id
+        known.update(row[0] for row in conn.execute(LOAD_UNBOUND))
+        self.owner_of, self._known = owners, known
+        self._loaded_at = time.monotonic()
+
+    def is_new(self, sensor_id: str) -> bool:
+        return sensor_id not in self._known
+
+    def seen(self, sensor_ids: Iterable[str]) -> None:
+        self._known.update(sensor_ids)
 
 
 def _month_start(ms: int) -> datetime:

@@ -35,6 +35,22 @@ class IngestMetrics:
         self.quarantined = Counter(
             f"{p}readings_quarantined", "readings of unbound sensors (stored)", registry=r
         )
+        self.sensor_mismatch = Counter(
+            f"{p}readings_sensor_gateway_mismatch",
+            "readings dead-lettered: sensor registered to another gateway",
+            registry=r,
+        )
+        self.new_sensor_refused = Counter(
+            f"{p}readings_new_sensor_refused",
+            "readings dead-lettered: gateway over its new unbound sensor ids per hour",
+            registry=r,
+        )
+        self.inflight_bytes = Gauge(
+            f"{p}inflight_bytes", "payload bytes received and not yet acknowledged", registry=r
+        )
+        self.dead_letters_purged = Counter(
+            f"{p}dead_letters_purged", "dead letters deleted after their retention", registry=r
+        )
         self.states = Counter(f"{p}gateway_states", "gateway state changes", registry=r)
         self.batch_seconds = Histogram(
             f"{p}batch_seconds",
@@ -57,6 +73,8 @@ class IngestMetrics:
         self.dead_messages.inc(result.dead_messages)
         self.quarantined.inc(result.quarantined)
         self.states.inc(result.states)
+        self.sensor_mismatch.inc(result.sensor_mismatch)
+        self.new_sensor_refused.inc(result.new_sensor_refused)
         self.batch_seconds.observe(seconds)
 
     def serve(self, port: int, host: str = "0.0.0.0") -> None:  # noqa: S104 - scraped by Prometheus

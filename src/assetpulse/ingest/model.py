@@ -69,6 +69,9 @@ class Reason(StrEnum):
     MISSING_VALUE = "missing_value"
     BAD_VALUE = "bad_value"
     OUT_OF_RANGE = "out_of_range"
+    # one reading, refused by the store (it knows the registered sensors)
+    SENSOR_GATEWAY_MISMATCH = "sensor_gateway_mismatch"  # registered to another gateway
+    NEW_SENSOR_LIMIT = "new_sensor_limit"  # too many new unbound sensor ids from a gateway
     # the store could not write it (a bug or a schema drift; kept, never dropped)
     STORE_FAILED = "store_failed"
 
@@ -152,3 +155,5 @@ class WriteResult:
     dead_readings: int = 0
     dead_messages: int = 0
     states: int = 0
+    sensor_mismatch: int = 0  # of dead_readings: sensor registered to another gateway
+    new_sensor_refused: int = 0  # of dead_readings: over the new unbound sensors limit

@@ -74,7 +74,8 @@ class _BufferedClient(mqtt.Client):
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """A message as paho handed it over, with what it takes to acknowledge it."""
+    """A message as the broker handed it over, with what it takes to acknowledge it:
+    (generation, mid, qos) for MQTT, the reply subject (``reply``) for JetStream."""
 
     topic: str
     payload: bytes
@@ -82,6 +83,12 @@ class Inbound:
     qos: int
     generation: int
     received_ms: int
+    reply: str = ""
+
+    @property
+    def token(self) -> Any:
+        """What the source's ``ack`` takes for this message."""
+        return self.reply or (self.generation, self.mid, self.qos)
 
 
 def parse_mqtt_url(url: str) -> tuple[str, int, str | None, str | None]:

@@ -24,11 +24,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import psycopg
 import psycopg.errors
 
+from assetpulse.ingest.deadletter import bounded
 from assetpulse.ingest.decode import parse_topic
-from assetpulse.ingest.guards import BindingCache, PartitionGuard
+from assetpulse.ingest.guards import BindingCache, PartitionGuard, SensorRegistry
 from assetpulse.ingest.model import (
     Batch,
     DeadMessage,
@@ -63,9 +65,23 @@ on conflict (sensor_id, t) do nothing
 """
 COPY_DEAD = """
 copy ingest_dead_letters (received_at, topic, gateway_id, reason, reading_index, detail,
-                          payload) from stdin (format binary)
+                          payload, payload_size, payload_sha256, sensor_id)
+from stdin (format binary)
 """
-DEAD_TYPES = ["timestamptz", "text", "text", "text", "int4", "text", "bytea"]
+DEAD_TYPES = [
+    "timestamptz", "text", "text", "text", "int4", "text", "bytea", "int4", "bytea", "text",
+]  # fmt: skip
+# new unbound sensor ids per gateway in the last hour (rate limit, see ``_refuse_new``)
+RECENT_NEW_SENSORS = """
+select gateway_id, count(*) from unbound_sensors
+where gateway_id = any(%s) and first_seen > now() - interval '1 hour'
+group by gateway_id
+"""
+PURGE_DEAD_LETTERS = """
+delete from ingest_dead_letters where id in (
+    select id from ingest_dead_letters
+    where received_at < now() - %s * interval '1 day' limit 10000)
+"""
 UPSERT_UNBOUND = """
 insert into unbound_sensors (sensor_id, gateway_id, first_t, last_t, readings)
 select s, g, timestamptz 'epoch' + f * interval '1 millisecond',
@@ -119,9 +135,17 @@ class ReadingStore:
     """Writes batches on one connection; ``write`` raises psycopg errors for the caller
     to retry (connection lost, deadlock) or to split the batch (a bad row)."""
 
-    def __init__(self, conninfo: str, *, bindings_refresh_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        bindings_refresh_s: float = 30.0,
+        new_sensors_per_hour: int = 1000,
+    ) -> None:
         self.conninfo = conninfo
         self.bindings = BindingCache(refresh_s=bindings_refresh_s)
+        self.sensors = SensorRegistry(refresh_s=bindings_refresh_s)
+        self.new_sensors_per_hour = new_sensors_per_hour
         self.partitions = PartitionGuard()
         self._conn: psycopg.Connection[Any] | None = None
         self._exact_left = 0  # batches still to take the exact path after a conflict
@@ -134,6 +158,7 @@ class ReadingStore:
             self._conn = conn
             self.partitions.forget()
             self.bindings.refresh(conn)
+            self.sensors.refresh(conn)
         return self._conn
 
     def close(self) -> None:
@@ -147,39 +172,80 @@ class ReadingStore:
         row = self.connect().execute(SEQ_MISSING).fetchone()
         return int(row[0]) if row else 0
 
+    def purge_dead_letters(self, days: int) -> int:
+        """Delete dead letters older than ``days`` (a bounded slice per call)."""
+        with self.connect().cursor() as cur:
+            cur.execute(PURGE_DEAD_LETTERS, (days,))
+            return cur.rowcount
+
     def write(self, items: Sequence[Received]) -> WriteResult:
         conn = self.connect()
         self.bindings.maybe_refresh(conn)
+        self.sensors.maybe_refresh(conn)
+        owner_of = self.sensors.owner_of
         readings: list[Reading] = []
         dead: list[tuple[Any, ...]] = []
         seqs: list[tuple[str, int]] = []
         states: dict[str, tuple[bool, int]] = {}
+        mismatched = 0
         for item in items:
             d = item.decoded
             if type(d) is Batch:
-                readings.extend(d.readings)
+                if not owner_of:
+                    readings.extend(d.readings)
+                else:
+                    foreign = _foreign(d, owner_of)
+                    if not foreign:
+                        readings.extend(d.readings)
+                    else:
+                        at = _ts(item.received_ms)
+                        for k, index, r in _good_indexed(d):
+                            if k in foreign:
+                                owner = foreign[k]
+                                dead.append(_mismatch_row(at, item.topic, index, r, owner))
+                            else:
+                                readings.append(r)
+                        mismatched += len(foreign)
                 if d.seq is not None:  # None: a backfill import, no MQTT message
                     seqs.append((d.gateway_id, d.seq))
                 if d.bad:
                     at = _ts(item.received_ms)
                     for b in d.bad:
                         dead.append(
-                            (at, item.topic, d.gateway_id, b.reason.value, b.index, b.detail, b.raw)
-                        )
+                            (at, item.topic, d.gateway_id, b.reason.value, b.index, b.detail,
+                             *bounded(b.raw), _sensor_of(b.raw))
+                        )  # fmt: skip
             elif type(d) is StateChange:
                 states[d.gateway_id] = (d.online, item.received_ms)
             else:
                 assert isinstance(d, DeadMessage)
                 gw = _topic_gateway(item.topic)
                 at = _ts(item.received_ms)
-                dead.append((at, item.topic, gw, d.reason.value, None, d.detail, item.payload))
+                dead.append(
+                    (at, item.topic, gw, d.reason.value, None, d.detail, *bounded(item.payload),
+                     None)
+                )  # fmt: skip
         if readings:
             self.partitions.ensure(
                 conn, min(r.t_ms for r in readings), max(r.t_ms for r in readings)
             )
         unbound = self._unbound(readings)
-        inserted = 0
+        new_ids = [u for u in unbound if self.sensors.is_new(u[0])]
+        inserted = refused_count = 0
         with conn.transaction():
+            if new_ids:
+                refused = self._refuse_new(conn, new_ids)
+                if refused:
+                    kept: list[Reading] = []
+                    now = datetime.now(UTC)
+                    for r in readings:
+                        if r.sensor_id in refused:
+                            dead.append(_refused_row(now, r, self.new_sensors_per_hour))
+                        else:
+                            kept.append(r)
+                    refused_count = len(readings) - len(kept)
+                    readings = kept
+                    unbound = [u for u in unbound if u[0] not in refused]
             if readings:
                 inserted = self._store_readings(conn, readings)
             if dead:
@@ -204,7 +270,8 @@ class ReadingStore:
             if states:
                 rows = sorted((g, o, r) for g, (o, r) in states.items())
                 conn.execute(UPSERT_STATE, _columns(rows, 3))
-        dead_messages = sum(1 for row in dead if row[4] is None)
+        self.sensors.seen(u[0] for u in unbound)
+        dead_messages = sum(1 for row in dead if row[4] is None and row[9] is None)
         return WriteResult(
             stored=inserted,
             duplicates=len(readings) - inserted,
@@ -212,7 +279,26 @@ class ReadingStore:
             dead_readings=len(dead) - dead_messages,
             dead_messages=dead_messages,
             states=len(states),
+            sensor_mismatch=mismatched,
+            new_sensor_refused=refused_count,
         )
+
+    def _refuse_new(
+        self, conn: psycopg.Connection[Any], new: list[tuple[str, str, int, int, int]]
+    ) -> set[str]:
+        """New unbound sensor ids beyond ``new_sensors_per_hour`` per gateway (counted in
+        ``unbound_sensors`` by all workers, so the limit holds for the whole service,
+        give or take what two workers admit at the same moment)."""
+        gateways = sorted({u[1] for u in new})
+        recent = dict(conn.execute(RECENT_NEW_SENSORS, (gateways,)).fetchall())
+        room = {g: self.new_sensors_per_hour - int(recent.get(g, 0)) for g in gateways}
+        refused: set[str] = set()
+        for sensor_id, gw, *_ in new:
+            if room[gw] > 0:
+                room[gw] -= 1
+            else:
+                refused.add(sensor_id)
+        return refused
 
     def _store_readings(self, conn: psycopg.Connection[Any], readings: list[Reading]) -> int:
         """Rows inserted; the rest of ``readings`` were stored before (duplicates)."""
@@ -243,7 +329,9 @@ class ReadingStore:
             for item in items:
                 gw = _topic_gateway(item.topic)
                 at = _ts(item.received_ms)
-                copy.write_row((at, item.topic, gw, reason.value, None, detail, item.payload))
+                copy.write_row(
+                    (at, item.topic, gw, reason.value, None, detail, *bounded(item.payload), None)
+                )
 
     def _unbound(self, readings: Sequence[Any]) -> list[tuple[str, str, int, int, int]]:
         bound = self.bindings.bound
@@ -260,6 +348,63 @@ class ReadingStore:
                 a[2] = max(a[2], r.t_ms)
                 a[3] += 1
         return sorted((s, a[0], a[1], a[2], a[3]) for s, a in agg.items())
+
+
+def _foreign(batch: Batch, owner_of: dict[str, str]) -> dict[int, str]:
+    """Position among the batch's good readings -> the gateway its sensor belongs to, for
+    readings whose sensor is registered to a gateway other than the sender."""
+    gw = batch.gateway_id
+    out: dict[int, str] = {}
+    for k, r in enumerate(batch.readings):
+        owner = owner_of.get(r.sensor_id)
+        if owner is not None and owner != gw:
+            out[k] = owner
+    return out
+
+
+def _good_indexed(batch: Batch) -> list[tuple[int, int, Reading]]:
+    """(position among good readings, index in the message, reading): the decoder keeps
+    the good readings in message order, leaving out the bad ones' indexes."""
+    bad = {b.index for b in batch.bad}
+    out = []
+    index = 0
+    for k, r in enumerate(batch.readings):
+        while index in bad:
+            index += 1
+        out.append((k, index, r))
+        index += 1
+    return out
+
+
+def _mismatch_row(at: datetime, topic: str, index: int, r: Reading, owner: str) -> tuple[Any, ...]:
+    raw = orjson.dumps({"s": r.sensor_id, "t": r.t_ms, "k": r.kind})
+    detail = f"sensor {r.sensor_id} is registered to gateway {owner}, not {r.gateway_id}"
+    return (
+        at, topic, r.gateway_id, Reason.SENSOR_GATEWAY_MISMATCH.value, index, detail,
+        *bounded(raw), r.sensor_id,
+    )  # fmt: skip
+
+
+def _refused_row(at: datetime, r: Reading, limit: int) -> tuple[Any, ...]:
+    raw = orjson.dumps({"s": r.sensor_id, "t": r.t_ms, "k": r.kind})
+    detail = f"gateway {r.gateway_id} sent more than {limit} new unbound sensor ids in an hour"
+    topic = f"assetpulse/v1/gw/{r.gateway_id}/up"
+    return (
+        at, topic, r.gateway_id, Reason.NEW_SENSOR_LIMIT.value, None, detail,
+        *bounded(raw), r.sensor_id,
+    )  # fmt: skip
+
+
+def _sensor_of(raw: bytes) -> str | None:
+    """The ``s`` of a bad reading, when it has a usable one (for the sensor's page)."""
+    if b'"s"' not in raw[:4096]:
+        return None
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    s = doc.get("s") if type(doc) is dict else None
+    return s if type(s) is str and 0 < len(s) <= 64 else None
 
 
 def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:

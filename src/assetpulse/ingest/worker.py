@@ -1,14 +1,15 @@
 """One ingest worker (采集入库进程): MQTT in, batches, commit, then acknowledge.
 
 Three threads, each blocking on one thing:
-- network (``MqttSource``): reads packets, hands each message to ``offer``, sends acks;
+- network (``JetStreamSource`` with a ``nats_url``, else ``MqttSource``): reads messages,
+  hands each to ``offer``, sends acks;
 - batcher (the caller of ``run``): decodes and cuts batches by rows, messages or age;
 - writer: commits a batch (retrying with jittered backoff while the database is away,
   holding every acknowledgement), then queues the acks and frees in-flight slots.
 The batcher hands a batch to the writer through a one-slot queue, so decoding the next
 batch overlaps the commit of the last one, and a slow database stalls the batcher, then
 the window of in-flight messages fills, then the broker stops sending: memory stays
-bounded by ``max_inflight`` messages at every point.
+bounded by ``max_inflight`` messages and ``max_inflight_bytes`` of payload at every point.
 
 A batch is also cut at half the in-flight window, because the broker sends no more
 than the window until we acknowledge: waiting for more rows would only wait for the timer.
@@ -23,20 +24,24 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 import structlog
 
 from assetpulse.ingest.backoff import Backoff
 from assetpulse.ingest.decode import decode
+from assetpulse.ingest.jetstream import JetStreamSource
 from assetpulse.ingest.metrics import IngestMetrics
 from assetpulse.ingest.model import Batch, Limits, Reason, Received, WriteResult
 from assetpulse.ingest.source import Inbound, MqttSource
 from assetpulse.ingest.store import ReadingStore
+from assetpulse.ingest.window import InflightWindow
 
 log = structlog.get_logger(__name__)
-Token = tuple[int, int, int]
-Job = tuple[list[Received], list[Token]]
+Token = Any  # (generation, mid, qos) for MQTT, the reply subject for JetStream
+Job = tuple[list[Received], list[Token], int]
+PURGE_EVERY_S = 600.0  # dead-letter retention: one bounded delete every ten minutes
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,13 @@ class WorkerConfig:
     batch_rows: int = 5000
     batch_ms: int = 200
     max_inflight: int = 1000
+    # payload bytes held unacknowledged; at least two broker-size messages (see window.py)
+    max_inflight_bytes: int = 64 * 1024 * 1024
+    # set: consume the JetStream consumer ``group`` on this NATS server (mqtt_url unused)
+    nats_url: str = ""
+    ack_wait_s: float = 30.0
+    new_sensors_per_hour: int = 1000  # new unbound sensor ids one gateway may bring
+    dead_letter_days: int = 90  # dead letters older than this are deleted
     limits: Limits = field(default_factory=Limits)
     metrics_port: int = 0  # 0: no HTTP endpoint
     drain_timeout_s: float = 30.0
@@ -58,15 +70,29 @@ class IngestWorker:
     def __init__(self, config: WorkerConfig, *, metrics: IngestMetrics | None = None) -> None:
         self.config = config
         self.metrics = metrics or IngestMetrics()
-        self.store = ReadingStore(config.database_url)
-        self.source = MqttSource(
-            url=config.mqtt_url,
-            client_id=config.client_id,
-            group=config.group,
-            max_inflight=config.max_inflight,
-            deliver=self.offer,
+        self.store = ReadingStore(
+            config.database_url, new_sensors_per_hour=config.new_sensors_per_hour
         )
-        self._slots = threading.Semaphore(config.max_inflight)
+        self.window = InflightWindow(
+            max_messages=config.max_inflight, max_bytes=config.max_inflight_bytes
+        )
+        self.source: MqttSource | JetStreamSource
+        if config.nats_url:
+            self.source = JetStreamSource(
+                url=config.nats_url,
+                durable=config.group or "ingest",
+                deliver=self.offer,
+                room=self.window.room,
+                ack_wait_s=config.ack_wait_s,
+            )
+        else:
+            self.source = MqttSource(
+                url=config.mqtt_url,
+                client_id=config.client_id,
+                group=config.group,
+                max_inflight=config.max_inflight,
+                deliver=self.offer,
+            )
         self._inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
         self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=1)
         self._stopping = threading.Event()
@@ -75,12 +101,14 @@ class IngestWorker:
 
     # --- network thread ---
     def offer(self, msg: Inbound) -> None:
-        """Take a message, blocking while the in-flight window is full (MQTT 3.1.1)."""
-        while not self._slots.acquire(timeout=0.5):
+        """Take a message, blocking while the in-flight window is full (MQTT 3.1.1, or
+        bytes beyond the window's budget)."""
+        nbytes = len(msg.payload)
+        while not self.window.acquire(nbytes, timeout=0.5):
             if self._stopping.is_set():
                 return  # not acknowledged: the broker redelivers it
         if self._stopping.is_set():
-            self._slots.release()
+            self.window.release(1, nbytes)
             return
         self.metrics.queue_depth.inc()
         self._inbox.put(msg)
@@ -97,6 +125,7 @@ class IngestWorker:
         items: list[Received] = []
         tokens: list[Token] = []
         rows = 0
+        nbytes = 0
         deadline = 0.0
         limits = cfg.limits
         while True:
@@ -111,17 +140,22 @@ class IngestWorker:
                 if not items:
                     deadline = time.monotonic() + cfg.batch_ms / 1000
                 items.append(Received(msg.topic, msg.payload, msg.received_ms, d))
-                tokens.append((msg.generation, msg.mid, msg.qos))
+                tokens.append(msg.token)
+                nbytes += len(msg.payload)
                 self.metrics.messages.inc()
                 if type(d) is Batch:
                     rows += len(d.readings) + len(d.bad)
                     self.metrics.received.inc(len(d.readings))
                 else:
                     rows += 1
-            full = rows >= cfg.batch_rows or len(items) >= flush_msgs
+            full = (
+                rows >= cfg.batch_rows
+                or len(items) >= flush_msgs
+                or nbytes >= cfg.max_inflight_bytes // 2
+            )
             if items and (full or stopping or time.monotonic() >= deadline):
-                self._jobs.put((items, tokens))
-                items, tokens, rows = [], [], 0
+                self._jobs.put((items, tokens, nbytes))
+                items, tokens, rows, nbytes = [], [], 0, 0
             if stopping and msg is None and not items:
                 break
         self._jobs.put(None)
@@ -138,19 +172,26 @@ class IngestWorker:
     def _write_loop(self) -> None:
         try:
             last_seq = 0.0
+            last_purge = time.monotonic() - PURGE_EVERY_S + 60  # first one a minute in
             while (job := self._jobs.get()) is not None:
-                items, tokens = job
+                items, tokens, nbytes = job
                 started = time.monotonic()
                 result = self._write(items)
                 if result is not None:
                     self.metrics.count(result, time.monotonic() - started)
                     self._add(result)
                     self.source.ack(tokens)
-                self._slots.release(len(items))
+                self.window.release(len(items), nbytes)
                 self.metrics.queue_depth.dec(len(items))
+                self.metrics.inflight_bytes.set(self.window.held()[1])
+                if isinstance(self.source, JetStreamSource):
+                    self.source.poke()  # room again: pull without waiting for its timer
                 if time.monotonic() - last_seq > self.config.seq_refresh_s:
                     last_seq = time.monotonic()
                     self._refresh_seq()
+                if time.monotonic() - last_purge > PURGE_EVERY_S:
+                    last_purge = time.monotonic()
+                    self._purge_dead_letters()
         finally:
             self._writer_done.set()
 
@@ -190,6 +231,14 @@ class IngestWorker:
             total = _plus(total, result)
         return total
 
+    def _purge_dead_letters(self) -> None:
+        try:
+            self.metrics.dead_letters_purged.inc(
+                self.store.purge_dead_letters(self.config.dead_letter_days)
+            )
+        except psycopg.Error as exc:
+            log.warning("dead-letter retention failed", error=str(exc).strip()[:200])
+
     def _refresh_seq(self) -> None:
         try:
             self.metrics.seq_missing.set(self.store.seq_missing())
@@ -218,4 +267,6 @@ def _plus(a: WriteResult, b: WriteResult) -> WriteResult:
         a.dead_readings + b.dead_readings,
         a.dead_messages + b.dead_messages,
         a.states + b.states,
+        a.sensor_mismatch + b.sensor_mismatch,
+        a.new_sensor_refused + b.new_sensor_refused,
     )

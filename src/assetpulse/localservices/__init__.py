@@ -1,4 +1,4 @@
-"""Private PostgreSQL and Mosquitto processes on free ports.
+"""Private PostgreSQL, Mosquitto and nats-server processes on free ports.
 
 Used by ``assetpulse run`` on embedded defaults, by the test session (fault tests kill and
 restart them) and by the benchmarks. Not for production: there the compose file runs the
@@ -6,6 +6,7 @@ real services.
 """
 
 from assetpulse.localservices.mosquitto import MosquittoProcess
+from assetpulse.localservices.nats import NatsProcess
 from assetpulse.localservices.ports import free_port
 from assetpulse.localservices.postgres import (
     PostgresProcess,
@@ -16,6 +17,7 @@ from assetpulse.localservices.postgres import (
 
 __all__ = [
     "MosquittoProcess",
+    "NatsProcess",
     "PostgresProcess",
     "find_postgres_bindir",
     "free_port",

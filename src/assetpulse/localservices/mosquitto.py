@@ -3,7 +3,11 @@
 Mosquitto's defaults queue at most 1000 QoS 1 messages per offline or slow client and drop
 the rest; persistence is off. Both would break at-least-once delivery, so the private
 broker (like the production config in ``deploy/mosquitto``) lifts the queue limits and
-persists sessions and queued messages to disk.
+persists sessions and queued messages to disk. It refuses payloads over 1 MiB + 64 KiB
+(the decoder dead-letters what is between its own 1 MiB limit and that).
+
+A kill -9 of Mosquitto still loses QoS 1 messages it acknowledged since its last autosave
+(measured; docs/telemetry.md "Durability"): the durable set-up is ``NatsProcess``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ autosave_interval 1
 max_queued_messages 0
 max_queued_bytes 0
 max_inflight_messages 1000
+message_size_limit 1114112
 persistent_client_expiration 1d
 log_dest file {datadir}/mosquitto.log
 log_type error
