@@ -317,8 +317,14 @@ def _prepared(
     base = base.with_columns(
         gap.fill_null(p.gap_s).alias("_gap_s"), pl.col("lat").radians().cos().alias("_c")
     )
+    first = base.collect()
+    base, valid_before = first.lazy(), int(first["valid"].sum())
     for _ in range(p.wild_passes):  # each pass reads its input twice: materialise it once
-        base = _wild_pass(base, keys, p).collect().lazy()
+        done = _wild_pass(base, keys, p).collect()
+        base, valid_now = done.lazy(), int(done["valid"].sum())
+        if valid_now == valid_before:  # nothing new flagged: another pass would not either
+            break
+        valid_before = valid_now
     from_acc = (p.acc_factor * pl.col("acc").median().over(keys)).clip(
         p.radius_floor_m, p.radius_ceiling_m
     )
