@@ -17,15 +17,19 @@ distance (jumps, wild fixes) and loses it (slow movement whose every step is sma
    after it lie more than the radius ``R`` apart, and each end fix lies outside ``R`` of the
    other side's centre: the vehicle left the stay and kept going. A lone multipath jump
    moves neither median; slow movement moves both, whatever the single steps.
-3. ``R`` is learned per track from its own jitter: ``spread_factor`` × the median distance
-   of its parked fixes from their stay's centre (≈ 4 σ for Gaussian noise), within
-   [``radius_floor_m``, ``radius_ceiling_m``]; with too few parked fixes, from the reported
-   accuracy ``acc``; without that, ``radius_default_m``.
+3. ``R`` is learned per track from its own jitter while parked (each fix's distance from
+   the line between its two neighbours where those stand still: what goes out and comes
+   back), ``spread_factor`` × its 90 % quantile ≈ 4 σ for Gaussian noise, within
+   [``radius_floor_m``, ``radius_ceiling_m``]; with too few parked fixes, from the
+   reported accuracy ``acc``; without that, ``radius_default_m``. A stored calibration
+   can be passed instead (``learn_radii`` computes it), so that R stays put between runs.
+4. Slower than ``min_speed_mps`` (≈ 1 km/h) is drift or creep, not movement.
 
 Distance counts only moving intervals, along the path (the step between the two fixes),
 plus the displacement across a data gap of at most ``max_gap_s`` when the vehicle is found
-elsewhere afterwards. Each decision depends only on the ``window`` fixes either side
-within ``gap_s`` of each other, so a rollup hour still depends only on nearby readings.
+elsewhere afterwards. With R given, each decision depends only on the ``window`` fixes
+either side within the track's gap of each other, so a rollup hour depends only on nearby
+readings (tested); R learned from the fixes at hand can move a little with them.
 """
 
 from __future__ import annotations
