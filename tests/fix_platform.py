@@ -17,6 +17,25 @@ from tests.fix_api import AuthHeaders
 _codes = itertools.count(1)
 CardMaker = Callable[..., int]
 
+# A real 1×1 JPEG (the plazas serve photos only when they parse); each card's copy gets
+# its number in a comment segment, so that no two photos share a checksum.
+_JPEG = bytes.fromhex(
+    "ffd8ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912130f141d1a1f1e1d1a1c1c"
+    "20242e2720222c231c1c2837292c30313434341f27393d38323c2e333432ffc0000b080001000101011100"
+    "ffc4001f0000010501010101010100000000000000000102030405060708090a0bffc400b5100002010303"
+    "020403050504040000017d01020300041105122131410613516107227114328191a1082342b1c11552d1f0"
+    "2433627282090a161718191a25262728292a3435363738393a434445464748494a535455565758595a6364"
+    "65666768696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4"
+    "b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9"
+    "faffda0008010100003f00fb d3ffd9".replace(" ", "")
+)
+
+
+def _jpeg_photo(n: int) -> bytes:
+    note = str(n).encode()
+    return _JPEG[:2] + b"\xff\xfe" + (len(note) + 2).to_bytes(2, "big") + note + _JPEG[2:]
+
+
 # The reviewer at each node of the default chains, by the publishing unit.
 REVIEWERS = {
     "U460001": ("hd_sh", "jyt_sh", "cz_sh"),
@@ -50,7 +69,7 @@ def make_card_sql(
         assert row is not None
         card_id = int(row[0])
         if photo:
-            data = b"\xff\xd8\xff" + str(n).encode()
+            data = _jpeg_photo(n)
             conn.execute(
                 "insert into card_photos (card_id, sha256, content_type, byte_size, data)"
                 " values (%s, %s, 'image/jpeg', %s, %s)",

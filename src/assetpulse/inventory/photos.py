@@ -15,6 +15,7 @@ from psycopg import errors as pg_errors
 from assetpulse.inventory import errors
 from assetpulse.inventory.changes import propose_card_change
 from assetpulse.inventory.photo_check import PhotoRejectedError, check_photo
+from assetpulse.inventory.photo_metadata import strip_metadata
 
 INSERT_PHOTO = """
 insert into card_photos (card_id, sha256, content_type, byte_size, data, state, uploaded_by)
@@ -47,6 +48,12 @@ async def upload_photo(
         checked = check_photo(data) if max_bytes is None else check_photo(data, max_bytes=max_bytes)
     except PhotoRejectedError as exc:
         raise errors.invalid(exc.code, exc.message, card_id=card_id) from exc
+    if strip_metadata(checked.content_type, data) is None:
+        # other units are shown it without metadata: a photo whose structure does not
+        # parse could not be, so it is not taken in the first place
+        raise errors.invalid(
+            "PHOTO_UNREADABLE", "照片文件已损坏或格式无法识别，请重新拍摄或另存后上传。"
+        )
     async with conn.transaction():
         try:
             async with conn.transaction():
@@ -90,6 +97,16 @@ async def photo_bytes(
     if row is None:
         raise errors.not_found("PHOTO_NOT_FOUND", "照片不存在。", photo_id=photo_id)
     return str(row[0]), str(row[1]), bytes(row[2])
+
+
+def shown_to_other_units(content_type: str, data: bytes) -> bytes:
+    """The photo as another unit gets it: no EXIF (GPS), XMP, IPTC or comments."""
+    stripped = strip_metadata(content_type, data)
+    if stripped is None:  # only photos stored before uploads were checked for this
+        raise errors.conflict(
+            "PHOTO_UNREADABLE", "照片格式无法识别，不能向其他单位展示，请重新上传。"
+        )
+    return stripped
 
 
 async def list_photos(conn: AsyncConnection[Any], card_id: int) -> list[dict[str, Any]]:

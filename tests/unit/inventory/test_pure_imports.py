@@ -12,6 +12,7 @@ PURE = (
     "assetpulse.inventory.rules",
     "assetpulse.inventory.split",
     "assetpulse.inventory.photo_check",
+    "assetpulse.inventory.photo_metadata",
     "assetpulse.inventory.stocktake.reconcile",
     "assetpulse.inventory.stocktake.codes",
     "assetpulse.inventory.register.rows",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from assetpulse.inventory.photos import photo_bytes
+from assetpulse.inventory.photos import photo_bytes, shown_to_other_units
 from assetpulse.org.queries import load_principal
 from assetpulse.platform import rules
 from assetpulse.platform.api.deps import Conn, CurrentUser, oauth2, token_claims
@@ -120,8 +121,10 @@ async def listing_detail(conn: Conn, user: CurrentUser, listing_id: int) -> List
 async def listing_photo(conn: Conn, user: CurrentUser, listing_id: int, photo_id: int) -> Response:
     competent = await competent_of(conn, user.unit_id)
     card_id = await plaza.listed_photo_card(conn, user, listing_id, photo_id, competent)
-    content_type, sha256, data = await photo_bytes(conn, card_id=card_id, photo_id=photo_id)
-    return Response(data, media_type=content_type, headers={"ETag": f'"{sha256}"'})
+    content_type, _, data = await photo_bytes(conn, card_id=card_id, photo_id=photo_id)
+    shown = shown_to_other_units(content_type, data)  # the plaza is for other units
+    etag = hashlib.sha256(shown).hexdigest()
+    return Response(shown, media_type=content_type, headers={"ETag": f'"{etag}"'})
 
 
 @router.get("/listings/{listing_id}/matches", summary="需求撮合：匹配的资产或需求")
