@@ -47,7 +47,8 @@ def test_table_file_when_xlsx_reads_first_sheet_cells_with_their_types(tmp_path:
     ws.append(["GW-1", 1001, datetime(2025, 11, 23, 8), "temp", 21.5])
     wb.create_sheet("notes").append(["ignored"])
     wb.save(tmp_path / "export.xlsx")
-    rows = list(TableFile(tmp_path / "export.xlsx").rows())
+    with TableFile(tmp_path / "export.xlsx") as table:
+        rows = list(table.rows())
     assert rows[1] == ["GW-1", 1001, datetime(2025, 11, 23, 8), "temp", 21.5]
 
 
@@ -74,3 +75,19 @@ def test_table_file_when_missing_refuses_as_unreadable(tmp_path: Path) -> None:
     with pytest.raises(BackfillError) as info:
         TableFile(tmp_path / "nowhere.csv")
     assert info.value.code == "IMPORT_FILE_UNREADABLE"
+
+
+def test_table_file_when_xlsx_read_again_reads_its_spooled_copy(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    for r in ROWS:
+        ws.append(r)
+    wb.save(tmp_path / "export.xlsx")
+    with TableFile(tmp_path / "export.xlsx") as table:
+        heading_only = table.rows()
+        assert next(heading_only) == ROWS[0]
+        heading_only.close()  # an abandoned read spools nothing
+        first = list(table.rows())
+        (tmp_path / "export.xlsx").unlink()  # the second pass must not parse the XLSX again
+        assert list(table.rows()) == first == ROWS

@@ -1,6 +1,7 @@
 """Rows of a logger export, streamed: CSV by the ``csv`` module, XLSX by openpyxl's
-read-only mode, so a file of millions of rows is read in bounded memory, twice if need be
-(the importer checks the whole file before it writes a row).
+read-only mode, so a file of millions of rows is read in bounded memory, twice (the
+importer checks the whole file before it writes a row); an XLSX file's second pass reads
+a temporary copy.
 
 CSV: UTF-8 with or without BOM, or GBK/GB18030 as older Chinese office software writes it;
 comma, semicolon or tab separated (sniffed from the start). XLSX: the first sheet.
@@ -11,10 +12,12 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import pickle
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import load_workbook
 
@@ -36,6 +39,7 @@ class TableFile:
         if suffix not in (".csv", ".xlsx"):
             raise errors.unsupported_format(self.name)
         self.kind = suffix[1:]
+        self._spool: IO[bytes] | None = None  # XLSX rows after a first complete read
         self.sha256, self.encoding = self._scan()
 
     def _scan(self) -> tuple[str, str]:
@@ -63,10 +67,49 @@ class TableFile:
 
     def rows(self) -> Iterator[list[Any]]:
         """Every row, heading first, as a list of cell values."""
-        if self.kind == "xlsx":
-            yield from self._xlsx_rows()
-        else:
+        if self.kind == "csv":
             yield from self._csv_rows()
+        elif self._spool is not None:
+            yield from self._spooled_rows(self._spool)
+        else:
+            yield from self._xlsx_rows_spooling()
+
+    def __enter__(self) -> TableFile:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+
+    def _xlsx_rows_spooling(self) -> Iterator[list[Any]]:
+        """openpyxl spends ~100 µs a cell: the first complete read also writes the rows
+        to a temporary file (pickled, our own data) that later passes read instead."""
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - kept open for the next pass
+        try:
+            for row in self._xlsx_rows():
+                pickle.dump(row, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                yield row
+        except BaseException:
+            spool.close()
+            raise
+        if self._spool is None:
+            self._spool = spool
+        else:
+            spool.close()
+
+    @staticmethod
+    def _spooled_rows(spool: IO[bytes]) -> Iterator[list[Any]]:
+        spool.seek(0)
+        while True:
+            try:
+                row: list[Any] = pickle.load(spool)  # noqa: S301 - written by this process
+            except EOFError:
+                return
+            yield row
 
     def _csv_rows(self) -> Iterator[list[Any]]:
         try:

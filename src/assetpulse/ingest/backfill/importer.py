@@ -70,20 +70,29 @@ def import_readings(
             raise errors.bad_max_age(max_age_days, 1, MAX_AGE_DAYS_LIMIT)
         lim = replace(lim, max_age_ms=max_age_days * DAY_MS)
     now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
-    table = TableFile(Path(path))
-    cols = _check(table, now, lim)
+    with TableFile(Path(path)) as table:
+        cols = _check(table, now, lim)
+        return _write(table, cols, _conninfo(database), now, lim, chunk_rows)
+
+
+def _write(
+    table: TableFile, cols: Columns, conninfo: str, now: int, lim: Limits, chunk_rows: int
+) -> ImportReport:
+    """The second pass: every row through the decoder, chunk by chunk into the store."""
     report = ImportReport(
         file=table.name,
         max_age_days=lim.max_age_ms // DAY_MS,
         topic=f"import:sha256:{table.sha256}",
     )
-    store = ReadingStore(_conninfo(database))
+    store = ReadingStore(conninfo)
     committed_to_row = 0
     try:
         earlier = {int(r[0]) for r in store.connect().execute(EARLIER_DEAD_ROWS, (report.topic,))}
         chunk: list[tuple[str, Reading | BadReading]] = []
         last_row = 0
-        for row, cells in _data_rows(table):
+        rows = table.rows()
+        next(rows, None)  # the heading, checked in the first pass
+        for row, cells in _data_rows(rows):
             gateway_id, out = check_row(cells, cols, row=row, now_ms=now, limits=lim)
             report.rows += 1
             last_row = row
@@ -116,10 +125,8 @@ def _conninfo(database: str | psycopg.Connection[Any]) -> str:
     return make_conninfo(info.dsn, password=info.password) if info.password else info.dsn
 
 
-def _data_rows(table: TableFile) -> Iterator[tuple[int, list[Any]]]:
-    """(row number, cells) of each non-blank row after the heading; row 1 is the heading."""
-    rows = table.rows()
-    next(rows, None)
+def _data_rows(rows: Iterator[list[Any]]) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, cells) of each non-blank row after the heading (row 1, read already)."""
     for number, cells in enumerate(rows, start=2):
         if not is_blank(cells):
             yield number, cells
@@ -138,7 +145,7 @@ def _check(table: TableFile, now_ms: int, limits: Limits) -> Columns:
     refused: dict[Reason, ReasonRows] = {}
     examples: dict[Reason, str] = {}
     data = 0
-    for row, cells in _data_rows(table):
+    for row, cells in _data_rows(rows):
         data += 1
         if len(cells) > cols.width and not is_blank(cells[cols.width :]):
             wide.add(row)
