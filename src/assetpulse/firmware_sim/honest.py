@@ -289,6 +289,7 @@ class HonestSignals:
         self.sensors = tuple(zip(sensors, plan.sensors, strict=True))
         self.sessions = sessions
         self.plan = plan
+        self.site = plan.sky.site(plan.lat, plan.lon)
         self.home = home
         self.start = window_start_ms
         self.rng = rng
@@ -361,7 +362,7 @@ class HonestSignals:
     def daylight_lux(self, t_ms: int) -> float:
         """Daylight at the light meter (no lamp, no noise)."""
         p = self.plan
-        return p.daylight_factor * p.sky.outdoor_lux(p.lat, p.lon, t_ms)
+        return p.daylight_factor * p.sky.outdoor_lux_at(self.site, t_ms)
 
     def _photo(self, s: SensorInfo, t_ms: int) -> Reading:
         p = self.plan
@@ -388,7 +389,7 @@ class HonestSignals:
             if p.powered.on(t_ms):
                 self.cabin = _relax(self.cabin, 24.0, dt, 480.0)
             else:
-                sun = sky.outdoor_lux(p.lat, p.lon, t_ms) / 100_000
+                sun = sky.outdoor_lux_at(self.site, t_ms) / 100_000
                 self.cabin = _relax(self.cabin, sky.outdoor_c(t_ms) + 18.0 * sun, dt, 1500.0)
             return self.cabin
         # the building follows the air outside slowly and by less than its swing

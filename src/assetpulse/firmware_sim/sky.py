@@ -150,10 +150,18 @@ class Sky:
 
     def outdoor_lux(self, lat: float, lon: float, t_ms: int) -> float:
         """Outdoor horizontal illuminance at (lat, lon) and ``t_ms``, clouds included."""
-        key = (_place(lat), _place(lon), t_ms)
+        return self.outdoor_lux_at((_place(lat), _place(lon)), t_ms)
+
+    @staticmethod
+    def site(lat: float, lon: float) -> tuple[float, float]:
+        """The place as the sky's caches know it (``outdoor_lux_at`` takes it)."""
+        return _place(lat), _place(lon)
+
+    def outdoor_lux_at(self, site: tuple[float, float], t_ms: int) -> float:
+        key = (site[0], site[1], t_ms)
         lux = self._lux.get(key)
         if lux is None:  # every asset of a site asks for the same instants: compute once
-            h = self.sun_elevation(lat, lon, t_ms)
+            h = self.sun_elevation(site[0], site[1], t_ms)
             lux = 0.0 if h <= -6.0 else clear_sky_lux(h) * self.sky_factor(t_ms)
             if len(self._lux) > 200_000:
                 self._lux.clear()

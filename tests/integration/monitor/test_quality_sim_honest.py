@@ -1,0 +1,120 @@
+"""Quality on the simulator's *honest* profile (issue 11 point 9), with its faults on.
+
+The same path and the same targets as ``test_quality_sim.py`` (legacy profile), on a fleet
+whose sensors behave as real ones do: sun and weather in lux, lux-only rooms, each sensor
+on its own period (30 s … 5 min), sensors failing one at a time, GPS jitter, multipath and
+wild fixes, and a truth of real use rather than of the ``on`` flag.
+
+Not enforced yet: today's detector was fitted to the legacy profile. The monitor lead turns
+it on by setting ``ENFORCED = True`` (``ASSETPULSE_SIM_HONEST=1`` runs it once without
+the edit, to measure). Figures, per kind too, are printed (run with ``-s``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+
+from assetpulse.firmware_sim import FaultSpec, Fleet, FleetSpec, Realism
+from assetpulse.monitor.core.rules import load_rules
+from assetpulse.monitor.db.analyse import analyse
+from assetpulse.monitor.db.refresh import refresh_baselines, refresh_rollups
+from tests.fix_monitor import register_fleet, sim_readings
+
+ENFORCED = False  # flip to True once the detector meets the targets on the honest profile
+
+pytestmark = pytest.mark.skipif(
+    not ENFORCED and os.environ.get("ASSETPULSE_SIM_HONEST") != "1",
+    reason="honest-profile quality not enforced yet (ENFORCED = False)",
+)
+
+SPEC = FleetSpec(
+    gateways=8,
+    assets_per_gateway=10,
+    sample_s=30,  # the base tick: each sensor samples every 30 s, 1, 2 or 5 min on it
+    days=28,
+    faults=FaultSpec.typical(),
+    realism=Realism.HONEST,
+)
+LABELS = ("idle", "under_used")
+
+
+def _precision_recall(truth: pl.Series, said: pl.Series, label: str) -> tuple[float, float]:
+    tp = ((truth == label) & (said == label)).sum()
+    return tp / max(1, (said == label).sum()), tp / max(1, (truth == label).sum())
+
+
+def _truth(fleet: Fleet) -> pl.DataFrame:
+    rows = []
+    for a in fleet.assets:
+        t = a.truth()
+        verdict = t["verdict"]
+        if verdict == "under_used" and t["in_use_s"] == 0:
+            verdict = "idle"  # the simulator's definition: idle = no use in the window
+        rows.append(
+            {
+                "asset_code": a.asset_code,
+                "kind": t["kind"],
+                "drawn": t["verdict"],
+                "truth": verdict,
+                "truth_h": t["in_use_s"] / 3600,
+                "powered_h": t["powered_s"] / 3600,
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def fleet() -> Fleet:
+    return Fleet.build(SPEC)
+
+
+@pytest.mark.timeout(1800)  # ~3.5 M readings (legacy: 1.4 M): minutes, not seconds
+def test_sim_honest_fleet_verdicts_and_hours_meet_targets(db, monitor_world, fleet):
+    start = datetime.fromtimestamp(SPEC.start_ms / 1000, UTC)
+    end = datetime.fromtimestamp(SPEC.end_ms / 1000, UTC)
+    ids = register_fleet(monitor_world, fleet, start - timedelta(days=1))
+    monitor_world.write(sim_readings(fleet, track_keys=False), fresh=True)
+    refresh_baselines(db, until=end, days=SPEC.days)
+    refresh_rollups(db, lag=timedelta(0))
+    result = analyse(db, rules=load_rules(), window_end=end, days=SPEC.days)
+    assert result.frame is not None
+    said = result.frame.select("card_id", "verdict", "usage_hours")
+    codes = pl.DataFrame({"asset_code": list(ids), "card_id": list(ids.values())})
+    x = _truth(fleet).join(codes, on="asset_code").join(said, on="card_id")
+    assert x.height == len(fleet.assets)
+
+    offline = x.filter(pl.col("drawn") == "offline")
+    live = x.filter(pl.col("drawn") != "offline")
+    figures = {label: _precision_recall(live["truth"], live["verdict"], label) for label in LABELS}
+    per_kind: dict[str, dict[str, tuple[float, float]]] = {}
+    kind_hours_error: dict[str, float] = {}
+    for (kind,), group in live.group_by("kind"):
+        per_kind[str(kind)] = {
+            label: _precision_recall(group["truth"], group["verdict"], label) for label in LABELS
+        }
+        used = group.filter(pl.col("truth_h") > 0)
+        kind_hours_error[str(kind)] = used["usage_hours"].sum() / used["truth_h"].sum() - 1
+    used = live.filter(pl.col("truth_h") > 0)
+    hours_error = used["usage_hours"].sum() / used["truth_h"].sum() - 1
+    print(
+        f"\nhonest sim quality: idle P/R {tuple(round(v, 3) for v in figures['idle'])},"
+        f" under_used P/R {tuple(round(v, 3) for v in figures['under_used'])},"
+        f" hours error {hours_error:+.4f}; offline verdicts"
+        f" {dict(offline.group_by('verdict').len().iter_rows())};"
+    )
+    for kind in sorted(per_kind):
+        pr = {label: tuple(round(v, 3) for v in per_kind[kind][label]) for label in LABELS}
+        print(f"  {kind}: P/R {pr}, hours error {kind_hours_error[kind]:+.3f}")
+    mistakes = live.filter(pl.col("truth") != pl.col("verdict"))
+    with pl.Config(tbl_rows=100):
+        print(mistakes)
+    assert (offline["verdict"] == "idle").sum() == 0, "an asset without its sensors was idle"
+    assert (offline["verdict"] == "insufficient_data").all()
+    for label in LABELS:
+        assert min(figures[label]) >= 0.98, (label, figures[label], mistakes)
+    assert abs(hours_error) <= 0.03
+    assert max(abs(e) for e in kind_hours_error.values()) <= 0.03, kind_hours_error
