@@ -117,6 +117,25 @@ def test_import_bad_row_goes_to_dead_letters_with_its_row_number(
     assert (PHOTO, samples[20].t_ms) in stored
 
 
+def test_import_row_for_sensor_of_another_gateway_is_dead_lettered_with_row_number(
+    db: psycopg.Connection[Any], db_url: str, tmp_path: Path
+) -> None:
+    # the temperature sensor is registered to another gateway (issue 15's ownership rule)
+    db.execute(
+        "insert into sensors (sensor_id, kind, gateway_id) values (%s, 'temp', 'GW-X')", (TEMP,)
+    )
+    path = write_csv(tmp_path / "logger.csv", export_rows(uci_samples(20)))
+    report = import_readings(path, db_url, max_age_days=HISTORY_DAYS)
+    assert (report.rows, report.stored, report.dead_lettered) == (40, 20, 20)
+    mismatch = report.dead["sensor_gateway_mismatch"]
+    assert (mismatch.count, mismatch.rows) == (20, [3, 5, 7, 9, 11, 13, 15, 17, 19, 21])
+    dead = db.execute(
+        "select reading_index from ingest_dead_letters where reason = 'sensor_gateway_mismatch'"
+        " order by 1"
+    ).fetchall()
+    assert [r[0] for r in dead] == list(range(3, 42, 2))
+
+
 def test_import_history_older_than_setting_needs_max_age_days_option(
     db: psycopg.Connection[Any], db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

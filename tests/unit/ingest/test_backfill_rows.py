@@ -16,7 +16,7 @@ from assetpulse.ingest.backfill.rows import (
     parse_header,
     row_reading,
 )
-from assetpulse.ingest.model import DAY_MS, BadReading, Limits, Reading, Reason
+from assetpulse.ingest.model import DAY_MS, BadReading, Limits, Reading, Reason, WriteResult
 from tests.fix_ingest import NOW_MS
 
 HEADING = ["gateway_id", "sensor_id", "time", "kind", "on", "lux", "on_ms", "c", "lat", "lon"]
@@ -121,3 +121,10 @@ def test_import_report_lists_first_rows_per_reason_and_counts_all() -> None:
     d = report.as_dict()["dead"]["out_of_range"]
     assert (d["count"], d["rows"]) == (25, list(range(2, 12)))
     assert "out_of_range：25 条，第 2、3、4、5、6、7、8、9、10、11 行 等 25 行" in report.as_text()
+
+
+def test_import_report_counts_rows_the_store_refused_itself() -> None:
+    report = ImportReport(file="x.csv", rows=3)
+    report.add_written(WriteResult(stored=2, sensor_mismatch=1, dead_readings=1))
+    assert (report.stored, report.dead_lettered) == (2, 1)
+    assert "sensor_gateway_mismatch：1 条\n" in report.as_text() + "\n"

@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg.conninfo import make_conninfo
 
@@ -42,6 +43,7 @@ from assetpulse.ingest.model import DAY_MS, BadReading, Batch, Limits, Reading, 
 from assetpulse.ingest.store import ReadingStore
 
 CHUNK_ROWS = 5000
+NO_NEW_SENSOR_LIMIT = 2**62
 MAX_AGE_DAYS_LIMIT = 36_500  # a hundred years: history, not a clock at the epoch
 EARLIER_DEAD_ROWS = """
 select reading_index from ingest_dead_letters
@@ -84,7 +86,10 @@ def _write(
         max_age_days=lim.max_age_ms // DAY_MS,
         topic=f"import:sha256:{table.sha256}",
     )
-    store = ReadingStore(conninfo)
+    # The per-gateway limit on new sensor ids guards against a gateway inventing ids by
+    # the thousand; an import is an operator's deliberate act on a finite file whose
+    # sensors the report counts, so it is not limited.
+    store = ReadingStore(conninfo, new_sensors_per_hour=NO_NEW_SENSOR_LIMIT)
     committed_to_row = 0
     try:
         earlier = {int(r[0]) for r in store.connect().execute(EARLIER_DEAD_ROWS, (report.topic,))}
@@ -94,6 +99,8 @@ def _write(
         next(rows, None)  # the heading, checked in the first pass
         for row, cells in _data_rows(rows):
             gateway_id, out = check_row(cells, cols, row=row, now_ms=now, limits=lim)
+            if type(out) is Reading:
+                out = _owned(out, row, store.sensors.owner_of)
             report.rows += 1
             last_row = row
             if type(out) is BadReading:
@@ -123,6 +130,18 @@ def _conninfo(database: str | psycopg.Connection[Any]) -> str:
     # info.dsn leaves the password out; the same login must work for our connection
     info = database.info
     return make_conninfo(info.dsn, password=info.password) if info.password else info.dsn
+
+
+def _owned(r: Reading, row: int, owner_of: dict[str, str]) -> Reading | BadReading:
+    """The store's ownership rule (a sensor registered to a gateway takes readings from
+    that gateway only), applied here first so that the dead letter carries the row number:
+    the store knows a reading's position in a message, not its row in a file."""
+    owner = owner_of.get(r.sensor_id)
+    if owner is None or owner == r.gateway_id:
+        return r
+    detail = f"sensor {r.sensor_id} is registered to gateway {owner}, not {r.gateway_id}"
+    raw = orjson.dumps({"s": r.sensor_id, "t": r.t_ms, "k": r.kind})
+    return BadReading(row, Reason.SENSOR_GATEWAY_MISMATCH, detail, raw)
 
 
 def _data_rows(rows: Iterator[list[Any]]) -> Iterator[tuple[int, list[Any]]]:

@@ -199,6 +199,14 @@ class ImportReport:
         self.stored += result.stored
         self.duplicates += result.duplicates
         self.quarantined += result.quarantined
+        # refused by the store itself (the importer applies these rules first, with row
+        # numbers; a registration made between the two shows up here, without them)
+        for reason, n in (
+            (Reason.SENSOR_GATEWAY_MISMATCH, result.sensor_mismatch),
+            (Reason.NEW_SENSOR_LIMIT, result.new_sensor_refused),
+        ):
+            if n:
+                self.dead.setdefault(reason.value, ReasonRows()).count += n
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -223,7 +231,8 @@ class ImportReport:
         ]
         for reason, rr in sorted(self.dead.items()):
             more = f" 等 {rr.count} 行" if rr.count > len(rr.rows) else ""
-            lines.append(f"    {reason}：{rr.count} 条，第 {'、'.join(map(str, rr.rows))} 行{more}")
+            where = f"，第 {'、'.join(map(str, rr.rows))} 行{more}" if rr.rows else ""
+            lines.append(f"    {reason}：{rr.count} 条{where}")
         if self.already_dead_lettered:
             lines.append(f"  此前导入时已进入死信 {self.already_dead_lettered} 条（未重复记录）")
         lines.append(f"  最大读数时长 {self.max_age_days} 天；死信主题 {self.topic}")
