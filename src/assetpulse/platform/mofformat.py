@@ -18,9 +18,12 @@ The manifest that travels with the file: ``{"file_name", "batch_no", "item_count
 "sha256"}`` where ``sha256`` is the hex SHA-256 of the file's bytes; the receiver checks it
 before reading.
 
-Feedback (下发): a JSON document ``{"batch_no": optional, "items": [{"bill_no": …,
+Feedback (下发): a JSON document ``{"batch_no": …, "items": [{"bill_no": …,
 "decision": "approved" | "rejected", "reason": required when rejected}]}``; approved sets
 ``02-财政部已审核``, rejected sends the bill back to its unit with MOF's reason.
+``batch_no`` is required and names a batch this province sent; every item is a bill that
+batch reported (``publish`` / ``resubmit``) and still awaits the answer from it. The whole
+file applies or nothing does; the same file imported again changes nothing.
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ CASES = [
     Case("mof report", "POST", "/mof/reports", by(FINANCE, 409), 403),
     Case("mof history", "GET", "/mof/reports", by(FINANCE, 200), 403),
     Case("mof feedback", "POST", "/mof/feedback", by(FINANCE, 409), 403,
-         body={"items": [{"bill_no": "PB-NONE", "decision": "approved"}]}),
+         body={"batch_no": "MOF46NONE", "items": [{"bill_no": "PB-NONE", "decision": "approved"}]}),
 ]  # fmt: skip
 
 

@@ -135,8 +135,8 @@ def test_mof_report_is_checksummed_idempotent_and_marks_01(
 def test_mof_feedback_approve_sets_02_and_national_tab(flow: Flow, make_card: CardMaker) -> None:
     bill = _national_final(flow, make_card)
     assert flow.plaza("sy_jb", plaza="adjust", tab="national")["items"] == []
-    flow.api.post("/api/v1/mof/reports", headers=flow.auth("cz_jb"))
-    body = {"items": [{"bill_no": bill["bill_no"], "decision": "approved"}]}
+    batch_no = flow.api.post("/api/v1/mof/reports", headers=flow.auth("cz_jb")).json()["batch_no"]
+    body = {"batch_no": batch_no, "items": [{"bill_no": bill["bill_no"], "decision": "approved"}]}
     r = flow.api.post("/api/v1/mof/feedback", json=body, headers=flow.auth("cz_jb"))
     assert r.json() == {"item_count": 1, "applied": 1, "unchanged": 0}
     again = flow.api.post("/api/v1/mof/feedback", json=body, headers=flow.auth("cz_jb"))
@@ -152,14 +152,15 @@ def test_mof_feedback_reject_returns_bill_with_reason_and_bad_batch_changes_noth
     flow: Flow, make_card: CardMaker
 ) -> None:
     bill = _national_final(flow, make_card)
-    flow.api.post("/api/v1/mof/reports", headers=flow.auth("cz_jb"))
-    bad = {"items": [{"bill_no": bill["bill_no"], "decision": "rejected", "reason": "信息不全"},
+    batch_no = flow.api.post("/api/v1/mof/reports", headers=flow.auth("cz_jb")).json()["batch_no"]
+    bad = {"batch_no": batch_no,
+           "items": [{"bill_no": bill["bill_no"], "decision": "rejected", "reason": "信息不全"},
                      {"bill_no": "PB-NOPE", "decision": "approved"}]}  # fmt: skip
     r = flow.api.post("/api/v1/mof/feedback", json=bad, headers=flow.auth("cz_jb"))
     assert r.status_code == 409
     assert flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()[
         "review_code"] == "01"  # fmt: skip
-    good = {"items": [bad["items"][0]]}
+    good = {"batch_no": batch_no, "items": [bad["items"][0]]}
     assert (
         flow.api.post("/api/v1/mof/feedback", json=good, headers=flow.auth("cz_jb")).status_code
         == 200

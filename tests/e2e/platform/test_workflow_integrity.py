@@ -337,3 +337,141 @@ def test_national_final_before_report_is_not_03_and_01_after(
     assert got["review_code"] == "01"
     row = flow.plaza("hs_jb", plaza="adjust")["items"][0]
     assert row["review_code_text"] == "01-待财政部审核"
+
+
+# 9. MOF feedback names a batch this province sent, matches its items, is idempotent
+
+
+def test_mof_feedback_without_batch_no_is_refused(flow: Flow, make_card: CardMaker) -> None:
+    bill = _national_final(flow, make_card)
+    _report(flow)
+    body = {"items": [{"bill_no": bill["bill_no"], "decision": "approved"}]}
+    r = flow.api.post("/api/v1/mof/feedback", json=body, headers=flow.auth("cz_jb"))
+    assert r.status_code == 422, r.text
+    got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()
+    assert got["review_code"] == "01"
+
+
+def test_mof_feedback_naming_unknown_or_other_province_batch_is_refused(
+    flow: Flow, make_card: CardMaker, db_url: str
+) -> None:
+    bill = _national_final(flow, make_card)
+    _report(flow)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "insert into mof_reports (batch_no, province, created_by, file_name, sha256,"
+            " item_count, content) select 'MOF44202612010000001', '44', id, 'x.jsonl',"
+            " repeat('0', 64), 1, '' from users where username = 'cz_jb'"
+        )
+    item = {"bill_no": bill["bill_no"], "decision": "approved"}
+    for batch_no in ("MOF46209912310000099", "MOF44202612010000001"):
+        r = _feedback(flow, batch_no, item)
+        assert r.status_code == 409, r.text
+        assert r.json()["error"]["code"] == "MOF_BATCH_UNKNOWN"
+    got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()
+    assert got["review_code"] == "01"
+
+
+def test_mof_feedback_for_bill_of_another_batch_is_refused_and_changes_nothing(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    a = _national_final(flow, make_card)
+    first = _report(flow)
+    b = _national_final(flow, make_card)
+    _report(flow)
+    r = _feedback(
+        flow,
+        first["batch_no"],
+        {"bill_no": a["bill_no"], "decision": "approved"},
+        {"bill_no": b["bill_no"], "decision": "approved"},
+    )
+    assert r.status_code == 409, r.text
+    assert r.json()["error"]["code"] == "MOF_FEEDBACK_REFUSED"
+    assert b["bill_no"] in r.json()["error"]["message"]
+    for bill in (a, b):
+        got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()
+        assert got["review_code"] == "01"
+
+
+def test_mof_feedback_same_file_twice_changes_nothing_even_after_resubmission(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    bill = _national_final(flow, make_card)
+    first = _report(flow)
+    item = {"bill_no": bill["bill_no"], "decision": "rejected", "reason": "信息不全"}
+    r = _feedback(flow, first["batch_no"], item)
+    assert r.json() == {"item_count": 1, "applied": 1, "unchanged": 0}
+    again = _feedback(flow, first["batch_no"], item)
+    assert again.status_code == 200, again.text
+    assert again.json() == {"item_count": 1, "applied": 0, "unchanged": 1}
+    # fixed, approved and resubmitted: replaying the old file must not send it back again
+    flow.final(bill)
+    second = _report(flow)
+    replay = _feedback(flow, first["batch_no"], item)
+    assert replay.status_code == 200, replay.text
+    assert replay.json()["applied"] == 0
+    got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()
+    assert got["review_code"] == "01"
+    # a feedback on the old batch with a new decision is stale: it names the wrong batch
+    stale = _feedback(flow, first["batch_no"], {"bill_no": bill["bill_no"], "decision": "approved"})
+    assert stale.status_code == 409
+    ok = _feedback(flow, second["batch_no"], {"bill_no": bill["bill_no"], "decision": "approved"})
+    assert ok.json()["applied"] == 1
+
+
+# 5. matching shows only what the viewer may see
+
+
+DEMAND = {"kind": "demand", "title": "需要台式计算机", "demand_type": "adjust",
+          "category_code": "A02010105", "quantity": "1", "scope": "province",
+          "end_date": "2099-12-31"}  # fmt: skip
+
+
+def _demand_listing(flow: Flow, unit: str) -> int:
+    bill = flow.final(flow.create({"U460002": "hs_jb", "U460201": "sy_jb"}[unit], **DEMAND), unit)
+    rows = flow.plaza("hd_jb", plaza="demand")["items"]
+    return int(next(r["id"] for r in rows if r["bill_id"] == bill["id"]))
+
+
+def _match_names(flow: Flow, user: str, listing: int) -> list[str]:
+    r = flow.api.get(f"/api/v1/listings/{listing}/matches", headers=flow.auth(user))
+    assert r.status_code == 200, r.text
+    return [
+        (m.get("listing") or m.get("suggested") or {}).get("unit_name", "")
+        for m in r.json()["matches"]
+    ]
+
+
+def test_matches_when_listing_scope_excludes_viewer_do_not_show_it(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    own_unit = flow.final(flow.create(kind="adjust", scope="unit", card_ids=[make_card()]))
+    city = flow.final(flow.create(kind="adjust", scope="city", card_ids=[make_card()]))
+    hs_demand = _demand_listing(flow, "U460002")  # 海口, same city, another unit
+    sy_demand = _demand_listing(flow, "U460201")  # 三亚, another city
+    lines = {b["id"]: b["lines"][0]["card_id"] for b in (own_unit, city)}
+
+    def cards(user: str, listing: int) -> list[int]:
+        r = flow.api.get(f"/api/v1/listings/{listing}/matches", headers=flow.auth(user))
+        return [m["listing"]["card_id"] for m in r.json()["matches"] if m.get("listing")]
+
+    assert cards("hs_jb", hs_demand) == [lines[city["id"]]]
+    assert cards("sy_jb", sy_demand) == []
+
+
+def test_matches_show_unpublished_suggestions_only_inside_their_unit(
+    flow: Flow, make_card: CardMaker, db_url: str, demo_units: dict[str, int]
+) -> None:
+    card = make_card(status="in_use")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "insert into suggestions (card_id, unit_id, verdict, action, rule, score, metric,"
+            " metric_value, evidence, evidence_zh, evidence_en, window_from, window_to)"
+            " values (%s, %s, 'idle', 'adjust', 'idle_days', 0.9, 'idle_days', 90, '{}',"
+            " '闲置90天', 'idle 90 days', now() - interval '90 days', now())",
+            (card, demo_units["U460001"]),
+        )
+    hs_demand = _demand_listing(flow, "U460002")
+    assert "海南大学" not in _match_names(flow, "hs_jb", hs_demand)
+    # the suggestion's own unit sees it against a demand it can see
+    assert "海南大学" in _match_names(flow, "hd_jb", hs_demand)

@@ -160,9 +160,14 @@ def test_share_bill_sent_back_resubmitted_cancelled_then_listed_nationally_and_d
     # national scope: unit, competent department, finance; then MOF approves
     final = _approve_all(web_api, bill_id, ("hd_sh", "jyt_sh", "cz_sh"))
     assert final["stage"] == "final", final
-    assert web_api("cz_jb").post("/mof/reports").status_code == 201
+    report = web_api("cz_jb").post("/mof/reports")
+    assert report.status_code == 201
     fb = web_api("cz_jb").post(
-        "/mof/feedback", json={"items": [{"bill_no": bill_no, "decision": "approved"}]}
+        "/mof/feedback",
+        json={
+            "batch_no": report.json()["batch_no"],
+            "items": [{"bill_no": bill_no, "decision": "approved"}],
+        },
     )
     assert fb.status_code == 200, fb.text
 

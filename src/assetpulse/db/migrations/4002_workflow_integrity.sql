@@ -110,3 +110,8 @@ alter table bills add column review_code text generated always as (case stage
 alter table listings alter column review_code drop not null;
 alter table listings alter column review_code drop default;
 update listings set review_code = null where review_code = '03';
+
+-- MOF feedback names the batch it answers (this province's); the same file imported again
+-- for that batch is recognised by its digest and changes nothing.
+alter table mof_feedback add column report_id bigint references mof_reports (id);
+create index mof_feedback_report_idx on mof_feedback (report_id, sha256);

@@ -179,7 +179,7 @@ class FeedbackItem(BaseModel):
 
 class FeedbackBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    batch_no: str | None = Field(default=None, max_length=40)
+    batch_no: str = Field(min_length=1, max_length=40, description="所答复的本省上报批次号（必填）")
     items: list[FeedbackItem] = Field(min_length=1, max_length=10_000)
 
 

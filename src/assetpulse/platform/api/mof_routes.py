@@ -38,4 +38,4 @@ async def report_file(conn: Conn, user: CurrentUser, report_id: int) -> Response
 async def import_feedback(conn: Conn, user: CurrentUser, body: FeedbackBody) -> FeedbackOut:
     items = [i.model_dump() for i in body.items]
     mof.check_feedback_items(items)
-    return FeedbackOut.model_validate(await mof.import_feedback(conn, user, items))
+    return FeedbackOut.model_validate(await mof.import_feedback(conn, user, body.batch_no, items))

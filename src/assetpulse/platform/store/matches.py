@@ -4,6 +4,11 @@ Both sides see the same ranking: the demand's unit asks ``/listings/{demand}/mat
 gets listed and suggested assets; a publisher asks ``/listings/{asset}/matches`` and gets
 the demands that asset could serve. Suggested assets (monitor suggestions not yet listed)
 show only class, region and unit, never the card itself.
+
+Candidates follow the viewer's sight, not the listing's: a listing is offered only when the
+plaza would show it to the viewer (``can_see``: 本市 / 本部门 / 本单位 scopes), and an
+unpublished suggestion stays inside its unit, that unit's competent department and its
+province's finance until it is published.
 """
 
 from __future__ import annotations
@@ -16,14 +21,14 @@ from psycopg.rows import dict_row
 
 from assetpulse.org.principal import Principal
 from assetpulse.platform import matching
-from assetpulse.platform.store.plaza import shape, visible_listing
+from assetpulse.platform.store.plaza import can_see, shape, visible_listing
 
 LIMIT = 500
 SUPPLY = """
 select l.id, l.kind, l.bill_id, l.card_id, l.unit_id, u.name as unit_name, l.scope,
        l.region_code, null::text as region_name, l.category_code, null::text as category_name,
        l.name, l.asset_code, l.quantity, l.area, l.measure_unit, l.state, l.review_code,
-       l.result, l.listed_at, null::bigint as photo_id
+       l.result, l.listed_at, null::bigint as photo_id, l.province, l.competent_id
 from listings l join units u on u.id = l.unit_id
 where l.kind = %(kind)s and l.state = 'listed'
   and (%(top)s::text is null or l.category_code like %(top)s || '%%')
@@ -37,6 +42,8 @@ from suggestions s join asset_cards c on c.id = s.card_id join units un on un.id
 where s.state in ('new', 'accepted') and s.action = %(kind)s
   and (%(top)s::text is null or c.category_code like %(top)s || '%%')
   and not exists (select 1 from bill_lines b where b.card_id = s.card_id and b.active)
+  and (s.unit_id = %(viewer)s or un.parent_id = %(viewer)s
+       or (%(finance)s and left(un.region_code, 2) = %(viewer_province)s))
 limit %(limit)s
 """
 DEMANDS = """
@@ -61,9 +68,12 @@ async def matches(
         demand = matching.Demand(row["demand_type"], row["category_code"], row["region_code"],
                                  row["quantity"], row["area"], row["end_date"])  # fmt: skip
         params = {"kind": row["demand_type"], "top": top, "province": row["province"],
-                  "limit": LIMIT}  # fmt: skip
+                  "limit": LIMIT, "viewer": p.unit_id, "viewer_province": p.region_code[:2],
+                  "finance": p.is_finance and p.unit_kind == "finance"}  # fmt: skip
         await cur.execute(SUPPLY, params)
         for c in await cur.fetchall():
+            if not can_see(p, c, competent):
+                continue
             m = matching.score(demand, _supply(c), today)
             if m is not None and c["unit_id"] != row["unit_id"]:
                 out.append({"source": "listing", "source_text": "已上架资产", "score": m.score,
@@ -82,6 +92,8 @@ async def matches(
         params = {"kind": row["kind"], "top": top, "province": row["province"], "limit": LIMIT}
         await cur.execute(DEMANDS, params)
         for d in await cur.fetchall():
+            if not can_see(p, d, competent):
+                continue
             demand = matching.Demand(d["demand_type"], d["category_code"], d["region_code"],
                                      d["quantity"], d["area"], d["end_date"])  # fmt: skip
             m = matching.score(demand, supply, today)

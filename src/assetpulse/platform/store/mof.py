@@ -160,32 +160,79 @@ async def report_file(conn: AsyncConnection[Any], p: Principal, report_id: int) 
     return row
 
 
+REPORT_OF_PROVINCE = """
+select id from mof_reports where batch_no = %s and province = %s for update
+"""
+FEEDBACK_SEEN = "select 1 from mof_feedback where report_id = %s and sha256 = %s"
+# the bill as this batch reported it (publish / resubmit); updates ask MOF for nothing
+BILL_IN_BATCH = """
+select b.* from bills b
+join mof_report_items i on i.bill_id = b.id and i.report_id = %(report)s
+ and i.action in ('publish', 'resubmit')
+where b.bill_no = %(bill_no)s and left(b.region_code, 2) = %(province)s
+for update of b
+"""
+
+
+def feedback_digest(batch_no: str, items: list[dict[str, Any]]) -> str:
+    """The file's identity: the same decisions for the same batch give the same digest."""
+    doc = {"batch_no": batch_no, "items": items}
+    return hashlib.sha256(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _decide(
+    row: dict[str, Any], report_id: int, item: dict[str, Any]
+) -> tuple[review.BillState, review.BillState]:
+    """(old, new) state for one decision on a bill of the named batch, or a refusal."""
+    old = state_of(row)
+    if row["reported_report_id"] != report_id:
+        raise review.refused(
+            "MOF_FEEDBACK_STALE", "该单据已在之后的批次重新上报，请导入最新批次的反馈。"
+        )
+    if item["decision"] == "approved":
+        return old, review.mof_approve(old)
+    if old.stage is review.Stage.RETURNED:
+        return old, old  # this batch's rejection, already applied
+    return old, review.mof_reject(old, item.get("reason") or "")
+
+
 async def import_feedback(
-    conn: AsyncConnection[Any], p: Principal, items: list[dict[str, Any]]
+    conn: AsyncConnection[Any], p: Principal, batch_no: str, items: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """Apply MOF's decisions all together or not at all."""
+    """Apply MOF's decisions on one batch this province sent, all together or not at all.
+
+    Every item must be a bill that batch reported (``publish`` / ``resubmit``) and still
+    awaits the decision from it; the same file imported twice changes nothing.
+    """
     require_finance(p)
-    raw = json.dumps(items, ensure_ascii=False, sort_keys=True).encode()
+    province = p.region_code[:2]
+    digest = feedback_digest(batch_no, items)
+    unchanged = {"item_count": len(items), "applied": 0, "unchanged": len(items)}
     async with conn.transaction():
         await set_actor(conn, p)
         cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(REPORT_OF_PROVINCE, (batch_no, province))
+        report = await cur.fetchone()
+        if report is None:
+            raise conflict(
+                "MOF_BATCH_UNKNOWN",
+                "反馈文件所答复的上报批次不是本省报送的批次，未做任何修改。",
+                batch_no=batch_no,
+            )
+        await cur.execute(FEEDBACK_SEEN, (report["id"], digest))
+        if await cur.fetchone() is not None:
+            return unchanged
         problems: list[str] = []
         plans = []
         for item in items:
-            await cur.execute(
-                "select * from bills where bill_no = %s and left(region_code, 2) = %s for update",
-                (item["bill_no"], p.region_code[:2]),
-            )
+            params = {"report": report["id"], "bill_no": item["bill_no"], "province": province}
+            await cur.execute(BILL_IN_BATCH, params)
             row = await cur.fetchone()
             if row is None:
-                problems.append(f"{item['bill_no']}: 单据不存在")
+                problems.append(f"{item['bill_no']}: 不在批次 {batch_no} 中")
                 continue
-            old = state_of(row)
             try:
-                if item["decision"] == "approved":
-                    new = review.mof_approve(old)
-                else:
-                    new = review.mof_reject(old, item.get("reason") or "")
+                old, new = _decide(row, report["id"], item)
             except review.TransitionRefusedError as exc:
                 problems.append(f"{item['bill_no']}: {exc.message}")
                 continue
@@ -198,7 +245,7 @@ async def import_feedback(
         applied = 0
         for row, old, new, item in plans:
             if new == old:
-                continue  # the same feedback imported again
+                continue  # decided already by an earlier file on this batch
             action = "mof_approve" if item["decision"] == "approved" else "mof_reject"
             await write_state(
                 conn,
@@ -214,21 +261,28 @@ async def import_feedback(
             )
             applied += 1
         await conn.execute(
-            "insert into mof_feedback (imported_by, sha256, item_count, applied, content)"
-            " values (%s, %s, %s, %s, %s)",
+            "insert into mof_feedback (imported_by, report_id, sha256, item_count, applied,"
+            " content) values (%s, %s, %s, %s, %s, %s)",
             (
                 p.user_id,
-                hashlib.sha256(raw).hexdigest(),
+                report["id"],
+                digest,
                 len(items),
                 applied,
-                json.dumps(items, ensure_ascii=False),
+                json.dumps({"batch_no": batch_no, "items": items}, ensure_ascii=False),
             ),
         )
     return {"item_count": len(items), "applied": applied, "unchanged": len(items) - applied}
 
 
 def check_feedback_items(items: list[dict[str, Any]]) -> None:
+    seen: set[str] = set()
     for item in items:
+        if item["bill_no"] in seen:
+            raise invalid(
+                "MOF_FEEDBACK_DUPLICATE", "反馈文件中同一单据出现多次。", bill_no=item["bill_no"]
+            )
+        seen.add(item["bill_no"])
         if item["decision"] == "rejected" and not (item.get("reason") or "").strip():
             raise invalid(
                 "MOF_REASON_REQUIRED", "财政部退回的单据须附退回原因。", bill_no=item["bill_no"]
