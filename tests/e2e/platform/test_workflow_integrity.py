@@ -475,3 +475,71 @@ def test_matches_show_unpublished_suggestions_only_inside_their_unit(
     assert "海南大学" not in _match_names(flow, "hs_jb", hs_demand)
     # the suggestion's own unit sees it against a demand it can see
     assert "海南大学" in _match_names(flow, "hd_jb", hs_demand)
+
+
+# races between DIFFERENT reviewers at different nodes: exactly one wins, the state agrees
+
+
+def _race(flow: Flow, *calls: tuple[str, str]) -> list[Any]:
+    """Fire (user, path) POSTs at once; the responses in call order."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    out: list[Any] = [None] * len(calls)
+
+    def go(i: int, user: str, path: str) -> None:
+        barrier.wait()
+        out[i] = flow.api.post(f"/api/v1{path}", headers=flow.auth(user))
+
+    threads = [threading.Thread(target=go, args=(i, u, p)) for i, (u, p) in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+def test_cancel_approval_racing_next_node_approve_exactly_one_wins(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    for _ in range(3):
+        bill = flow.create(kind="adjust", scope="province", card_ids=[make_card()])
+        flow.ok("hd_jb", bill["id"], "submit")
+        flow.ok("hd_sh", bill["id"], "approve")
+        cancel, approve = _race(
+            flow,
+            ("hd_sh", f"/bills/{bill['id']}/cancel-approval"),
+            ("jyt_sh", f"/bills/{bill['id']}/approve"),
+        )
+        assert sorted([cancel.status_code, approve.status_code]) == [200, 409]
+        got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()
+        listed = [r for r in flow.plaza("hs_jb")["items"] if r["bill_id"] == bill["id"]]
+        if cancel.status_code == 200:
+            assert approve.json()["error"]["code"] == "BILL_NOT_AT_YOUR_NODE"
+            assert (got["stage"], got["current_node"]) == ("in_review", "unit")
+            assert listed == []
+        else:
+            assert cancel.json()["error"]["code"] == "NEXT_NODE_ACTED"
+            assert got["stage"] == "final"
+            assert len(listed) == 1
+
+
+def test_final_cancel_racing_mof_report_exactly_one_wins(flow: Flow, make_card: CardMaker) -> None:
+    for _ in range(3):
+        bill = _national_final(flow, make_card)
+        cancel, report = _race(
+            flow,
+            ("cz_sh", f"/bills/{bill['id']}/cancel-approval"),
+            ("cz_jb", "/mof/reports"),
+        )
+        got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()
+        if cancel.status_code == 200:
+            assert report.status_code == 409
+            assert report.json()["error"]["code"] == "MOF_NOTHING_TO_REPORT"
+            assert got["stage"] == "in_review"
+            flow.ok("cz_sh", bill["id"], "approve")
+            _report(flow)
+        else:
+            assert report.status_code == 201
+            assert cancel.json()["error"]["code"] == "FINAL_ALREADY_REPORTED"
+            assert got["review_code"] == "01"
