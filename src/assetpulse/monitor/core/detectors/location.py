@@ -207,8 +207,24 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
     reached_after = _near_m(prev_lat, prev_lon, pl.col("_a_lat"), pl.col("_a_lon"))
     # the centres' speed: the window medians' times lie about k fixes apart
     fast = apart / (pl.col("_a_ts") - pl.col("_b_ts")).clip(lower_bound=1.0) > p.min_speed_mps
+    # Kept going: the next window on (and the one before the last) is away from the other
+    # side too. A burst of multipath (two or three fixes off the same way, then back)
+    # moves one median but not the one beyond it. Near the segment's ends: not asked.
+    far_after = _near_m(
+        pl.col("_b_lat"), pl.col("_b_lon"), pl.col("_a_lat_far"), pl.col("_a_lon_far")
+    )
+    far_before = _near_m(
+        pl.col("_b_lat_far"), pl.col("_b_lon_far"), pl.col("_a_lat"), pl.col("_a_lon")
+    )
+    kept_going = (far_after > r).fill_null(True) & (far_before > r).fill_null(True)
     evidence = (pl.col("_pos") >= 2) & (pl.col("_n_after") >= 2)
-    core = pl.when(evidence).then((apart > r) & (left_before > r) & (reached_after > r) & fast)
+    core = pl.when(evidence).then(
+        (apart > r) & (left_before > r) & (reached_after > r) & fast & kept_going
+    )
+    lf = lf.with_columns(
+        *[pl.col(f"_a_{c}").shift(-k).over(g).alias(f"_a_{c}_far") for c in ("lat", "lon")],
+        *[pl.col(f"_b_{c}").shift(k).over(g).alias(f"_b_{c}_far") for c in ("lat", "lon")],
+    )
     lf = lf.with_columns(core.alias("_core"))
     # At a segment's edge one side has a single fix: take the neighbouring interval's
     # decision (a drive goes on to the end of the data; a lone first fix is not a trip).
