@@ -163,7 +163,12 @@ async def post_photo(
     return PhotoUploaded(photo_id=photo_id, change_id=change_id)
 
 
-@router.get("/cards/{card_id}/photos/{photo_id}", summary="照片原图")
+@router.get(
+    "/cards/{card_id}/photos/{photo_id}",
+    summary="照片原图（其他单位看到的不含 EXIF 等元数据）",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+)
 async def get_photo(card_id: int, photo_id: int, conn: Conn, user: CurrentUser) -> Response:
     card = await card_store.visible_card(conn, user, card_id)
     content_type, sha256, data = await photo_bytes(conn, card_id=card_id, photo_id=photo_id)

@@ -275,7 +275,19 @@ async def _image_scan(
     return _outcome(out, decoded=[{"text": t, "symbology": s} for t, s in codes])
 
 
-@router.get("/stocktakes/{task_id}/report", summary="盘点报告 (JSON 或 XLSX)", response_model=None)
+@router.get(
+    "/stocktakes/{task_id}/report",
+    summary="盘点报告 (JSON 或 XLSX)",
+    response_model=None,
+    responses={
+        200: {
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            }
+        }
+    },
+)
 async def get_report(
     task_id: int,
     conn: Conn,

@@ -29,11 +29,18 @@ from assetpulse.platform.api.http_guards import BodyLimit, LimitRequestBody, Sec
 from assetpulse.platform.api.plaza_fast_path import install_plaza_fast_path
 from assetpulse.platform.api.pool_checks import CheckWhenIdle
 from assetpulse.platform.api.routes import router as platform_router
+from assetpulse.platform.api.schemas import ERROR_RESPONSES
 from assetpulse.platform.capped_totals import CappedTotals
 from assetpulse.platform.web import mount_pages
 from assetpulse.settings import Settings
 
 API_PREFIX = "/api/v1"
+# what any API operation may answer besides its own: documented on every operation, so
+# that clients (and schemathesis' conformance checks) know every status and its body
+API_ERRORS: dict[int | str, dict[str, object]] = {
+    **ERROR_RESPONSES,
+    413: {**ERROR_RESPONSES[422], "description": "请求内容过大"},
+}
 _FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the small fields beside the file
 MB = 1024 * 1024
 
@@ -137,7 +144,7 @@ def create_app(settings: Settings, *, pool_size: int = 10) -> FastAPI:
     app.state.plaza_totals = CappedTotals()
     install_error_handlers(app)
     for router in (org_router, inventory_router, monitor_router, platform_router):
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=API_ERRORS)
     install_plaza_fast_path(app, API_PREFIX)
 
     @app.get("/health", tags=["operations"], summary="liveness and readiness")

@@ -84,7 +84,19 @@ async def listing_capabilities(
     return capabilities(user.user_type, plaza_kind)
 
 
-@router.get("/listings/export", summary="导出选中的资产（XLSX 或带 BOM 的 CSV）")
+@router.get(
+    "/listings/export",
+    summary="导出选中的资产（XLSX 或带 BOM 的 CSV）",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                "text/csv": {},
+            }
+        }
+    },
+)
 async def export_rows(
     conn: Conn,
     user: CurrentUser,
