@@ -34,6 +34,19 @@ function renderMenu() {
   return nav;
 }
 
+/** 退出: the server ends the session's token (and every other one of this user), so a
+ * copied token is worthless afterwards; the page forgets it either way. */
+async function logout() {
+  try {
+    await api("/auth/logout", { method: "POST", quiet: true });
+  } catch {
+    // offline or already ended: forgetting the token locally is what matters here
+  }
+  setToken(null);
+  session.me = null;
+  location.hash = "#/login";
+}
+
 function renderLayout() {
   const me = session.me;
   const main = h("main", { id: "page" });
@@ -42,7 +55,7 @@ function renderLayout() {
       h("button", { class: "menu-toggle", "aria-label": "菜单", onclick: () => document.body.classList.toggle("menu-open") }, "☰"),
       h("div", { class: "title" }, "资产调剂共享平台"),
       h("div", { class: "who" }, `${me.display_name}（${me.unit_name || me.username}）`),
-      h("button", { onclick: () => { setToken(null); session.me = null; location.hash = "#/login"; } }, "退出")),
+      h("button", { onclick: logout }, "退出")),
     h("div", { class: "layout" }, renderMenu(), main));
   return main;
 }
