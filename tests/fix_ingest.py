@@ -121,7 +121,7 @@ class Gateway:
         )
         self.client.max_inflight_messages_set(200)
         self.client.max_queued_messages_set(0)
-        self.client.reconnect_delay_set(0.1, 1.0)
+        self.client.reconnect_delay_set(1, 2)
         self.handed = 0
         self.published = 0  # PUBACKs received; paho reports each message once
         self.client.on_publish = self._on_publish

@@ -29,21 +29,19 @@ def mqtt_private(tmp_path: Path) -> Iterator[MosquittoProcess]:
     broker.destroy()
 
 
-@pytest.fixture(scope="session")
-def nats_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsProcess]:
-    """The session's durable broker; tests that kill or restart it use ``nats_private``."""
-    broker = NatsProcess(tmp_path_factory.mktemp("nats"))
+@pytest.fixture
+def nats_broker(tmp_path: Path) -> Iterator[NatsProcess]:
+    """A durable broker per test (it starts in well under a second): its stream is a work
+    queue, one consumer per subject, so tests must not share one (and may kill it)."""
+    broker = NatsProcess(tmp_path / "nats")
     broker.start()
     yield broker
     broker.destroy()
 
 
 @pytest.fixture
-def nats_private(tmp_path: Path) -> Iterator[NatsProcess]:
-    broker = NatsProcess(tmp_path / "nats")
-    broker.start()
-    yield broker
-    broker.destroy()
+def nats_private(nats_broker: NatsProcess) -> NatsProcess:
+    return nats_broker
 
 
 @pytest.fixture

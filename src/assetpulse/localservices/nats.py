@@ -18,12 +18,16 @@ ingest workers read the stream with the NATS protocol on ``port``
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import signal
 import subprocess
 import time
 from pathlib import Path
 
+import nats
+
+from assetpulse.ingest.jetstream import ensure_stream
 from assetpulse.localservices.ports import free_port, wait_for_port
 
 # for NATS clients; MQTT publishes are bounded by the stream's max_msg_size, which the
@@ -102,6 +106,9 @@ class NatsProcess:
         # the MQTT listener opens once JetStream has recovered its store
         wait_for_port(self.nats_port, timeout=timeout)
         wait_for_port(self.port, timeout=timeout)
+        # the work-queue stream before any gateway connects (else nats-server makes its
+        # own, with interest retention: see ingest/jetstream.py)
+        asyncio.run(_ensure_stream(self.nats_url))
 
     def stop(self) -> None:
         """Graceful stop (SIGTERM)."""
@@ -128,3 +135,11 @@ class NatsProcess:
     def destroy(self) -> None:
         self.stop()
         shutil.rmtree(self.datadir, ignore_errors=True)
+
+
+async def _ensure_stream(url: str) -> None:
+    nc = await nats.connect(url, connect_timeout=5, max_reconnect_attempts=0)
+    try:
+        await ensure_stream(nc.jetstream())
+    finally:
+        await nc.close()

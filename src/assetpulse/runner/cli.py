@@ -61,6 +61,8 @@ def _child_env(
         # a local demo: the API's schema and its pages are part of what it shows
         ASSETPULSE_API_DOCS=env.get("ASSETPULSE_API_DOCS", "true"),
     )
+    if services.nats_url:
+        env["ASSETPULSE_NATS_URL"] = services.nats_url  # ingest reads JetStream there
     if not services.shared_subscriptions:
         env["ASSETPULSE_INGEST_GROUP"] = ""  # amqtt speaks MQTT 3.1.1: no $share groups
     return env
@@ -71,7 +73,12 @@ def _banner(console: Console, s: Services, opts: dict[str, Any], api: str, metri
     p = console.print
     p("[bold green]AssetPulse is running[/bold green]")
     p(f"  database   {s.database_url}  ({s.database_kind})")
-    shared = "shared subscription" if s.shared_subscriptions else "MQTT 3.1.1, plain subscription"
+    if s.nats_url:
+        shared = f"JetStream at {s.nats_url}, durable consumer; gateways: MQTT 3.1.1"
+    elif s.shared_subscriptions:
+        shared = "shared subscription"
+    else:
+        shared = "MQTT 3.1.1, plain subscription"
     p(f"  broker     {s.mqtt_url}  ({s.broker_kind}, {shared})")
     p(f"  web + API  {api}/   API {api}/api/v1   docs {api}/docs   health {api}/health")
     p(f"  ingest     metrics http://127.0.0.1:{metrics}/metrics")

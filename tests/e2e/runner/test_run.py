@@ -49,7 +49,7 @@ def run_dir():
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize(("broker", "how"), [("mosquitto", "ctrl-c"), ("amqtt", "sigterm")])
+@pytest.mark.parametrize(("broker", "how"), [("nats-server", "ctrl-c"), ("amqtt", "sigterm")])
 def test_run_comes_up_stores_readings_and_stops_cleanly(run_dir: Path, broker, how):
     tmp_path = run_dir
     port = free_port()

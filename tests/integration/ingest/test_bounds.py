@@ -4,18 +4,20 @@ letters have a retention."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from typing import Any
 
+import nats
 import orjson
 import paho.mqtt.client as mqtt
 import psycopg
-import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from assetpulse.ingest.deadletter import PREFIX_BYTES
 from assetpulse.ingest.decode import decode
+from assetpulse.ingest.jetstream import STREAM, ensure_stream
 from assetpulse.ingest.model import Received
 from assetpulse.ingest.store import ReadingStore
 from tests.fix_ingest import envelope, now_ms, temp, up_topic, wait_until
@@ -80,41 +82,56 @@ def test_dead_letters_older_than_retention_deleted(
     assert db.execute("select topic from ingest_dead_letters").fetchall() == [("kept",)]
 
 
-@pytest.mark.parametrize("kind", ["nats", "mosquitto"])
-def test_broker_refuses_payload_over_its_limit(
-    kind: str,
-    nats_broker: Any,
-    mqtt_broker: Any,
-    db_url: str,
-    thread_worker: Any,
-    unique_id: str,
-) -> None:
-    broker = nats_broker if kind == "nats" else mqtt_broker
-    if kind == "nats":  # the workers set the stream's limit
-        thread_worker(
-            database_url=db_url, mqtt_url="", nats_url=nats_broker.nats_url, group=unique_id,
-            client_id=unique_id,
-        )  # fmt: skip
+def test_mosquitto_drops_payload_over_its_limit(mqtt_broker: Any, unique_id: str) -> None:
     topic = f"assetpulse/v1/gw/G-{unique_id}/up"
     got: list[bytes] = []
     sub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"s-{unique_id}")
     sub.on_message = lambda c, u, m: got.append(m.payload)
-    sub.connect("127.0.0.1", broker.port)
+    sub.connect("127.0.0.1", mqtt_broker.port)
     sub.subscribe(topic, 1)
     sub.loop_start()
-    pub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"p-{unique_id}")
-    pub.connect("127.0.0.1", broker.port)
-    pub.loop_start()
+    pub = _client(mqtt_broker.port, f"p-{unique_id}")
     try:
         time.sleep(0.5)  # the subscription is in place
         pub.publish(topic, b"x" * (2 * 1024 * 1024), qos=1)
-        pub.publish(topic, b"small", qos=1)
-        if kind == "mosquitto":  # drops the big one (and acknowledges it, MQTT 3.1.1)
-            wait_until(lambda: got == [b"small"], timeout=10, what="the small message")
-        else:  # does not store it and disconnects the gateway, which is stuck on it
-            time.sleep(2)
-            assert got == []
+        pub.publish(topic, b"small", qos=1)  # the big one is dropped (and acknowledged)
+        wait_until(lambda: got == [b"small"], timeout=10, what="the small message")
     finally:
         for c in (pub, sub):
             c.disconnect()
             c.loop_stop()
+
+
+def test_nats_stores_no_payload_over_its_limit(nats_broker: Any, unique_id: str) -> None:
+    async def stream_sizes() -> list[int]:
+        nc = await nats.connect(nats_broker.nats_url)
+        try:
+            js = nc.jetstream()
+            await ensure_stream(js)  # what a worker does at start
+            info = await js.stream_info(STREAM)
+            return [info.state.messages, info.state.bytes]
+        finally:
+            await nc.close()
+
+    asyncio.run(stream_sizes())
+    big = _client(nats_broker.port, f"big-{unique_id}")
+    small = _client(nats_broker.port, f"small-{unique_id}")
+    try:
+        big.publish(f"assetpulse/v1/gw/B-{unique_id}/up", b"x" * (2 * 1024 * 1024), qos=1)
+        info = small.publish(f"assetpulse/v1/gw/S-{unique_id}/up", b"small", qos=1)
+        info.wait_for_publish(10)
+        time.sleep(1.0)  # the big one had its chance
+        messages, nbytes = asyncio.run(stream_sizes())
+    finally:
+        for c in (big, small):
+            c.disconnect()
+            c.loop_stop()
+    assert messages == 1  # only the small one: the big one's gateway was disconnected
+    assert nbytes < 1024
+
+
+def _client(port: int, client_id: str) -> mqtt.Client:
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    return c
