@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     )
 
     # --- monitor ---
+    site_lat: float = Field(
+        default=20.04, ge=-90, le=90, description="latitude of sensors with none of their own"
+    )
+    site_lon: float = Field(
+        default=110.34, ge=-180, le=180, description="longitude (default: Haikou, Hainan)"
+    )
     # each asset's analysis window is its rule's window_days in the rules file (no setting
     # overrides what finance staff reviewed; `assetpulse analyse --window-days` for replays)
     idle_rules_path: str | None = Field(

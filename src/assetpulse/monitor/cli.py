@@ -54,12 +54,13 @@ def analyse(
     # the rules file decides each asset's window; only an explicit --window-days overrides it
     longest = window_days or max(rules.windows())
     window_end = end.replace(tzinfo=UTC) if end else datetime.now(UTC)
+    site = (settings.site_lat, settings.site_lon)
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         stale = conn.execute(BASELINES_AGE).fetchone()
         if stale and stale[0]:
-            n = refresh_baselines(conn, until=window_end, days=min(longest, 14))
+            n = refresh_baselines(conn, until=window_end, days=min(longest, 14), site=site)
             click.echo(f"baselines: {n} sensor-hours of day")
-        r = refresh_rollups(conn, lag=timedelta(minutes=5))
+        r = refresh_rollups(conn, lag=timedelta(minutes=5), site=site)
         click.echo(f"rollups: {r.card_hours} card-hours recomputed from {r.readings_read} readings")
         a = run_analysis(
             conn, rules=rules, window_end=window_end, days=window_days, store=not no_store

@@ -1,4 +1,5 @@
-"""Hourly rollup core: counters, resets, daylight, gaps, positions, whole-hour locality."""
+"""Hourly rollup core: counters, resets, gaps, positions, whole-hour locality (light on real
+rooms: tests/unit/monitor/detectors/test_light.py)."""
 
 from __future__ import annotations
 
@@ -67,36 +68,6 @@ def test_sessions_when_on_flag_toggles_then_each_off_to_on_counts():
     assert hourly_usage(_rows("PH", 1, 10, on_state=on))["sessions"].sum() == 3
 
 
-def _room(lux: list[float], temp: list[float]) -> pl.DataFrame:
-    n = len(lux)
-    return pl.concat([_rows("LX", 1, n, lux=lux), _rows("TM", 2, n, temp_c=temp)], how="diagonal")
-
-
-BASE = pl.DataFrame(
-    {
-        "sensor_id": ["LX"] * 24 + ["TM"] * 24,
-        "hour_of_day": list(range(24)) * 2,
-        "lux_base": [200.0] * 24 + [None] * 24,
-        "temp_base": [None] * 24 + [25.0] * 24,
-    }
-)
-
-
-def test_room_when_sunlit_but_not_warm_then_not_in_use():
-    df = _room([800.0] * 24, [25.1] * 24)
-    assert hourly_usage(df, BASE)["in_use_s"].sum() == 0
-
-
-def test_room_when_lamps_on_and_warm_then_in_use():
-    df = _room([600.0] * 24, [27.0] * 24)
-    assert hourly_usage(df, BASE)["in_use_s"].sum() == pytest.approx(23 * 300)
-
-
-def test_room_when_warm_but_dark_then_not_in_use():
-    df = _room([210.0] * 24, [28.0] * 24)
-    assert hourly_usage(df, BASE)["in_use_s"].sum() == 0
-
-
 def test_location_when_jitter_within_accuracy_then_no_distance():
     lat = [20.0 + (0.00005 if i % 2 else 0.0) for i in range(12)]  # ±5.5 m
     df = _rows("LC", 3, 12, lat=lat, lon=[110.0] * 12, acc=[8.0] * 12, zone=["P1"] * 12)
@@ -143,14 +114,3 @@ def test_dirty_hours_when_one_reading_then_two_hours_either_side():
     touched = pl.DataFrame({"card_id": [7], "t": [T0 + timedelta(minutes=90)]})
     hours = dirty_hours(touched)["hour"].to_list()
     assert hours == [T0 + timedelta(hours=k) for k in range(-1, 4)]
-
-
-def test_room_when_lamps_go_on_then_use_starts_with_the_warm_up_not_after_it():
-    # lamps on from sample 4: the room warms 0.55 °C per sample, lamps off at sample 16
-    lux = [200.0] * 4 + [600.0] * 12 + [200.0] * 8
-    rise = (
-        [0.0] * 4 + [min(2.5, 0.55 * (i + 1)) for i in range(12)] + [1.9, 1.4, 1.0, 0.7] + [0.5] * 4
-    )
-    out = hourly_usage(_room(lux, [25.0 + x for x in rise]), BASE)
-    assert out["in_use_s"].sum() == pytest.approx(12 * 300)
-    assert out["sessions"].sum() == 1

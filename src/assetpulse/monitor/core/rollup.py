@@ -11,16 +11,31 @@ In use (在用) per photo sensor:
   negative delta is a reboot (the counter restarted from zero), so the new value is the
   on-time since the reboot — usage is neither invented nor lost;
 - else the ``on`` flag, held until the next sample;
-- else light: ``lux`` above the sensor's daylight baseline for that local hour of day
-  (a sunlit room is not in use), or a temperature rise where the card has a thermometer.
+- else light: lamps on, told from daylight per sensor by ``detectors.light`` (a sunlit
+  empty room is not in use; a lamp switched on at 07:55 is use from 07:55);
+- a card with a thermometer and no light meter: a machine running warm over its ambient.
+
+A sample speaks for at most ``hold_s``, or 2.5 of its sensor's own sample periods where
+that is longer (a meter reporting every 15 minutes), never more than an hour.
+Coverage is kept per signal (``photo_coverage``, ``temp_coverage``, ``loc_coverage``), so
+that a verdict can ask for the signal that carries the card's usage.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import polars as pl
+
+from assetpulse.monitor.core.detectors.light import (
+    CALIBRATION_SCHEMA,
+    LightParams,
+    empty_calibration,
+    lamp_light,
+)
+from assetpulse.monitor.core.detectors.location import LocationParams, locate
+from assetpulse.monitor.core.detectors.sun import SITE_SCHEMA
 
 PHOTO, TEMP, LOC = 1, 2, 3
 HOUR_US = 3_600_000_000
@@ -58,9 +73,15 @@ ROLLUP_COLUMNS = (
     "temp_max",
     "temp_rise",
     "distance_m",
+    "moving_s",
+    "lat",
+    "lon",
     "zones",
     "samples",
     "coverage",
+    "photo_coverage",
+    "temp_coverage",
+    "loc_coverage",
 )
 
 
@@ -70,12 +91,10 @@ class RollupParams:
 
     hold_s: float = 900.0  # a sample speaks for at most this long (longer: a data gap)
     counter_gap_s: float = 3600.0  # counters bridge gaps up to this long (lost messages)
-    lux_margin: float = 80.0  # lux above the daylight baseline that means lamps are on
-    lux_ratio: float = 1.2  # … and at least this multiple of the baseline
-    lamp_warmth: float = 1.2  # °C a lit, occupied room is warmer than its ambient
-    warming_step: float = 0.4  # °C between two thermometer samples: warming up / cooling
+    light: LightParams = field(default_factory=LightParams)  # lamps or the sun
     temp_rise_on: float = 3.0  # °C over ambient that means a machine is running
-    jitter_floor_m: float = 15.0  # position steps below max(this, 2 × accuracy) are noise
+    # wild fixes and stay points (detectors.location); its data gaps are the rollup's own
+    location: LocationParams = field(default_factory=LocationParams)
 
     def __post_init__(self) -> None:
         # an interval may straddle at most two hours (see _split_by_hour, dirty_hours)
@@ -100,59 +119,30 @@ def local_hour_of_day(col: str) -> pl.Expr:
     return (pl.col(col) + CHINA_OFFSET).dt.hour().cast(pl.Int16)
 
 
-def _haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
-    r = 6_371_000.0
-    p1, p2 = lat1.radians(), lat2.radians()
-    dp, dl = (lat2 - lat1).radians(), (lon2 - lon1).radians()
-    a = (dp / 2).sin().pow(2) + p1.cos() * p2.cos() * (dl / 2).sin().pow(2)
-    return 2 * r * a.sqrt().clip(0.0, 1.0).arcsin()
+@dataclass(frozen=True, slots=True)
+class LightInputs:
+    """What the light detector knows of each meter: its calibration (learned from its own
+    history by the refresh job) and its site (for the sun). Meters missing from
+    ``calibration`` are calibrated on the readings at hand."""
+
+    calibration: pl.DataFrame
+    sites: pl.DataFrame
+
+    @classmethod
+    def empty(cls) -> LightInputs:
+        return cls(empty_calibration(), pl.DataFrame(schema=SITE_SCHEMA))
 
 
-def _with_room_warmth(r: pl.LazyFrame, p: RollupParams) -> pl.LazyFrame:
-    """Each photo sample gets, from the card's nearest thermometer sample, the rise over
-    ambient (``warmth``) and how much it moved since that thermometer's previous sample
-    (``warming``): lamps and people warm a room up, and it cools down when they leave."""
-    key = ["card_id", "sensor_id"]
-
-    def back(col: str, n: int) -> pl.Expr:
-        """The thermometer's value ``n`` samples ago, if those samples had no gap."""
-        gap = (pl.col("t_temp") - pl.col("t_temp").shift(n).over(key)).dt.total_microseconds()
-        return pl.when(gap <= n * p.hold_s * 1e6).then(pl.col(col).shift(n).over(key))
-
-    # from the raw temperatures: the baseline steps at the top of each hour. Two samples
-    # back, so that a warm-up or cool-down is seen across its first three samples.
-    prev1, prev2 = back("temp_c", 1), back("temp_c", 2)
-    warmth = (
-        r.filter(pl.col("kind") == TEMP)
-        .select(
-            "card_id",
-            "sensor_id",
-            pl.col("t").alias("t_temp"),
-            "temp_c",
-            (pl.col("temp_c") - pl.col("temp_base")).alias("warmth"),
-        )
-        .drop_nulls("warmth")
-        .sort([*key, "t_temp"])
-        .with_columns(
-            (pl.col("temp_c") - pl.min_horizontal(prev1, prev2)).alias("warming"),
-            (pl.col("temp_c") - pl.max_horizontal(prev1, prev2)).alias("cooling"),
-        )
-        .drop("sensor_id", "temp_c")
-        .sort("t_temp")
-    )
-    return (
-        r.sort("t")
-        .join_asof(
-            warmth,
-            left_on="t",
-            right_on="t_temp",
-            by="card_id",
-            strategy="nearest",
-            tolerance=timedelta(seconds=p.hold_s),
-            check_sortedness=False,  # sorted by t above; polars cannot verify within groups
-        )
-        .drop("t_temp")
-    )
+def with_lamps(readings: pl.DataFrame, light: LightInputs, params: LightParams) -> pl.DataFrame:
+    """``readings`` with ``lamps_on`` on every photo reading that has a ``lux``."""
+    photo = readings.filter((pl.col("kind") == PHOTO) & pl.col("lux").is_not_null())
+    cal = light.calibration.select([pl.col(c).cast(t) for c, t in CALIBRATION_SCHEMA.items()])
+    lamps = lamp_light(photo.select("sensor_id", "t", "lux"), cal, light.sites, params)
+    return readings.join(
+        lamps.select("sensor_id", "t", "lamps_on").unique(["sensor_id", "t"]),
+        on=["sensor_id", "t"],
+        how="left",
+    ).with_columns(pl.when(pl.col("kind") == PHOTO).then(pl.col("lamps_on")).alias("lamps_on"))
 
 
 def intervals(
@@ -164,33 +154,22 @@ def intervals(
     r = readings.with_columns(local_hour_of_day("t").alias("hour_of_day")).join(
         baselines, on=["sensor_id", "hour_of_day"], how="left"
     )
-    r = _with_room_warmth(r, p).sort([*key, "t"])  # joins do not keep row order
-    # A light meter alone cannot tell a lamp from the sun: light above the daylight
-    # baseline counts only if the room is also warmer than its ambient (people, lamps).
-    base = pl.col("lux_base").fill_null(0.0)
-    # Warm, or warming up fast (a session just began), and not cooling fast (it just
-    # ended): the thermometer's lag then shifts neither the start nor the end.
-    warm = (
-        (pl.col("warmth") >= p.lamp_warmth) & (pl.col("cooling").fill_null(0.0) > -p.warming_step)
-    ) | (pl.col("warming").fill_null(0.0) >= p.warming_step)
-    lit_by_lamps = (
-        (pl.col("lux") > base * p.lux_ratio)
-        & (pl.col("lux") > base + p.lux_margin)
-        & (pl.col("warmth").is_null() | warm)
-    )
+    r = r.sort([*key, "t"])  # joins do not keep row order
+    # a sample speaks for 2.5 periods of its own sensor, at least hold_s, at most an hour
+    period = pl.col("t").diff().dt.total_microseconds().median().over(key) / 1e6
+    hold = pl.min_horizontal(pl.max_horizontal(pl.lit(p.hold_s), 2.5 * period), pl.lit(3600.0))
+    r = r.with_columns(hold.fill_null(p.hold_s).alias("hold_s"))
+    lit_by_lamps = pl.col("lamps_on")
     on_now = pl.coalesce(pl.col("on_state"), lit_by_lamps).fill_null(False)
-    prev = {c: pl.col(c).shift(1).over(key) for c in ("t", "on_ms", "cyc", "lat", "lon", "acc")}
+    prev = {c: pl.col(c).shift(1).over(key) for c in ("t", "on_ms", "cyc")}
     r = r.with_columns(
         on_now.alias("on_now"),
         prev["t"].alias("t_prev"),
         ((pl.col("t") - prev["t"]).dt.total_microseconds() / 1e6).alias("dt"),
         (pl.col("on_ms") - prev["on_ms"]).alias("d_on_ms"),
         (pl.col("cyc") - prev["cyc"]).alias("d_cyc"),
-        prev["lat"].alias("lat_prev"),
-        prev["lon"].alias("lon_prev"),
-        prev["acc"].alias("acc_prev"),
     ).with_columns(pl.col("on_now").shift(1).over(key).alias("on_prev"))
-    held = pl.col("dt") <= p.hold_s
+    held = pl.col("dt") <= pl.col("hold_s")
     bridged = pl.col("dt") <= p.counter_gap_s
     counted = pl.col("d_on_ms").is_not_null() & (pl.col("dt") <= p.counter_gap_s)
     # A counter reset (reboot) inside the interval: the on flag held over it is the better
@@ -222,13 +201,15 @@ def intervals(
         .then(1)
         .otherwise(0)
     )
-    step = _haversine_m(pl.col("lat_prev"), pl.col("lon_prev"), pl.col("lat"), pl.col("lon"))
-    noise = pl.max_horizontal(
-        pl.lit(p.jitter_floor_m),
-        2 * pl.col("acc").fill_null(0.0),
-        2 * pl.col("acc_prev").fill_null(0.0),
-    )
-    covered = (pl.col("dt") <= p.hold_s) | counted
+    covered = (pl.col("dt") <= pl.col("hold_s")) | counted
+    # Positions: wild fixes out, moved/parked by stay points; distance along the path while
+    # moving (and across a gap of ≤ counter_gap_s when found elsewhere), 0 while parked.
+    loc_params = replace(p.location, gap_s=p.hold_s, max_gap_s=p.counter_gap_s)
+    located = locate(
+        r.filter(pl.col("kind") == LOC).select(*key, "t", "lat", "lon", "acc"), key, loc_params
+    ).select(*key, "t", "moving", pl.col("step_m").alias("loc_step_m"), "centre_lat", "centre_lon")
+    r = r.join(located, on=[*key, "t"], how="left")  # one row per (sensor, t): no fan-out
+    is_loc = pl.col("kind") == LOC
     return r.select(
         "card_id",
         "sensor_id",
@@ -238,11 +219,14 @@ def intervals(
         pl.when(covered).then(pl.col("dt")).otherwise(0.0).fill_null(0.0).alias("covered_s"),
         pl.when(pl.col("kind") == PHOTO).then(on_s).otherwise(0.0).fill_null(0.0).alias("on_s"),
         pl.when(pl.col("kind") == PHOTO).then(sessions).otherwise(0).fill_null(0).alias("starts"),
-        pl.when((pl.col("kind") == LOC) & (step > noise) & (pl.col("dt") <= p.counter_gap_s))
-        .then(step)
+        pl.when(is_loc).then(pl.col("loc_step_m")).otherwise(0.0).fill_null(0.0).alias("step_m"),
+        pl.when(is_loc & pl.col("moving") & (pl.col("dt") <= pl.col("hold_s")))
+        .then(pl.col("dt"))
         .otherwise(0.0)
         .fill_null(0.0)
-        .alias("step_m"),
+        .alias("moving_s"),
+        pl.when(is_loc).then(pl.col("centre_lat")).alias("pos_lat"),
+        pl.when(is_loc).then(pl.col("centre_lon")).alias("pos_lon"),
         "temp_c",
         "temp_base",
         "zone",
@@ -263,7 +247,7 @@ def _split_by_hour(iv: pl.LazyFrame) -> pl.LazyFrame:
         (pl.col("hour") - pl.duration(hours=1)).alias("hour"),
         (1.0 - pl.col("share")).alias("share"),
     ).filter(pl.col("share") > 0)
-    cols = ["card_id", "sensor_id", "kind", "hour", "share", "covered_s", "on_s"]
+    cols = ["card_id", "sensor_id", "kind", "hour", "share", "covered_s", "on_s", "moving_s"]
     return pl.concat([last.select(cols), first.select(cols)]).select(
         "card_id",
         "sensor_id",
@@ -271,6 +255,7 @@ def _split_by_hour(iv: pl.LazyFrame) -> pl.LazyFrame:
         "hour",
         (pl.col("covered_s") * pl.col("share")).alias("covered_s"),
         (pl.col("on_s") * pl.col("share")).alias("on_s"),
+        (pl.col("moving_s") * pl.col("share")).alias("moving_s"),
     )
 
 
@@ -278,16 +263,22 @@ def hourly_usage(
     readings: pl.LazyFrame | pl.DataFrame,
     baselines: pl.LazyFrame | pl.DataFrame | None = None,
     params: RollupParams | None = None,
+    light: LightInputs | None = None,
 ) -> pl.DataFrame:
     """Card-hour rollup (columns ``ROLLUP_COLUMNS``) from readings joined to their cards."""
     p = params or RollupParams()
     have = set(readings.lazy().collect_schema().names())
-    lf = readings.lazy().select(
-        [
-            (pl.col(c) if c in have else pl.lit(None)).cast(t).alias(c)
-            for c, t in READING_SCHEMA.items()
-        ]
+    typed = (
+        readings.lazy()
+        .select(
+            [
+                (pl.col(c) if c in have else pl.lit(None)).cast(t).alias(c)
+                for c, t in READING_SCHEMA.items()
+            ]
+        )
+        .collect()
     )
+    lf = with_lamps(typed, light or LightInputs.empty(), p.light).lazy()
     bl = (
         (baselines if baselines is not None else empty_baselines())
         .lazy()
@@ -297,7 +288,7 @@ def hourly_usage(
     per_sensor_time = (
         _split_by_hour(iv)
         .group_by("card_id", "sensor_id", "kind", "hour")
-        .agg(pl.col("covered_s").sum(), pl.col("on_s").sum())
+        .agg(pl.col("covered_s").sum(), pl.col("on_s").sum(), pl.col("moving_s").sum())
     )
     per_sensor_sample = (
         iv.with_columns(pl.col("t").dt.truncate("1h").alias("hour"))
@@ -306,6 +297,9 @@ def hourly_usage(
             pl.len().alias("samples"),
             pl.col("starts").sum(),
             pl.col("step_m").sum(),
+            # where the asset was last seen in the hour (its stay's centre when parked)
+            pl.col("pos_lat").sort_by("t").drop_nulls().last().alias("lat"),
+            pl.col("pos_lon").sort_by("t").drop_nulls().last().alias("lon"),
             pl.col("temp_c").mean().alias("temp_mean"),
             pl.col("temp_c").max().alias("temp_max"),
             (pl.col("temp_c") - pl.col("temp_base")).max().alias("temp_rise"),
@@ -323,6 +317,9 @@ def hourly_usage(
         pl.col("temp_max").max(),
         pl.col("temp_rise").max(),
         pl.col("step_m").filter(pl.col("kind") == LOC).max().alias("distance_m"),
+        pl.col("moving_s").filter(pl.col("kind") == LOC).max().alias("moving_s"),
+        pl.col("lat").filter(pl.col("kind") == LOC).drop_nulls().first(),
+        pl.col("lon").filter(pl.col("kind") == LOC).drop_nulls().first(),
         pl.col("zones")
         .list.explode(keep_nulls=False, empty_as_null=False)
         .drop_nulls()
@@ -332,6 +329,8 @@ def hourly_usage(
         pl.col("samples").sum(),
         pl.col("covered_s").max().alias("covered_s"),
         pl.col("covered_s").filter(is_photo).max().alias("photo_covered_s"),
+        pl.col("covered_s").filter(pl.col("kind") == TEMP).max().alias("temp_covered_s"),
+        pl.col("covered_s").filter(pl.col("kind") == LOC).max().alias("loc_covered_s"),
     )
     # Cards with a thermometer but no usable photo signal: a machine running warm is in use.
     warm = (pl.col("temp_rise").fill_null(0.0) >= p.temp_rise_on).cast(pl.Float64) * pl.col(
@@ -343,8 +342,13 @@ def hourly_usage(
             in_use.otherwise(warm).fill_null(0.0).clip(0.0, 3600.0).alias("in_use_s"),
             pl.col("sessions").fill_null(0).cast(pl.Int32),
             pl.col("distance_m").fill_null(0.0),
+            pl.col("moving_s").fill_null(0.0).clip(0.0, 3600.0),
             pl.col("samples").fill_null(0).cast(pl.Int32),
             (pl.col("covered_s").fill_null(0.0) / 3600.0).clip(0.0, 1.0).alias("coverage"),
+            *[
+                (pl.col(f"{k}_covered_s") / 3600.0).clip(0.0, 1.0).alias(f"{k}_coverage")
+                for k in ("photo", "temp", "loc")
+            ],
             pl.col("zones").fill_null([]),
         )
         .select(ROLLUP_COLUMNS)
@@ -353,15 +357,23 @@ def hourly_usage(
     )
 
 
-def dirty_hours(touched: pl.DataFrame, params: RollupParams | None = None) -> pl.DataFrame:
+def dirty_hours(
+    touched: pl.DataFrame, params: RollupParams | None = None, *, ahead_h: int = 2
+) -> pl.DataFrame:
     """Card-hours a set of newly received readings (card_id, t) can change."""
     # The interval a reading closes reaches back into the previous hour, the next one
     # (≤ 1 h later) into the next hour; a thermometer sample also shifts the photo samples
-    # within ``hold_s`` (≤ 1 h) either side: two hours each way bound it all.
+    # within ``hold_s`` (≤ 1 h) either side: two hours each way bound that. A light meter's
+    # step carries the lamp state forward until dark: ``ahead_h`` says how far to look.
     del params
     first = touched.select("card_id", pl.col("t").dt.truncate("1h").alias("hour"))
     return (
-        pl.concat([first.with_columns(pl.col("hour") + pl.duration(hours=k)) for k in range(-2, 3)])
+        pl.concat(
+            [
+                first.with_columns(pl.col("hour") + pl.duration(hours=k))
+                for k in range(-2, ahead_h + 1)
+            ]
+        )
         .unique()
         .sort("card_id", "hour")
     )

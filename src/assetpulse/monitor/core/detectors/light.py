@@ -1,0 +1,448 @@
+"""Lamps or the sun (灯光与日光): when a light meter says a room, desk or machine is in use.
+
+A light meter sees ``lux = daylight + lamps``. Lamps switch: their contribution changes by a
+step that completes within a sample or two, and a given lamp always adds about the same
+amount at a given meter. Daylight ramps with the sun's elevation and the weather, and is nil
+at night. So, per sensor and from its own unlabeled history (``calibrate``):
+
+- ``floor``: what the meter reads in the dark with the lamps off (nights are free
+  calibration: the sun is down, so every reading there is ``floor + lamps``);
+- ``noise``: the spread of its sample-to-sample changes at night;
+- ``levels``: the lamp steps it sees in the dark (switching at night cannot be the sun), or,
+  for meters that never see a dark switch, steps that come and go in matching up/down pairs
+  on several days;
+- ``period_s``: how often it reports (a sample speaks for ~2.5 periods).
+
+Then each reading's lamp light ``lamp_lux`` follows (``lamp_light``): at night it is
+simply ``lux - floor``; by day it moves only by accepted steps — an abrupt change of a
+lamp's size that leaves the meter at least one lamp above its floor — and can never exceed
+``lux - floor`` (lamps alone cannot out-shine the reading). A room is lit by lamps, i.e. in
+use, while ``lamp_lux`` is at least half the smallest lamp step. Sunny empty mornings stay
+dark: daylight ramps, and its jumps (clouds, a sun patch) are neither lamp-sized nor abrupt
+in the same way.
+
+Temperature plays no part: measured on the UCI office set it moves the start of a session
+by tens of minutes (a room warms slowly) and the sun warms rooms too, so it only hurt.
+
+Pure polars/numpy; the sun's position comes from ``sun.dark_mask``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from assetpulse.monitor.core.detectors.sun import dark_mask
+
+CALIBRATION_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "sensor_id": pl.String,
+    "floor": pl.Float64,
+    "noise": pl.Float64,
+    "levels": pl.List(pl.Float64),
+    "sway": pl.List(pl.Float64),
+    "period_s": pl.Float64,
+    "dark_steps": pl.Int32,
+    "samples": pl.Int64,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LightParams:
+    """Physics and sensor-independent choices; everything per room is learned."""
+
+    step_span_s: float = 150.0  # a lamp's step completes within this (or two samples)
+    min_step_lux: float = 10.0  # smaller changes are never a lamp (meter resolution)
+    noise_k: float = 6.0  # a lamp step stands this many noise spreads above the noise
+    level_tol: float = 0.35  # a daytime step within ±35 % of a learned lamp step is a lamp
+    step_share: float = 0.15  # a change of this share of the smallest lamp joins a step
+    lit_share: float = 0.5  # lamp light ≥ this × the smallest lamp step: lamps are on
+    cluster_ratio: float = 1.3  # steps within this ratio of each other: the same lamp
+    default_period_s: float = 60.0
+    dark_floor_max_lux: float = 20.0  # a darker-than-this room at night has its lamps off
+    sway_min_samples: int = 20  # daytime changes at a brightness needed to know its sway
+    unlearned_lit_lux: float = 50.0  # no lamp learned yet: this much lamp light is lamps on
+
+
+def empty_calibration() -> pl.DataFrame:
+    return pl.DataFrame(schema=CALIBRATION_SCHEMA)
+
+
+def _prepared(readings: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
+    """Photo readings sorted per sensor with dt, diff and the dark flag."""
+    r = (
+        readings.select("sensor_id", "t", "lux")
+        .drop_nulls("lux")
+        .unique(["sensor_id", "t"], keep="first")
+        .sort("sensor_id", "t")
+    )
+    r = r.with_columns(dark_mask(r.select("sensor_id", "t"), sites).alias("dark"))
+    return r.with_columns(
+        ((pl.col("t") - pl.col("t").shift(1).over("sensor_id")).dt.total_microseconds() / 1e6)
+        .fill_null(math.inf)
+        .alias("dt"),
+        (pl.col("lux") - pl.col("lux").shift(1).over("sensor_id")).fill_null(0.0).alias("d"),
+    )
+
+
+def _runs(r: pl.DataFrame, small: pl.Expr, span_s: pl.Expr) -> pl.DataFrame:
+    """Group consecutive same-signed changes of at least ``small`` into steps (a lamp that
+    warms up, or a meter that averages over its period, spreads one step over two or three
+    samples); a smaller change ends a step, so slow daylight drift never joins one.
+    Adds ``step`` (the run's total, on its first sample, else 0) and ``step_end_lux``."""
+    sign = pl.when(pl.col("d").abs() >= small).then(pl.col("d").sign()).otherwise(0)
+    r = r.with_columns(sign.alias("sign"))
+    new_run = (
+        (pl.col("sign") != pl.col("sign").shift(1).over("sensor_id"))
+        | (pl.col("sign") == 0)
+        | (pl.col("dt") > span_s)
+    ).fill_null(True)
+    r = r.with_columns(new_run.cum_sum().over("sensor_id").alias("run"))
+    key = ["sensor_id", "run"]
+    first_t = pl.col("t").first().over(key)
+    is_first = (pl.col("t") == first_t) & (pl.col("sign") != 0)
+    # the step's size: where the meter has settled ``span`` after the switch (a lamp that
+    # warms up takes a minute or two) against where it was just before
+    settled = (
+        r.select("sensor_id", (pl.col("t") - pl.duration(seconds=span_s)).alias("t_back"), "lux")
+        .rename({"lux": "settled_lux"})
+        .sort("t_back")
+    )
+    r = (
+        r.with_columns(pl.col("t").alias("t_key"))
+        .sort("t_key")
+        .join_asof(
+            settled,
+            left_on="t_key",
+            right_on="t_back",
+            by="sensor_id",
+            strategy="backward",
+            check_sortedness=False,
+        )
+        .drop("t_key", "t_back")
+        .sort("sensor_id", "t")
+    )
+    before = pl.col("lux") - pl.col("d")
+    total = pl.col("settled_lux") - before
+    same_way = total.sign() == pl.col("sign")
+    return r.with_columns(
+        pl.when(is_first & same_way).then(total).otherwise(0.0).alias("step"),
+        pl.col("settled_lux").alias("step_end_lux"),
+        pl.col("dark").first().over(key).alias("step_dark"),
+    ).drop("settled_lux")
+
+
+def _clusters(mags: np.ndarray, ratio: float) -> list[np.ndarray]:
+    """Indices of sorted ``mags`` split where the next is more than ``ratio`` × the previous."""
+    order = np.argsort(mags)
+    m = mags[order]
+    cuts = np.flatnonzero(m[1:] > m[:-1] * ratio) + 1
+    return [order[idx] for idx in np.split(np.arange(m.size), cuts)]
+
+
+def _modes(mags: np.ndarray, ups: np.ndarray, days: np.ndarray, ratio: float) -> list[float]:
+    """Lamp steps among daytime steps: the most crowded magnitude (steps within √ratio of
+    it either way) while it holds two ups and two downs on two days, then the next among
+    the rest. Mode-seeking, because chaining sizes would join a lamp to a cloud's jumps."""
+    half = math.sqrt(ratio)
+    left = np.ones(mags.size, dtype=bool)
+    out: list[float] = []
+    while left.any():
+        m = mags[left]
+        near = (m[None, :] >= m[:, None] / half) & (m[None, :] <= m[:, None] * half)
+        best = int(near.sum(axis=1).argmax())
+        members = np.flatnonzero(left)[near[best]]
+        n_up = int(ups[members].sum())
+        if n_up < 2 or members.size - n_up < 2 or np.unique(days[members]).size < 2:
+            break
+        out.append(float(np.median(mags[members])))
+        left[members] = False
+    return out
+
+
+def _levels(g: pl.DataFrame, ratio: float) -> list[float]:
+    """Lamp steps of one sensor from its candidate steps, most trustworthy evidence first:
+    1. in the dark, from or to the floor (a lamp switched on or off; nothing else lights a
+       room at night), seen at least twice;
+    2. in the dark, any step seen at least once up and once down;
+    3. by day, larger than daylight's own swing at that brightness, at least twice up and
+       twice down on two days, and tight (cloud jumps spread over every size; one lamp's
+       steps do not) — kept beside the dark ones unless one of those is the same lamp."""
+    mags = g["step"].abs().to_numpy()
+    ups = (g["step"] > 0).to_numpy()
+    dark = g["step_dark"].to_numpy()
+    touch = g["touches_floor"].to_numpy()
+    days = g["day"].to_numpy()
+
+    def pick(mask: np.ndarray, ok: Any) -> list[float]:
+        sel = np.flatnonzero(mask)
+        out = []
+        for idx in _clusters(mags[sel], ratio):
+            members = sel[idx]
+            if ok(members):
+                out.append(float(np.median(mags[members])))
+        return out
+
+    def n_up(i: np.ndarray) -> int:
+        return int(ups[i].sum())
+
+    found = pick(dark & touch, lambda i: i.size >= 2)
+    if not found:
+        found = pick(dark, lambda i: n_up(i) >= 1 and i.size - n_up(i) >= 1)
+    # lamps only ever switched by day (a room used in office hours in summer)
+    sel = np.flatnonzero(~dark & g["above_sway"].to_numpy())
+    smallest_dark = min(found) if found else 0.0
+    for level in _modes(mags[sel], ups[sel], days[sel], ratio):
+        same_lamp = any(max(level, f) <= min(level, f) * ratio for f in found)
+        # a day-only lamp much dimmer than the lamps seen in the dark is daylight's jitter
+        if not same_lamp and level >= smallest_dark / 2:
+            found.append(level)
+    return sorted(found)
+
+
+SWAY_BINS = 16
+
+
+def sway_bin(low_lux: pl.Expr) -> pl.Expr:
+    """Brightness class of a change by the lower of its two readings: 0 below 8 lux, then one
+    class per doubling (8–16, 16–32, …, ≥ 131,072 lux)."""
+    return (
+        ((low_lux.clip(0.0, None) + 8.0).log(2).floor() - 3).clip(0, SWAY_BINS - 1).cast(pl.Int32)
+    )
+
+
+def _sway_at(low_lux: pl.Expr) -> pl.Expr:
+    return pl.col("sway").list.get(sway_bin(low_lux), null_on_oob=True).fill_null(0.0)
+
+
+def _sway(r: pl.DataFrame, p: LightParams) -> pl.DataFrame:
+    """Per sensor, how far daylight alone moves the meter from one sample to the next at each
+    brightness (``SWAY_BINS`` values), from daytime changes on days off
+    (weekends: lamps rarely switch, clouds pass as on any day), or on all days if the
+    history has fewer than two days off. A daytime step no larger than this may be a cloud."""
+    day = r.filter(~pl.col("dark") & (pl.col("dt") <= 2.5 * pl.col("period_s"))).with_columns(
+        sway_bin(pl.min_horizontal("lux", pl.col("lux") - pl.col("d"))).alias("bin"),
+        (pl.col("t").dt.weekday() >= 6).alias("off"),
+        pl.col("t").dt.date().alias("date"),
+    )
+    off_days = day.filter("off").group_by("sensor_id").agg(pl.col("date").n_unique().alias("n"))
+    day = day.join(off_days, on="sensor_id", how="left").filter(
+        ~(pl.col("n").fill_null(0) >= 2) | pl.col("off")
+    )
+    table = (
+        day.group_by("sensor_id", "bin")
+        # 3 × the 90th percentile: ~5 standard deviations of a calm sky, and robust to the
+        # few lamps that are switched on days off
+        .agg((pl.col("d").abs().quantile(0.9) * 3).alias("q"), pl.len().alias("n"))
+        .filter(pl.col("n") >= p.sway_min_samples)
+    )
+    grid = (
+        r.select("sensor_id")
+        .unique()
+        .join(pl.DataFrame({"bin": list(range(SWAY_BINS))}, schema={"bin": pl.Int32}), how="cross")
+    )
+    return (
+        grid.join(table, on=["sensor_id", "bin"], how="left")
+        .sort("sensor_id", "bin")
+        .group_by("sensor_id", maintain_order=True)
+        .agg(pl.col("q").fill_null(0.0).alias("sway"))
+    )
+
+
+def calibrate(
+    readings: pl.DataFrame, sites: pl.DataFrame, params: LightParams | None = None
+) -> pl.DataFrame:
+    """Per photo sensor: floor, noise, lamp step levels and sample period (``CALIBRATION_SCHEMA``)
+    from its readings (``sensor_id, t, lux``); ``sites`` gives ``sensor_id, lat, lon``."""
+    p = params or LightParams()
+    if readings.height == 0:
+        return empty_calibration()
+    r = _prepared(readings, sites)
+    stats = r.group_by("sensor_id").agg(
+        pl.col("dt").filter(pl.col("dt").is_finite()).median().alias("period_s"),
+        pl.col("lux").filter(pl.col("dark")).quantile(0.05).alias("dark_floor"),
+        pl.col("lux").quantile(0.02).alias("any_floor"),
+        # spread of night changes: lamps switch in well under 5 % of night samples, so the
+        # 95th percentile of |change| is noise; half of it ~ one standard deviation. Meters
+        # that report whole lux often repeat a value: the smallest change seen is the floor.
+        (pl.col("d").abs().filter(pl.col("dark") & (pl.col("dt") < 3600)).quantile(0.95) / 2).alias(
+            "dark_noise"
+        ),
+        (pl.col("d").abs().quantile(0.5) / 2).alias("any_noise"),
+        pl.col("d").abs().filter(pl.col("d").abs() > 0).min().alias("resolution"),
+        pl.len().alias("samples"),
+    )
+    stats = stats.with_columns(
+        # a dark room with its lamps off reads a few lux at most (a street lamp, a standby
+        # LED): a "floor" above that is lamps that are never switched off, not darkness
+        pl.coalesce("dark_floor", "any_floor").clip(0.0, p.dark_floor_max_lux).alias("floor"),
+        pl.max_horizontal(pl.coalesce("dark_noise", "any_noise"), "resolution")
+        .fill_null(0.0)
+        .alias("noise"),
+        pl.col("period_s").fill_null(p.default_period_s),
+    )
+    span = pl.max_horizontal(pl.lit(p.step_span_s), 2.2 * pl.col("period_s"))
+    cand = pl.max_horizontal(pl.lit(p.min_step_lux), p.noise_k * pl.col("noise"))
+    small = cand
+    r = r.join(stats.select("sensor_id", "noise", "period_s", "floor"), on="sensor_id")
+    steps = _runs(r, small, span).filter(pl.col("step").abs() >= cand)
+    near = pl.max_horizontal(3 * pl.col("noise"), 0.1 * pl.col("step").abs(), pl.lit(2.0))
+    low_end = pl.min_horizontal(pl.col("step_end_lux"), pl.col("step_end_lux") - pl.col("step"))
+    sway = _sway(r, p)
+    steps = steps.join(sway, on="sensor_id", how="left").with_columns(
+        ((pl.col("t").dt.epoch("s")) // 86_400).alias("day"),
+        (low_end - pl.col("floor") <= near).alias("touches_floor"),
+        (pl.col("step").abs() > _sway_at(low_end)).alias("above_sway"),
+    )
+    rows = [
+        {
+            "sensor_id": sensor,
+            "levels": _levels(g, p.cluster_ratio),
+            "dark_steps": int(g["step_dark"].sum()),
+        }
+        for (sensor,), g in steps.group_by("sensor_id", maintain_order=True)
+    ]
+    found = pl.DataFrame(
+        rows, schema={"sensor_id": pl.String, "levels": pl.List(pl.Float64), "dark_steps": pl.Int32}
+    )
+    return (
+        stats.join(found, on="sensor_id", how="left")
+        .join(sway, on="sensor_id", how="left")
+        .with_columns(
+            pl.col("sway").fill_null(pl.lit([0.0] * SWAY_BINS, dtype=pl.List(pl.Float64))),
+            pl.col("levels").fill_null(pl.lit([], dtype=pl.List(pl.Float64))),
+            pl.col("dark_steps").fill_null(0),
+        )
+        .select([pl.col(c).cast(t) for c, t in CALIBRATION_SCHEMA.items()])
+        .sort("sensor_id")
+    )
+
+
+def _clamped_walk(
+    sensor: np.ndarray, step: np.ndarray, upper: np.ndarray, dark: np.ndarray
+) -> np.ndarray:
+    """``_forward_walk``, except before a sensor's first dark reading, where nothing says
+    what the lamps were: there the walk runs back from that reading, undoing the steps (a
+    history that starts mid-morning with the lamps on is then counted as on)."""
+    out = _forward_walk(sensor, step, upper, dark)
+    n = step.size
+    firsts = np.flatnonzero(np.r_[True, sensor[1:] != sensor[:-1]]) if n else np.array([], int)
+    ends = np.r_[firsts[1:], n] if n else np.array([], int)
+    for a, b in zip(firsts, ends, strict=True):
+        hits = np.flatnonzero(dark[a:b])
+        if hits.size == 0 or hits[0] == 0:
+            continue
+        f = a + int(hits[0])
+        rev_upper = upper[a : f + 1][::-1]
+        rev_step = np.zeros(f + 1 - a)
+        rev_step[1:] = -step[a + 1 : f + 1][::-1]
+        rev_dark = np.zeros(f + 1 - a, dtype=bool)
+        rev_dark[0] = True
+        rev = _forward_walk(np.zeros(f + 1 - a, dtype=np.int64), rev_step, rev_upper, rev_dark)
+        out[a : f + 1] = rev[::-1]
+    return out
+
+
+def _forward_walk(
+    sensor: np.ndarray, step: np.ndarray, upper: np.ndarray, dark: np.ndarray
+) -> np.ndarray:
+    """``a[i] = clip(a[i-1] + step[i], 0, upper[i])``, and ``a[i] = upper[i]`` in the dark.
+
+    Dark readings are known outright; between daytime steps the walk is a running minimum
+    of ``upper``. So the Python loop runs once per daytime step or dawn — a few a day per
+    sensor — and numpy does the rest."""
+    n = step.size
+    out = np.where(dark, upper, 0.0)
+    if n == 0:
+        return out
+    new_sensor = np.ones(n, dtype=bool)
+    new_sensor[1:] = sensor[1:] != sensor[:-1]
+    after_dark = np.zeros(n, dtype=bool)
+    after_dark[1:] = dark[:-1] & ~new_sensor[1:]
+    # a daytime segment starts at a sensor's first reading, at dawn, or at a step
+    start = ~dark & (new_sensor | after_dark | (step != 0))
+    starts = np.flatnonzero(start)
+    # each segment runs to the next start, the next dark reading or the sensor's end
+    stop_at = np.flatnonzero(np.r_[dark[1:] | new_sensor[1:] | start[1:], True])
+    for a in starts:
+        b = int(stop_at[np.searchsorted(stop_at, a)]) + 1  # last reading of the segment + 1
+        prev = 0.0 if new_sensor[a] else out[a - 1]
+        v = min(max(prev + step[a], 0.0), upper[a])
+        seg = np.minimum.accumulate(np.concatenate(([v], upper[a + 1 : b])))
+        out[a:b] = seg
+    return out
+
+
+def lamp_light(
+    readings: pl.DataFrame,
+    calibration: pl.DataFrame,
+    sites: pl.DataFrame,
+    params: LightParams | None = None,
+) -> pl.DataFrame:
+    """Per photo reading (``sensor_id, t, lux``): ``lamp_lux`` and ``lamps_on``.
+
+    Sensors without a calibration row are calibrated on the readings given."""
+    p = params or LightParams()
+    if readings.height == 0:
+        return pl.DataFrame(
+            schema={
+                "sensor_id": pl.String,
+                "t": pl.Datetime("us", "UTC"),
+                "lamp_lux": pl.Float64,
+                "lamps_on": pl.Boolean,
+            }
+        )
+    have = set(calibration["sensor_id"].to_list()) if calibration.height else set()
+    missing = readings.filter(~pl.col("sensor_id").is_in(list(have)))
+    cal = calibration
+    if missing.height:
+        cal = pl.concat(
+            [calibration.select(CALIBRATION_SCHEMA.keys()), calibrate(missing, sites, p)]
+        )
+    r = _prepared(readings, sites).join(cal, on="sensor_id", how="left")
+    smallest = pl.col("levels").list.min()
+    largest = pl.col("levels").list.max()
+    cand = pl.max_horizontal(pl.lit(p.min_step_lux), p.noise_k * pl.col("noise"))
+    # part of a lamp's step: a sizeable share of the smallest lamp (daylight's own wobble,
+    # even with the sun on the meter, stays below it from one sample to the next)
+    small = pl.max_horizontal(cand, pl.coalesce(smallest * p.step_share, cand))
+    span = pl.max_horizontal(pl.lit(p.step_span_s), 2.2 * pl.col("period_s"))
+    r = _runs(r, small, span)
+    mag = pl.col("step").abs()
+    lamp_sized = (mag >= smallest * (1 - p.level_tol)) & (mag <= largest * (1 + p.level_tol))
+    # an "on" step must leave at least one lamp's light above the floor
+    room_for_lamp = pl.col("step_end_lux") - pl.col("floor") >= smallest * (1 - p.level_tol)
+    # … and be larger than daylight's own swing at that brightness (a passing cloud)
+    low = pl.min_horizontal("step_end_lux", pl.col("step_end_lux") - pl.col("step"))
+    above_sway = mag > _sway_at(low)
+    accepted = (mag >= cand) & (
+        pl.col("dark")
+        | (lamp_sized.fill_null(False) & above_sway & ((pl.col("step") < 0) | room_for_lamp))
+    )
+    r = r.with_columns(
+        pl.when(accepted).then(pl.col("step")).otherwise(0.0).alias("step"),
+        # lamps alone cannot out-shine the reading; on a step's first sample the meter may
+        # have averaged over the switch, so the step's settled level bounds it there
+        pl.when(accepted & (pl.col("step") > 0))
+        .then(pl.max_horizontal("lux", "step_end_lux") - pl.col("floor"))
+        .otherwise(pl.col("lux") - pl.col("floor"))
+        .clip(0.0, None)
+        .alias("upper"),
+    )
+    walk = _clamped_walk(
+        r["sensor_id"].to_numpy(),
+        r["step"].to_numpy(),
+        r["upper"].to_numpy(),
+        r["dark"].to_numpy(),
+    )
+    # lit: half the smallest lamp; a meter with no lamp learned yet: a clear step's worth
+    bar = pl.coalesce(smallest * p.lit_share, pl.max_horizontal(cand * 2, p.unlearned_lit_lux))
+    return r.with_columns(pl.Series("lamp_lux", walk)).select(
+        "sensor_id",
+        "t",
+        "lamp_lux",
+        (pl.col("lamp_lux") >= bar).alias("lamps_on"),
+    )

@@ -1,0 +1,95 @@
+"""Lamps or the sun, on real rooms (tests/fix_real_sensors.py: UCI office, UCI desk room).
+
+Each meter is calibrated on its own readings only (the truth column is never shown to the
+detector); the truth then scores it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+
+from assetpulse.monitor.core.detectors.light import calibrate, lamp_light
+from tests.fix_real_sensors import desk_room, every_nth, uci_office
+
+
+def _detect(readings: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
+    unlabeled = readings.select("sensor_id", "t", "lux")
+    cal = calibrate(unlabeled, sites)
+    return readings.join(lamp_light(unlabeled, cal, sites), on=["sensor_id", "t"])
+
+
+def _room_agreement(detected: pl.DataFrame) -> float:
+    room = detected.group_by("t").agg(pl.col("truth").first(), pl.col("lamps_on").any())
+    return float((room["truth"] == room["lamps_on"]).mean())  # type: ignore[arg-type]
+
+
+def _local(day: str, hh: int, mm: int = 0, offset_h: int = 1) -> datetime:
+    d = datetime.fromisoformat(day).replace(hour=hh, minute=mm, tzinfo=UTC)
+    return d - timedelta(hours=offset_h)
+
+
+def test_light_when_sunny_empty_saturday_then_never_in_use():
+    # 2015-02-07: nobody in the office; the sun reaches 350 lux and one 1,546-lux glint
+    readings, sites = uci_office()
+    day = _detect(readings, sites).filter(
+        pl.col("t").is_between(_local("2015-02-07", 8), _local("2015-02-07", 17))
+    )
+    assert day["lux"].max() > 1000  # the sunny morning the old baseline counted as use
+    assert not day["lamps_on"].any()
+
+
+def test_light_when_lamp_switched_on_in_daylight_then_in_use_from_that_sample():
+    # 2015-02-09: back from lunch at 13:34 local, lamps on into a room with daylight in it
+    readings, sites = uci_office()
+    morning = (
+        _detect(readings, sites)
+        .filter(pl.col("t").is_between(_local("2015-02-09", 13, 15), _local("2015-02-09", 14)))
+        .sort("t")
+    )
+    first_on = morning.filter(pl.col("lamps_on"))["t"][0]
+    first_truth = morning.filter(pl.col("truth"))["t"][0]
+    assert abs((first_on - first_truth).total_seconds()) <= 60
+    assert morning.filter(pl.col("t") < first_on)["lux"].min() > 10  # daylight before
+    assert morning.filter(pl.col("t") >= first_on + timedelta(minutes=2))["lamps_on"].all()
+
+
+def test_light_when_lamp_left_on_day_and_night_then_in_use_throughout():
+    # a real empty Sunday with its real daylight, plus a lamp left burning all the time
+    readings, sites = uci_office()
+    sunday = readings.filter(
+        pl.col("t").is_between(_local("2015-02-07", 18), _local("2015-02-09", 6))
+    ).with_columns(pl.col("lux") + 420.0)
+    assert _detect(sunday, sites)["lamps_on"].all()
+
+
+def test_light_when_whole_office_file_then_agrees_with_occupancy_per_minute():
+    readings, sites = uci_office()
+    detected = _detect(readings, sites)
+    assert _room_agreement(detected) >= 0.985
+    # the remaining disagreement is lamps left on by people who stepped out: hours stay close
+    hours = detected["lamps_on"].sum() / detected["truth"].sum()
+    assert hours == pytest.approx(1.0, abs=0.06)
+
+
+@pytest.mark.parametrize("n", [2, 5, 15])
+def test_light_when_office_sampled_slower_then_still_agrees(n):
+    readings, sites = uci_office()
+    assert _room_agreement(_detect(every_nth(readings, n), sites)) >= 0.98
+
+
+@pytest.mark.parametrize("n", [1, 4, 10])
+def test_light_when_four_desk_meters_then_room_agrees_with_occupancy(n):
+    readings, sites = desk_room()
+    assert _room_agreement(_detect(every_nth(readings, n), sites)) >= 0.97
+
+
+def test_calibration_when_learned_from_history_then_lamp_step_from_dark_switches():
+    readings, sites = uci_office()
+    cal = calibrate(readings.select("sensor_id", "t", "lux"), sites).row(0, named=True)
+    assert cal["floor"] == pytest.approx(0.0, abs=1.0)
+    assert len(cal["levels"]) == 1
+    assert 380 <= cal["levels"][0] <= 470  # the office's lamps, seen switching at night
+    assert 50 <= cal["period_s"] <= 70
