@@ -224,3 +224,13 @@ def test_hour_when_located_from_nearby_fixes_only_then_same_as_from_the_whole_tr
     full = locate(df, radii=radii).filter(in_hour).select(cols).collect()
     part = locate(near, radii=radii).filter(in_hour).select(cols).collect()
     assert_frame_equal(part, full)
+
+
+def test_sparse_sensor_when_a_fix_every_20_minutes_then_its_own_period_sets_the_gap():
+    # 20 minutes apart is not a data gap for a sensor that always reports so (2.5 periods)
+    rng = np.random.default_rng(13)
+    north = np.concatenate([np.zeros(6), 5_000.0 * np.arange(1, 7), np.full(6, 30_000.0)])
+    north = north + rng.normal(0, 4.0, north.size)
+    got = locate(_track(rng.normal(0, 4.0, north.size), north, 1200.0)).collect()
+    assert got["moving"].sum() >= 5
+    assert got["step_m"].sum() == pytest.approx(30_000.0, rel=0.02)
