@@ -53,3 +53,22 @@ def test_sensor_health_when_other_unit_then_its_gateways_stay_hidden(
 
 def test_sensor_health_without_login_is_refused(api: TestClient) -> None:
     assert api.get("/api/v1/sensor-health").status_code == 401
+
+
+def test_sensor_health_when_other_gateway_wrote_for_own_sensor_then_unit_sees_it(
+    api: TestClient, auth: AuthHeaders, db: psycopg.Connection, demo_units: dict[str, int]
+) -> None:
+    _world(db, demo_units)
+    db.execute(
+        "insert into ingest_dead_letters (topic, gateway_id, reason, reading_index, detail,"
+        " payload, sensor_id) values ('assetpulse/v1/gw/GW-B/up', 'GW-B',"
+        " 'sensor_gateway_mismatch', 0, 'sensor PH-A1 is registered to gateway GW-A', 'x',"
+        " 'PH-A1')"
+    )
+    mine = api.get("/api/v1/sensor-health", headers=auth("hd_jb")).json()
+    assert [(m["sensor_id"], m["registered_gateway"], m["from_gateways"], m["readings"])
+            for m in mine["gateway_mismatch"]] == [("PH-A1", "GW-A", ["GW-B"], 1)]  # fmt: skip
+    assert {"reason": "sensor_gateway_mismatch", "count": 1} in mine["dead_letter_counts"]
+    # the intruding gateway's unit does not see the victim's sensor
+    theirs = api.get("/api/v1/sensor-health", headers=auth("hs_jb")).json()
+    assert theirs["gateway_mismatch"] == []

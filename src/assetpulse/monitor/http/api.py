@@ -176,12 +176,23 @@ class ReasonCount(BaseModel):
     count: int
 
 
+class GatewayMismatch(BaseModel):
+    sensor_id: str
+    registered_gateway: str | None
+    readings: int = Field(description="readings refused in the last 7 days")
+    from_gateways: list[str | None]
+    last_at: datetime
+
+
 class SensorHealth(BaseModel):
     gateways: list[GatewayHealth]
     offline_gateways: int
     unbound_sensors: list[UnboundSensor]
     dead_letters: list[DeadLetter]
     dead_letter_counts: list[ReasonCount]
+    gateway_mismatch: list[GatewayMismatch] = Field(
+        description="this unit's sensors another gateway sent readings for (refused)"
+    )
 
 
 @router.get("/sensor-health", summary="传感器状态：离线网关、未绑定传感器、死信（本单位，近 7 天）")

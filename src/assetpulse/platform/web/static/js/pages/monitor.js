@@ -98,6 +98,14 @@ async function sensorHealth() {
       { label: "读数", value: (u) => u.readings },
       { label: "最近上报", value: (u) => fmtTime(u.last_seen) },
     ], health.unbound_sensors, { rowKey: (u) => u.sensor_id, empty: "没有未绑定的上报传感器" }),
+    h("h3", {}, "他网关冒报（近 7 天其他网关为本单位传感器上报的读数，已拒收）"),
+    table([
+      { label: "传感器编号", value: (m) => m.sensor_id },
+      { label: "登记网关", value: (m) => m.registered_gateway },
+      { label: "上报网关", value: (m) => m.from_gateways.join("、") },
+      { label: "拒收读数", value: (m) => m.readings },
+      { label: "最近一次", value: (m) => fmtTime(m.last_at) },
+    ], health.gateway_mismatch, { rowKey: (m) => m.sensor_id, empty: "近 7 天没有其他网关冒报本单位传感器" }),
     h("h3", {}, "死信（近 7 天无法入库的报文或读数）"),
     table([
       { label: "接收时间", value: (d) => fmtTime(d.received_at) },
