@@ -100,6 +100,45 @@ def _plain(x: pl.Expr) -> pl.Expr:
     )
 
 
+SIGNAL_ZH = {"photo": "光照", "loc": "定位", "temp": "温度"}
+SIGNAL_EN = {"photo": "light", "loc": "position", "temp": "temperature"}
+
+
+def _insufficient_evidence(min_coverage: float) -> tuple[pl.Expr, pl.Expr]:
+    """Why the data do not suffice: the carrying signal's coverage, and its silent meters."""
+    cov = (pl.col("coverage").fill_null(0.0) * 100).round(0).cast(pl.Int64)
+    need = round(min_coverage * 100)
+    silent = pl.col("silent_sensors").list.join("、").fill_null("")
+    silent_en = pl.col("silent_sensors").list.join(", ").fill_null("")
+    has_silent = pl.col("silent_sensors").list.len().fill_null(0) > 0
+    signal_zh = pl.col("carrier").replace_strict(SIGNAL_ZH, default="传感器")
+    signal_en = pl.col("carrier").replace_strict(SIGNAL_EN, default="sensor")
+    zh = pl.format(
+        "数据不足，不作判定：近{}天{}数据覆盖率{}%（需≥{}%），有效观测工作日{}天{}。",
+        pl.col("days").fill_null(0),
+        signal_zh,
+        cov,
+        pl.lit(need),
+        pl.col("covered_workdays").fill_null(0),
+        pl.when(has_silent)
+        .then(pl.format("；无数据的{}传感器：{}", signal_zh, silent))
+        .otherwise(pl.lit("")),
+    )
+    en = pl.format(
+        "Insufficient data, not judged: {} coverage {}% over the last {} days (needs {}%), {}"
+        " observed working days{}.",
+        signal_en,
+        cov,
+        pl.col("days").fill_null(0),
+        pl.lit(need),
+        pl.col("covered_workdays").fill_null(0),
+        pl.when(has_silent)
+        .then(pl.format("; silent {} sensors: {}", signal_en, silent_en))
+        .otherwise(pl.lit("")),
+    )
+    return zh, en
+
+
 def judge(
     cards: pl.LazyFrame | pl.DataFrame,
     features: pl.LazyFrame | pl.DataFrame,
@@ -110,8 +149,13 @@ def judge(
     categories = cards_lf.select("category_code").unique().collect()["category_code"].to_list()
     table = rule_table(rules, categories).lazy()
     d = rules.defaults
+    have = set(cards_lf.collect_schema().names())
+    extra = [
+        (pl.col(c) if c in have else pl.lit(None, dtype=t)).alias(c)
+        for c, t in (("carrier", pl.String), ("silent_sensors", pl.List(pl.String)))
+    ]
     x = (
-        cards_lf.select("card_id", "category_code")
+        cards_lf.select("card_id", "category_code", *extra)
         .join(features.lazy(), on="card_id", how="left")
         .join(table, on="category_code", how="left")
         .with_columns(_metric_value().alias("metric_value"))
@@ -226,14 +270,16 @@ def judge(
         pl.when(by_unused).then(unused_en).otherwise(bar_en),
     )
     suggested = pl.col("verdict").is_in([IDLE, UNDER_USED])
+    short_zh, short_en = _insufficient_evidence(d.min_coverage)
+    insufficient = pl.col("verdict") == INSUFFICIENT
     return (
         x.with_columns(verdict.alias("verdict"))
         .with_columns(
             pl.col("verdict").replace_strict(ACTION, default=None).alias("action"),
             score.alias("score"),
             threshold.alias("threshold"),
-            pl.when(suggested).then(zh).alias("evidence_zh"),
-            pl.when(suggested).then(en).alias("evidence_en"),
+            pl.when(suggested).then(zh).when(insufficient).then(short_zh).alias("evidence_zh"),
+            pl.when(suggested).then(en).when(insufficient).then(short_en).alias("evidence_en"),
         )
         .select(VERDICT_COLUMNS)
     )

@@ -29,18 +29,36 @@ log = structlog.get_logger(__name__)
 
 # cards with a binding in the longest window; bound_until (the latest binding's end, open =
 # the window's end) tells whether a binding also reaches into a card's shorter window
+# ``carrier``: the signal that carries the card's usage — light where it has a light meter,
+# else position, else temperature; the verdict's coverage is that signal's, and the meters
+# of that signal are named when they fall silent.
 ANALYSED_CARDS = """
 select c.id, c.unit_id, c.category_code, c.status, c.shareable, c.version,
-       max(coalesce(upper(b.valid), %(t1)s)) as bound_until
+       max(coalesce(upper(b.valid), %(t1)s)) as bound_until,
+       case when bool_or(s.kind = 'photo') then 'photo'
+            when bool_or(s.kind = 'loc') then 'loc' else 'temp' end as carrier,
+       array_agg(distinct s.sensor_id order by s.sensor_id) as sensors
 from asset_cards c
 join sensor_bindings b on b.card_id = c.id and b.valid && tstzrange(%(t0)s, %(t1)s)
+join sensors s on s.sensor_id = b.sensor_id
 where c.status not in ('disposed', 'split')
 group by c.id
+"""
+# bound sensors of the carrying signal with no reading in the window (its dead meters)
+SILENT_SENSORS = """
+select b.card_id, array_agg(distinct b.sensor_id order by b.sensor_id)
+from sensor_bindings b
+join sensors s on s.sensor_id = b.sensor_id and s.kind = any(%(kinds)s)
+where b.card_id = any(%(cards)s) and b.valid && tstzrange(%(t0)s, %(t1)s)
+  and not exists (select 1 from readings r where r.sensor_id = b.sensor_id
+                  and r.t >= greatest(lower(b.valid), %(t0)s)
+                  and r.t < least(coalesce(upper(b.valid), %(t1)s), %(t1)s))
+group by b.card_id
 """
 FETCH_ROLLUP = """
 copy (
     select card_id, (extract(epoch from hour) * 1000000)::bigint, in_use_s, sessions,
-           distance_m, coverage
+           distance_m, coverage, photo_coverage, temp_coverage, loc_coverage
     from usage_hourly where hour >= {t0} and hour < {t1}
     order by card_id, hour  -- the primary key's order: features group contiguous slices
 ) to stdout (format csv)
@@ -48,7 +66,7 @@ copy (
 FETCH_ROLLUP_OF_CARDS = """
 copy (
     select card_id, (extract(epoch from hour) * 1000000)::bigint, in_use_s, sessions,
-           distance_m, coverage
+           distance_m, coverage, photo_coverage, temp_coverage, loc_coverage
     from usage_hourly where hour >= {t0} and hour < {t1} and card_id = any({cards})
     order by card_id, hour
 ) to stdout (format csv)
@@ -61,7 +79,10 @@ CARD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "shareable": pl.Boolean,
     "version": pl.Int64,
     "bound_until": pl.Datetime("us", "UTC"),
+    "carrier": pl.String,
+    "sensors": pl.List(pl.String),
 }
+CARRIER_KINDS = {"photo": ["photo"], "loc": ["loc"], "temp": ["temp"]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +111,9 @@ def fetch_rollup(
         "sessions": pl.Int32,
         "distance_m": pl.Float64,
         "coverage": pl.Float64,
+        "photo_coverage": pl.Float64,
+        "temp_coverage": pl.Float64,
+        "loc_coverage": pl.Float64,
     }
     if not data:
         return pl.DataFrame(schema=schema).with_columns(
@@ -98,6 +122,59 @@ def fetch_rollup(
     return pl.read_csv(
         data, has_header=False, new_columns=list(schema), schema=schema
     ).with_columns(pl.from_epoch("hour", time_unit="us").dt.replace_time_zone("UTC"))
+
+
+def carried_coverage(rollup: pl.DataFrame, cards: pl.DataFrame) -> pl.DataFrame:
+    """The rollup with ``coverage`` replaced by that of the signal carrying each card's
+    usage (0 where that signal sent nothing): a thermometer cannot cover a dead light meter."""
+    by_kind = pl.col("carrier").replace_strict(
+        {"photo": 0, "loc": 1, "temp": 2}, default=0, return_dtype=pl.Int8
+    )
+    carried = (
+        pl.when(by_kind == 0)
+        .then(pl.col("photo_coverage"))
+        .when(by_kind == 1)
+        .then(pl.col("loc_coverage"))
+        .otherwise(pl.col("temp_coverage"))
+    )
+    return (
+        rollup.join(cards.select("card_id", "carrier"), on="card_id", how="left")
+        .with_columns(
+            pl.when(pl.col("carrier").is_null())
+            .then(pl.col("coverage"))
+            .otherwise(carried.fill_null(0.0))
+            .alias("coverage")
+        )
+        .select("card_id", "hour", "in_use_s", "sessions", "distance_m", "coverage")
+    )
+
+
+def silent_sensors(
+    conn: psycopg.Connection[Any], cards: pl.DataFrame, t0: datetime, t1: datetime
+) -> pl.DataFrame:
+    """``card_id, silent_sensors``: each card's meters of its carrying signal that sent
+    nothing in [t0, t1) — what the evidence names when the data do not suffice."""
+    parts = []
+    for carrier, group in cards.group_by("carrier"):
+        rows = conn.execute(
+            SILENT_SENSORS,
+            {
+                "kinds": CARRIER_KINDS.get(str(carrier[0]), ["photo"]),
+                "cards": group["card_id"].to_list(),
+                "t0": t0,
+                "t1": t1,
+            },
+        ).fetchall()
+        parts.append(
+            pl.DataFrame(
+                rows,
+                schema={"card_id": pl.Int64, "silent_sensors": pl.List(pl.String)},
+                orient="row",
+            )
+        )
+    if not parts:
+        return pl.DataFrame(schema={"card_id": pl.Int64, "silent_sensors": pl.List(pl.String)})
+    return pl.concat(parts)
 
 
 def card_windows(cards: pl.DataFrame, rules: RuleSet, days: int | None) -> pl.Series:
@@ -125,7 +202,7 @@ def _judge_window(
     window_from = window_end - timedelta(days=n_days)
     first, last = window_days(window_end, n_days)
     ids = None if all_cards else cards["card_id"].to_list()
-    rollup = fetch_rollup(conn, window_from, window_end, ids)
+    rollup = carried_coverage(fetch_rollup(conn, window_from, window_end, ids), cards)
     features = usage_features(
         rollup,
         calendar_frame(first, last),
@@ -133,7 +210,8 @@ def _judge_window(
         expected_hours_per_workday=rules.defaults.expected_hours_per_workday,
         sorted_by_card_hour=True,
     ).collect()
-    verdicts = judge(cards, features, rules).collect()
+    silent = silent_sensors(conn, cards, window_from, window_end)
+    verdicts = judge(cards.join(silent, on="card_id", how="left"), features, rules).collect()
     return (
         verdicts.join(features, on="card_id", how="left")
         .join(cards, on="card_id")
