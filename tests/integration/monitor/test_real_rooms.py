@@ -63,7 +63,8 @@ def test_office_when_rolled_up_then_usage_hours_follow_the_occupied_minutes(
     levels = db.execute(
         "select levels from sensor_light_calibration where sensor_id = 'UCI-LX'"
     ).fetchone()[0]
-    assert len(levels) == 1 and 380 <= levels[0] <= 470
+    assert len(levels) == 1
+    assert 380 <= levels[0] <= 470
 
 
 def test_office_when_light_meter_dead_and_thermometer_live_then_insufficient_naming_it(
