@@ -72,12 +72,12 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
             raise _too_many_rows()
         if (ws.max_column or 0) > MAX_COLUMNS:
             raise _too_many_columns()
-        # one row and one column past the limits, to tell "over" from "exactly at". Without
-        # a declared dimension, cells right of that column are not even looked at: only
-        # columns under a known heading are imported, and a register has ~40 of them.
-        return _bounded(
-            ws.iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS + 1, values_only=True)
-        )
+        # one row past the limit, to tell "over" from "exactly at"; as wide as declared
+        # (rows are padded to that width), else one column past the limit. Cells right of
+        # that are not even looked at: only columns under a known heading are imported,
+        # and a register has ~40 of them.
+        width = ws.max_column or MAX_COLUMNS + 1
+        return _bounded(ws.iter_rows(max_row=MAX_ROWS + 2, max_col=width, values_only=True))
     except UnreadableFileError:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:  # a broken sheet part
