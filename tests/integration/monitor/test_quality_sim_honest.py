@@ -67,6 +67,11 @@ def _truth(fleet: Fleet) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def _pairs(frame: pl.DataFrame) -> list[tuple[str, str, int]]:
+    counted = frame.group_by("truth", "verdict").len().sort("truth", "verdict")
+    return [(str(t), str(v), int(n)) for t, v, n in counted.rows()]
+
+
 @pytest.fixture(scope="module")
 def fleet() -> Fleet:
     return Fleet.build(SPEC)
@@ -107,8 +112,17 @@ def test_sim_honest_fleet_verdicts_and_hours_meet_targets(db, monitor_world, fle
         f" {dict(offline.group_by('verdict').len().iter_rows())};"
     )
     for kind in sorted(per_kind):
-        pr = {label: tuple(round(v, 3) for v in per_kind[kind][label]) for label in LABELS}
-        print(f"  {kind}: P/R {pr}, hours error {kind_hours_error[kind]:+.3f}")
+        of_kind = x.filter(pl.col("kind") == kind)
+        pr = {
+            f"{label} (n={(of_kind['truth'] == label).sum()})": tuple(
+                round(v, 3) for v in per_kind[kind][label]
+            )
+            for label in LABELS
+        }
+        print(
+            f"  {kind}: P/R {pr}, hours error {kind_hours_error[kind]:+.3f},"
+            f" truth→verdict {[f'{t}→{v}: {n}' for t, v, n in _pairs(of_kind)]}"
+        )
     mistakes = live.filter(pl.col("truth") != pl.col("verdict"))
     with pl.Config(tbl_rows=100):
         print(mistakes)
