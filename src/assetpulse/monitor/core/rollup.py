@@ -233,26 +233,31 @@ def intervals(
     )
 
 
-def _split_by_hour(iv: pl.LazyFrame) -> pl.LazyFrame:
-    """Credit each interval's seconds to the (at most two) hours it overlaps, pro rata."""
-    hour_end = pl.col("t").dt.truncate("1h")
-    base = iv.filter(pl.col("covered_s") > 0).with_columns(hour_end.alias("hour"))
-    in_last = (
-        (pl.col("t") - pl.max_horizontal(pl.col("t_prev"), pl.col("hour")))
-        .dt.total_microseconds()
-        .truediv(1e6)
+def _split_by_bucket(iv: pl.LazyFrame, bucket_s: int) -> pl.LazyFrame:
+    """Credit each interval's seconds to the buckets of ``bucket_s`` it overlaps, pro rata
+    (an hour: at most two; a minute: up to an hour's worth)."""
+    w = bucket_s * 1_000_000
+    end = pl.col("t").dt.epoch("us")
+    start = end - (pl.col("covered_s") * 1e6).cast(pl.Int64)
+    pieces = (
+        iv.filter(pl.col("covered_s") > 0)
+        .with_columns(end.alias("_e"), start.alias("_s"))
+        .with_columns(pl.int_ranges(pl.col("_s") // w, (pl.col("_e") - 1) // w + 1).alias("_k"))
+        .explode("_k")
+        .with_columns(
+            (
+                (pl.min_horizontal(pl.col("_e"), (pl.col("_k") + 1) * w))
+                - pl.max_horizontal(pl.col("_s"), pl.col("_k") * w)
+            ).alias("_in")
+        )
+        .with_columns((pl.col("_in") / (pl.col("covered_s") * 1e6)).clip(0.0, 1.0).alias("share"))
+        .filter(pl.col("share") > 0)
     )
-    last = base.with_columns((in_last / pl.col("covered_s")).clip(0.0, 1.0).alias("share"))
-    first = last.with_columns(
-        (pl.col("hour") - pl.duration(hours=1)).alias("hour"),
-        (1.0 - pl.col("share")).alias("share"),
-    ).filter(pl.col("share") > 0)
-    cols = ["card_id", "sensor_id", "kind", "hour", "share", "covered_s", "on_s", "moving_s"]
-    return pl.concat([last.select(cols), first.select(cols)]).select(
+    return pieces.select(
         "card_id",
         "sensor_id",
         "kind",
-        "hour",
+        pl.from_epoch(pl.col("_k") * w, time_unit="us").dt.replace_time_zone("UTC").alias("hour"),
         (pl.col("covered_s") * pl.col("share")).alias("covered_s"),
         (pl.col("on_s") * pl.col("share")).alias("on_s"),
         (pl.col("moving_s") * pl.col("share")).alias("moving_s"),
@@ -266,7 +271,23 @@ def hourly_usage(
     light: LightInputs | None = None,
 ) -> pl.DataFrame:
     """Card-hour rollup (columns ``ROLLUP_COLUMNS``) from readings joined to their cards."""
+    return usage_by_bucket(readings, baselines, params, light, bucket_s=3600)[0]
+
+
+def usage_by_bucket(
+    readings: pl.LazyFrame | pl.DataFrame,
+    baselines: pl.LazyFrame | pl.DataFrame | None = None,
+    params: RollupParams | None = None,
+    light: LightInputs | None = None,
+    *,
+    bucket_s: int = 3600,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Usage per card and bucket of ``bucket_s`` (``ROLLUP_COLUMNS``, ``hour`` = the
+    bucket's start), and each sensor's coverage per bucket (``card_id, sensor_id, kind,
+    hour, coverage``): the hourly rollup, and the minute or quarter-hour view of the API."""
     p = params or RollupParams()
+    bucket = f"{bucket_s}s"
+    full = float(bucket_s)
     have = set(readings.lazy().collect_schema().names())
     typed = (
         readings.lazy()
@@ -286,12 +307,12 @@ def hourly_usage(
     )
     iv = intervals(lf, bl, p).cache()
     per_sensor_time = (
-        _split_by_hour(iv)
+        _split_by_bucket(iv, bucket_s)
         .group_by("card_id", "sensor_id", "kind", "hour")
         .agg(pl.col("covered_s").sum(), pl.col("on_s").sum(), pl.col("moving_s").sum())
     )
     per_sensor_sample = (
-        iv.with_columns(pl.col("t").dt.truncate("1h").alias("hour"))
+        iv.with_columns(pl.col("t").dt.truncate(bucket).alias("hour"))
         .group_by("card_id", "sensor_id", "kind", "hour")
         .agg(
             pl.len().alias("samples"),
@@ -308,7 +329,7 @@ def hourly_usage(
     )
     per_sensor = per_sensor_sample.join(
         per_sensor_time, on=["card_id", "sensor_id", "kind", "hour"], how="full", coalesce=True
-    )
+    ).cache()
     is_photo = pl.col("kind") == PHOTO
     card = per_sensor.group_by("card_id", "hour").agg(
         pl.col("on_s").filter(is_photo).max().alias("photo_on_s"),
@@ -337,16 +358,16 @@ def hourly_usage(
         "covered_s"
     ).fill_null(0.0)
     in_use = pl.when(pl.col("photo_covered_s").is_not_null()).then(pl.col("photo_on_s"))
-    return (
+    cards = (
         card.with_columns(
-            in_use.otherwise(warm).fill_null(0.0).clip(0.0, 3600.0).alias("in_use_s"),
+            in_use.otherwise(warm).fill_null(0.0).clip(0.0, full).alias("in_use_s"),
             pl.col("sessions").fill_null(0).cast(pl.Int32),
             pl.col("distance_m").fill_null(0.0),
-            pl.col("moving_s").fill_null(0.0).clip(0.0, 3600.0),
+            pl.col("moving_s").fill_null(0.0).clip(0.0, full),
             pl.col("samples").fill_null(0).cast(pl.Int32),
-            (pl.col("covered_s").fill_null(0.0) / 3600.0).clip(0.0, 1.0).alias("coverage"),
+            (pl.col("covered_s").fill_null(0.0) / full).clip(0.0, 1.0).alias("coverage"),
             *[
-                (pl.col(f"{k}_covered_s") / 3600.0).clip(0.0, 1.0).alias(f"{k}_coverage")
+                (pl.col(f"{k}_covered_s") / full).clip(0.0, 1.0).alias(f"{k}_coverage")
                 for k in ("photo", "temp", "loc")
             ],
             pl.col("zones").fill_null([]),
@@ -355,6 +376,18 @@ def hourly_usage(
         .sort("card_id", "hour")
         .collect()
     )
+    sensors = (
+        per_sensor.select(
+            "card_id",
+            "sensor_id",
+            "kind",
+            "hour",
+            (pl.col("covered_s").fill_null(0.0) / full).clip(0.0, 1.0).alias("coverage"),
+        )
+        .sort("card_id", "hour", "sensor_id")
+        .collect()
+    )
+    return cards, sensors
 
 
 def dirty_hours(

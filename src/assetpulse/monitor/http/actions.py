@@ -17,6 +17,7 @@ from psycopg.rows import dict_row
 from assetpulse.inventory.cards import CARD_READ_SCOPE, scope_params
 from assetpulse.inventory.changes import propose_card_change
 from assetpulse.monitor import errors
+from assetpulse.monitor.http.fine_usage import fine_usage
 from assetpulse.org.principal import Principal
 from assetpulse.org.scope import card_read_scope
 
@@ -81,16 +82,32 @@ select b.s as start, b.e as "end",
        max(u.temp_max)::float8 as temp_max,
        max(u.temp_rise)::float8 as temp_rise,
        coalesce(sum(u.distance_m), 0)::float8 as distance_m,
+       coalesce(sum(u.moving_s), 0)::float8 as moving_s,
+       case when count(u.loc_coverage) > 0 then coalesce(sum(u.moving_s), 0) > 0 end as moved,
+       (array_agg(u.lat order by u.hour desc) filter (where u.lat is not null))[1] as lat,
+       (array_agg(u.lon order by u.hour desc) filter (where u.lon is not null))[1] as lon,
+       string_agg(nullif(array_to_string(u.zones, ','), ''), ',') as zones_joined,
        coalesce(sum(u.samples), 0)::int as samples,
        (coalesce(sum(u.coverage), 0) / greatest(extract(epoch from b.e - b.s) / 3600, 1))::float8
-           as coverage
+           as coverage,
+       (sum(u.photo_coverage) / greatest(extract(epoch from b.e - b.s) / 3600, 1))::float8
+           as photo_coverage,
+       (sum(u.temp_coverage) / greatest(extract(epoch from b.e - b.s) / 3600, 1))::float8
+           as temp_coverage,
+       (sum(u.loc_coverage) / greatest(extract(epoch from b.e - b.s) / 3600, 1))::float8
+           as loc_coverage
 from b left join usage_hourly u
   on u.card_id = %(card)s and u.hour >= date_trunc('hour', b.s) and u.hour < b.e
 group by b.s, b.e
 order by b.s
 """
 BUCKETS = {"hour": "1 hour", "day": "1 day", "week": "1 week", "month": "1 month"}
-MAX_BUCKETS = {"hour": 24 * 62, "day": 800, "week": 530, "month": 240}
+# minute and quarter-hour buckets are computed from the readings (monitor.http.fine_usage)
+FINE_BUCKETS = {"minute": 60, "15min": 900}
+MAX_BUCKETS = {"minute": 24 * 60 * 2, "15min": 96 * 14, "hour": 24 * 62, "day": 800}
+MAX_BUCKETS |= {"week": 530, "month": 240}
+BUCKET_S = {"minute": 60, "15min": 900, "hour": 3600, "day": 86400, "week": 7 * 86400}
+BUCKET_S |= {"month": 28 * 86400}
 CHANGES: dict[str, dict[str, Any]] = {"adjust": {"status": "idle"}, "share": {"shareable": True}}
 
 
@@ -183,21 +200,36 @@ async def card_usage(
     start: datetime,
     end: datetime,
     bucket: str,
+    site: tuple[float, float] = (20.04, 110.34),
 ) -> list[dict[str, Any]]:
     if start.tzinfo is None or end.tzinfo is None:
         raise errors.usage_range_invalid("from 和 to 须带时区（如 2026-10-01T00:00:00+08:00）")
     if end <= start:
         raise errors.usage_range_invalid("to 须晚于 from")
-    span = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 28 * 86400}[bucket]
+    span = BUCKET_S[bucket]
     if (end - start).total_seconds() / span > MAX_BUCKETS[bucket] + 1:
         raise errors.usage_range_invalid(f"按{bucket}汇总最多 {MAX_BUCKETS[bucket]} 个区间")
     scope = scope_params(card_read_scope(p), p.user_id)
     cur = await conn.execute(CARD_IN_SCOPE, scope | {"card": card_id, "unit": p.unit_id})
     if await cur.fetchone() is None:
         raise errors.card_not_found(card_id)
+    if bucket in FINE_BUCKETS:
+        return await fine_usage(
+            conn, card_id, start=start, end=end, bucket_s=FINE_BUCKETS[bucket], site=site
+        )
     dcur = conn.cursor(row_factory=dict_row)
     await dcur.execute(
         USAGE,
         {"from": start, "to": end, "step": BUCKETS[bucket], "unit": bucket, "card": card_id},
     )
-    return await dcur.fetchall()
+    return [_hourly_bucket(r) for r in await dcur.fetchall()]
+
+
+def _hourly_bucket(r: dict[str, Any]) -> dict[str, Any]:
+    """A bucket summed from ``usage_hourly``: coverage per signal (per sensor needs the
+    readings: ask for minute or 15min buckets)."""
+    signals = {k: r.pop(f"{k}_coverage") for k in ("photo", "temp", "loc")}
+    r["coverage_by_signal"] = {k: v for k, v in signals.items() if v is not None}
+    r["coverage_by_sensor"] = {}
+    r["zones"] = sorted(set(filter(None, (r.pop("zones_joined") or "").split(","))))
+    return r

@@ -7,16 +7,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from assetpulse.monitor.db.health import sensor_health
 from assetpulse.monitor.http import actions
 from assetpulse.org.errors import forbidden
 from assetpulse.org.principal import Principal, Role
-from assetpulse.platform.api.deps import Conn, CurrentUser
+from assetpulse.platform.api.deps import Conn, CurrentUser, get_settings
+from assetpulse.settings import Settings
 
 router = APIRouter(tags=["monitor"])
+AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
 class Suggestion(BaseModel):
@@ -66,14 +68,25 @@ class Dismiss(BaseModel):
 class UsageBucket(BaseModel):
     start: datetime
     end: datetime
-    in_use_s: float
-    sessions: int
+    in_use_s: float = Field(description="seconds in use (使用秒数)")
+    sessions: int = Field(description="uses started in the bucket (开机/开灯次数)")
     temp_mean: float | None
     temp_max: float | None
     temp_rise: float | None
-    distance_m: float
+    distance_m: float = Field(description="distance moved, wild fixes and jitter left out")
+    moving_s: float = Field(description="seconds moving (away from a stay point)")
+    moved: bool | None = Field(description="moved (True) or parked (False); None: no position")
+    lat: float | None = Field(description="last position: the stay's centre when parked")
+    lon: float | None
+    zones: list[str] = Field(description="dwell zones the asset was seen in")
     samples: int
     coverage: float
+    coverage_by_signal: dict[str, float] = Field(
+        description="photo / temp / loc: share of the bucket each signal observed"
+    )
+    coverage_by_sensor: dict[str, float] = Field(
+        description="per sensor (minute and 15min buckets, computed from the readings)"
+    )
 
 
 class Usage(BaseModel):
@@ -132,16 +145,25 @@ async def dismiss(conn: Conn, user: CurrentUser, suggestion_id: int, body: Dismi
     return Suggestion(**row)
 
 
-@router.get("/assets/{card_id}/usage", summary="资产使用情况（按小时、日、周、月汇总）")
+@router.get("/assets/{card_id}/usage", summary="资产使用情况（按分钟、15分钟、小时、日、周、月）")
 async def usage(
     conn: Conn,
     user: CurrentUser,
+    settings: AppSettings,
     card_id: int,
     start: Annotated[datetime, Query(alias="from", description="起始时间（带时区）")],
     end: Annotated[datetime, Query(alias="to", description="结束时间（不含，带时区）")],
-    bucket: Annotated[Literal["hour", "day", "week", "month"], Query()] = "day",
+    bucket: Annotated[Literal["minute", "15min", "hour", "day", "week", "month"], Query()] = "day",
 ) -> Usage:
-    rows = await actions.card_usage(conn, user, card_id, start=start, end=end, bucket=bucket)
+    rows = await actions.card_usage(
+        conn,
+        user,
+        card_id,
+        start=start,
+        end=end,
+        bucket=bucket,
+        site=(settings.site_lat, settings.site_lon),
+    )
     return Usage(card_id=card_id, bucket=bucket, items=[UsageBucket(**r) for r in rows])
 
 
