@@ -1,12 +1,18 @@
 """Ingest benchmark: durable readings per second, published → committed, beside its limits.
 
-One run, private PostgreSQL and Mosquitto (``localservices``), everything on this machine:
+One run, private PostgreSQL, Mosquitto and nats-server (``localservices``), all on this
+machine. The durable set-up ("new": nats-server JetStream behind its MQTT gateway, workers
+pulling from one durable consumer) and the old one (Mosquitto, MQTT 5 shared
+subscription) run the same scenarios side by side:
 - broker limit: ``mosquitto_pub -q 1`` → broker → ``mosquitto_sub -q 1`` (C on both ends);
 - COPY limit: a bare binary COPY of the same rows straight into ``readings`` (no dedup);
 - naive baseline: a paho subscriber that INSERTs and commits each message;
 - ``assetpulse ingest`` with 1 and 2 workers, 100 readings per message and 1 per message;
 - overload: a backlog 10× the worker's measured rate, published at once; peak RSS of the
-  worker process tree while it works through it.
+  worker process tree while it works through it (new set-up);
+- durability: gateways that keep publishing (paho, persistent session, resend after
+  reconnect) while the broker is killed -9 twice, on both set-ups; ``lost`` must be 0 on
+  the new one.
 After each ingest scenario every published (sensor, t) is looked up: ``lost`` counts
 those not stored, ``stored_twice`` rows beyond one per key.
 
@@ -19,6 +25,7 @@ Last line: one JSON object.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -31,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import nats
 import orjson
 import paho.mqtt.client as mqtt
 import psutil
@@ -39,7 +47,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from assetpulse.db.migrate import apply_migrations, timescale_available
-from assetpulse.localservices import MosquittoProcess, postgres_from
+from assetpulse.ingest.jetstream import STREAM
+from assetpulse.localservices import MosquittoProcess, NatsProcess, postgres_from
+
+Broker = MosquittoProcess | NatsProcess
 
 COLUMNS = "sensor_id, t, kind, gateway_id, temp_c, flags"
 
@@ -74,17 +85,18 @@ class Data:
         self.readings = self.messages * per_message
 
 
-def publish(broker: MosquittoProcess, data: Data, workdir: Path) -> list[subprocess.Popen[bytes]]:
+def publish(broker: Broker, data: Data, workdir: Path) -> list[subprocess.Popen[bytes]]:
     """Start one ``mosquitto_pub -l`` per gateway; returns the processes (still running)."""
     procs = []
+    version = "311" if isinstance(broker, NatsProcess) else "5"  # nats-server 2.9: 3.1.1
     for gw, lines in data.lines.items():
         f = workdir / f"{gw}.jsonl"
         f.write_bytes(b"\n".join(lines) + b"\n")
         with f.open("rb") as stdin:
             procs.append(
                 subprocess.Popen(
-                    ["mosquitto_pub", "-p", str(broker.port), "-q", "1", "-V", "5", "-M", "1000",
-                     "-i", f"pub-{gw}", "-t", f"assetpulse/v1/gw/{gw}/up", "-l"],
+                    ["mosquitto_pub", "-p", str(broker.port), "-q", "1", "-V", version,
+                     "-M", "1000", "-i", f"pub-{gw}", "-t", f"assetpulse/v1/gw/{gw}/up", "-l"],
                     stdin=stdin,
                 )
             )  # fmt: skip
@@ -126,12 +138,16 @@ def truncate(url: str) -> None:
 class Workers:
     """``assetpulse ingest --workers N`` as a subprocess, with RSS sampling."""
 
-    def __init__(self, url: str, broker: MosquittoProcess, n: int, tag: str, log_dir: Path):
+    def __init__(self, url: str, broker: Broker, n: int, tag: str, log_dir: Path):
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETPULSE_")}
+        if isinstance(broker, NatsProcess):
+            env["ASSETPULSE_NATS_URL"] = broker.nats_url
+            env["ASSETPULSE_INGEST_ACK_WAIT_S"] = "5"
         env.update(
             ASSETPULSE_DATABASE_URL=url,
             ASSETPULSE_MQTT_URL=broker.url,
-            ASSETPULSE_INGEST_GROUP=f"bench{tag}",
+            # a work queue has one consumer per subject: every scenario uses the same one
+            ASSETPULSE_INGEST_GROUP="bench" if isinstance(broker, NatsProcess) else f"bench{tag}",
             ASSETPULSE_INGEST_CLIENT_ID=f"bench-{tag}",
             ASSETPULSE_INGEST_METRICS_PORT="0",
             ASSETPULSE_INGEST_MAX_INFLIGHT="4000",
@@ -174,9 +190,7 @@ class Workers:
         self.proc.wait(60)
 
 
-def scenario(
-    url: str, broker: MosquittoProcess, data: Data, workers: int, tmp: Path
-) -> dict[str, Any]:
+def scenario(url: str, broker: Broker, data: Data, workers: int, tmp: Path) -> dict[str, Any]:
     truncate(url)
     w = Workers(url, broker, workers, data.tag, tmp)
     try:
@@ -190,6 +204,7 @@ def scenario(
     seconds = end - start
     lost, twice = stored_stats(url, data)
     out = {
+        "broker": type(broker).__name__,
         "workers": workers,
         "per_message": data.readings // data.messages,
         "readings": data.readings,
@@ -204,10 +219,12 @@ def scenario(
     return out
 
 
-def broker_limit(broker: MosquittoProcess, data: Data, tmp: Path) -> float:
+def broker_limit(broker: Broker, data: Data, tmp: Path) -> float:
+    if isinstance(broker, NatsProcess):
+        return nats_store_limit(broker, data, tmp)
     sub = subprocess.Popen(
-        ["mosquitto_sub", "-p", str(broker.port), "-q", "1", "-V", "5", "-C", str(data.messages),
-         "-t", "assetpulse/v1/gw/+/up", "-i", "bench-sub"],
+        ["mosquitto_sub", "-p", str(broker.port), "-q", "1", "-V", "5",
+         "-C", str(data.messages), "-t", "assetpulse/v1/gw/+/up", "-i", "bench-sub"],
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
     time.sleep(0.5)
@@ -217,6 +234,32 @@ def broker_limit(broker: MosquittoProcess, data: Data, tmp: Path) -> float:
     seconds = time.monotonic() - start
     for p in pubs:
         p.wait(60)
+    return data.messages / seconds
+
+
+def nats_store_limit(broker: NatsProcess, data: Data, tmp: Path) -> float:
+    """``mosquitto_pub -q 1`` → nats-server until JetStream holds every message (a work
+    queue takes no MQTT subscriber, so this is publish → stored → PUBACK), then purged."""
+
+    async def stored(purge: bool) -> int:
+        nc = await nats.connect(broker.nats_url)
+        try:
+            js = nc.jetstream()
+            if purge:
+                await js.purge_stream(STREAM)
+            return int((await js.stream_info(STREAM)).state.messages)
+        finally:
+            await nc.close()
+
+    asyncio.run(stored(True))
+    start = time.monotonic()
+    pubs = publish(broker, data, tmp)
+    for p in pubs:
+        p.wait(600)
+    while asyncio.run(stored(False)) < data.messages and time.monotonic() - start < 600:
+        time.sleep(0.05)
+    seconds = time.monotonic() - start
+    asyncio.run(stored(True))
     return data.messages / seconds
 
 
@@ -279,6 +322,76 @@ def naive(url: str, broker: MosquittoProcess, data: Data, tmp: Path) -> float:
     return data.readings / seconds
 
 
+class Gateway:
+    """A gateway that keeps publishing through broker faults: MQTT 3.1.1, persistent
+    session, QoS 1; paho keeps unacknowledged messages and resends them on reconnect."""
+
+    def __init__(self, port: int, client_id: str) -> None:
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311,
+            clean_session=False,
+        )  # fmt: skip
+        self.client.max_inflight_messages_set(200)
+        self.client.max_queued_messages_set(0)
+        self.client.reconnect_delay_set(1, 2)
+        self.handed = self.acked = 0
+        self.client.on_publish = self._on_publish
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+
+    def _on_publish(self, *_: Any) -> None:
+        self.acked += 1
+
+    def publish(self, lines: list[bytes], topic: str) -> None:
+        for line in lines:
+            self.client.publish(topic, line, qos=1)
+            self.handed += 1
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def durability(url: str, broker: Broker, data: Data, tmp: Path) -> dict[str, Any]:
+    """Gateways keep publishing while the broker is killed -9 twice (1 s down each)."""
+    truncate(url)
+    w = Workers(url, broker, 2, data.tag, tmp)
+    gateways = {gw: Gateway(broker.port, f"dur-{gw}") for gw in data.lines}
+    try:
+        start = time.monotonic()
+        chunks = max(1, len(next(iter(data.lines.values()))) // 100)
+        kills_at = {chunks // 3, 2 * chunks // 3}
+        for c in range(chunks):
+            for gw, lines in data.lines.items():
+                gateways[gw].publish(lines[c * 100 : (c + 1) * 100], f"assetpulse/v1/gw/{gw}/up")
+            time.sleep(0.05)
+            if c in kills_at:
+                broker.kill9()
+                time.sleep(1.0)
+                broker.start()
+        deadline = time.monotonic() + 180
+        while any(g.acked < g.handed for g in gateways.values()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # what the broker kept is stored within a few ack_wait periods; then count
+        wait_rows(url, data, timeout=60)
+        seconds = time.monotonic() - start
+    finally:
+        for g in gateways.values():
+            g.close()
+        w.stop()
+    lost, twice = stored_stats(url, data)
+    out = {
+        "broker": type(broker).__name__,
+        "broker_kill9": 2,
+        "readings": data.readings,
+        "seconds": round(seconds, 2),
+        "lost": lost,
+        "stored_twice": twice,
+    }
+    log("durability", json.dumps(out))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small smoke run")
@@ -291,9 +404,11 @@ def main() -> None:
     load_start = os.getloadavg()[0]  # the machine is shared: say how busy it was
     tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     pg = postgres_from(tmp / "pg", args.pg_bindir)
-    broker = MosquittoProcess(tmp / "mqtt")
+    old = MosquittoProcess(tmp / "mqtt")
+    broker = NatsProcess(tmp / "nats")
     try:
         pg.start()
+        old.start()
         broker.start()
         url = pg.create_database("bench")
         apply_migrations(url)
@@ -306,12 +421,24 @@ def main() -> None:
         broker_rate = broker_limit(
             broker, Data("L", gateways=gws, messages=100_000 // k, per_message=1), tmp
         )
+        old_broker_rate = broker_limit(
+            old, Data("LM", gateways=gws, messages=100_000 // k, per_message=1), tmp
+        )
         log("copy limit …")
         copy_rate = copy_limit(url, batched)
         log("naive baseline …")
         naive_rate = naive(
-            url, broker, Data("N", gateways=gws, messages=3_000 // k, per_message=1), tmp
+            url, old, Data("N", gateways=gws, messages=3_000 // k, per_message=1), tmp
         )
+        log("old set-up (Mosquitto, shared subscription) …")
+        old_runs = [
+            scenario(url, old, Data(tag, gateways=gws, messages=n // k, per_message=per), w, tmp)
+            for tag, n, per, w in [
+                ("MB", 5_000, 100, 1), ("MB2", 5_000, 100, 2),
+                ("MS", 50_000, 1, 1), ("MS2", 50_000, 1, 2),
+            ]
+        ]  # fmt: skip
+        log("new set-up (nats-server JetStream) …")
         runs = [
             scenario(url, broker, batched, 1, tmp),
             scenario(
@@ -327,6 +454,13 @@ def main() -> None:
         over = Data("O", gateways=gws, messages=max(1000, 10 * rate // 100), per_message=100)
         overload = scenario(url, broker, over, 1, tmp)
         runs.append(overload)
+        log("durability (broker kill -9 mid-run) …")
+        dur = Data("DN", gateways=4, messages=20_000 // k, per_message=10)
+        durable = durability(url, broker, dur, tmp)
+        old_durable = durability(
+            url, old, Data("DM", gateways=4, messages=20_000 // k, per_message=10), tmp
+        )
+        batched_best = max(r["readings_per_s"] for r in runs[:2])
         result = {
             "batched_readings_per_s": max(r["readings_per_s"] for r in runs[:2]),
             "batched_1w_readings_per_s": runs[0]["readings_per_s"],
@@ -334,11 +468,28 @@ def main() -> None:
             "single_msgs_per_s": max(r["msgs_per_s"] for r in runs[2:4]),
             "single_1w_msgs_per_s": runs[2]["msgs_per_s"],
             "single_2w_msgs_per_s": runs[3]["msgs_per_s"],
+            "batched_ratio_to_copy": round(batched_best / copy_rate, 3),
+            "old_batched_readings_per_s": max(r["readings_per_s"] for r in old_runs[:2]),
+            "old_batched_1w_readings_per_s": old_runs[0]["readings_per_s"],
+            "old_batched_2w_readings_per_s": old_runs[1]["readings_per_s"],
+            "old_single_msgs_per_s": max(r["msgs_per_s"] for r in old_runs[2:4]),
+            "old_single_1w_msgs_per_s": old_runs[2]["msgs_per_s"],
+            "old_single_2w_msgs_per_s": old_runs[3]["msgs_per_s"],
+            "old_batched_ratio_to_copy": round(
+                max(r["readings_per_s"] for r in old_runs[:2]) / copy_rate, 3
+            ),
+            "floors": {"batched_readings_per_s": 150_000, "single_msgs_per_s": 20_000},
             "copy_limit_rows_per_s": round(copy_rate),
             "broker_limit_msgs_per_s": round(broker_rate),
+            "old_broker_limit_msgs_per_s": round(old_broker_rate),
             "naive_readings_per_s": round(naive_rate),
             "lost": sum(r["lost"] for r in runs),
             "stored_twice": sum(r["stored_twice"] for r in runs),
+            "old_lost": sum(r["lost"] for r in old_runs),
+            "durability_lost": durable["lost"],
+            "durability_stored_twice": durable["stored_twice"],
+            "durability_readings": durable["readings"],
+            "old_durability_lost": old_durable["lost"],
             "overload_readings": over.readings,
             "peak_rss_mb": overload["peak_rss_mb"],
             "cores": os.cpu_count(),
@@ -348,6 +499,7 @@ def main() -> None:
         }
     finally:
         broker.destroy()
+        old.destroy()
         pg.destroy()
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result))
