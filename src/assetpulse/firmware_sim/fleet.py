@@ -224,6 +224,11 @@ class Fleet:
                 "prefix": spec.prefix,
                 "realism": spec.realism.value,
                 "faults": {k: getattr(spec.faults, k) for k in spec.faults.__slots__},
+                **(
+                    {"honest": {k: getattr(spec.honest, k) for k in spec.honest.__slots__}}
+                    if spec.realism is Realism.HONEST
+                    else {}
+                ),
             },
             "assets": [a.truth() for a in self.assets],
         }

@@ -203,5 +203,6 @@ def test_sim_cli_realism_honest_writes_an_honest_truth(tmp_path):
     written = json.loads(truth.read_text())
     assert written["spec"]["realism"] == "honest"
     assert written["spec"]["sample_s"] == 30
+    assert written["spec"]["honest"]["multipath_rate"] == HonestSpec().multipath_rate
     assert all("period_s" in a for a in written["assets"])
     assert json.loads(result.output.strip().splitlines()[-1])["readings"] > 0
