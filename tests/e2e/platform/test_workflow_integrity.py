@@ -543,3 +543,64 @@ def test_final_cancel_racing_mof_report_exactly_one_wins(flow: Flow, make_card: 
             assert report.status_code == 201
             assert cancel.json()["error"]["code"] == "FINAL_ALREADY_REPORTED"
             assert got["review_code"] == "01"
+
+
+# 11. smaller items
+
+
+def test_plaza_keyword_finds_listings_by_unit_name_as_the_box_promises(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    bill = flow.final(flow.create(kind="adjust", card_ids=[make_card(name="投影仪")]))
+    for word in ("投影仪", bill["lines"][0]["asset_code"], "海南大学"):
+        rows = flow.plaza("hs_jb", plaza="adjust", keyword=word)["items"]
+        assert [r["bill_id"] for r in rows] == [bill["id"]], word
+    assert flow.plaza("hs_jb", plaza="adjust", keyword="三亚")["items"] == []
+
+
+def test_returned_bill_can_be_deleted_unless_mof_has_seen_it(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    card = make_card()
+    bill = flow.create(kind="adjust", card_ids=[card])
+    flow.ok("hd_jb", bill["id"], "submit")
+    flow.ok("hd_sh", bill["id"], "reject", reason="不再调剂")
+    r = flow.api.delete(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb"))
+    assert r.status_code == 204, r.text
+    assert flow.create(kind="adjust", card_ids=[card])["lines"][0]["card_id"] == card
+    # a bill MOF sent back stays: the summary system knows it
+    national = _national_final(flow, make_card)
+    batch = _report(flow)
+    _feedback(
+        flow,
+        batch["batch_no"],
+        {"bill_no": national["bill_no"], "decision": "rejected", "reason": "重复"},
+    )
+    r = flow.api.delete(f"/api/v1/bills/{national['id']}", headers=flow.auth("hd_jb"))
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "BILL_REPORTED_TO_MOF"
+
+
+def test_draft_from_idle_suggestion_when_saved_without_photo_is_refused(
+    flow: Flow, make_card: CardMaker, db_url: str
+) -> None:
+    card = make_card(status="idle", photo=False)  # as the approved change left it
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        user = conn.execute("select id from users where username = 'hd_jb'").fetchone()
+        assert user is not None
+        cid = conn.execute(
+            "insert into card_changes (card_id, changes, origin, proposed_by, card_version)"
+            " values (%s, '{\"status\": \"idle\"}', 'suggestion', %s, 1) returning id",
+            (card, user[0]),
+        ).fetchone()
+        assert cid is not None
+        conn.execute("update card_changes set state = 'approved' where id = %s", (cid[0],))
+    drafts = flow.api.get(
+        "/api/v1/bills", params={"origin": "suggestion"}, headers=flow.auth("hd_jb")
+    ).json()["items"]
+    assert [d["lines"][0]["card_id"] for d in drafts] == [card]
+    r = flow.api.patch(
+        f"/api/v1/bills/{drafts[0]['id']}", json={"title": "闲置调剂"}, headers=flow.auth("hd_jb")
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "CARD_PHOTO_REQUIRED"

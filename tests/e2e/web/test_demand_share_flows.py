@@ -132,7 +132,9 @@ def test_share_bill_sent_back_resubmitted_cancelled_then_listed_nationally_and_d
     dlg.locator("input[name=contact_phone]").fill("0898-66111111")
     dlg.get_by_role("button", name="选择资产卡片").click()
     picker = page.locator("dialog[open]").last
-    expect(picker).to_contain_text("没有“是否共享共用”为“是”、且未发布的资产卡片")
+    # the picker pages the unit's eligible cards; the one already on this bill is marked 已选
+    expect(picker.locator("tbody tr").filter(has_text="共聚焦显微镜")).to_contain_text("已选")
+    expect(picker.locator(".pager")).to_contain_text("共 1 条")
     picker.get_by_role("button", name="取消").click()
     dlg.get_by_role("button", name="保存").click()
     expect_toast(page, "已保存发布单")

@@ -122,6 +122,7 @@ class Bill(BaseModel):
 
 class BillPage(BaseModel):
     items: list[Bill]
+    total: int = Field(description="符合条件的单据总数")
     page: int
     page_size: int
     has_more: bool

@@ -140,6 +140,20 @@ def _check_demand(p: Principal, kind: str, scope: str, merged: dict[str, Any]) -
         )
 
 
+async def _check_cards(
+    conn: AsyncConnection[Any], kind: str, unit_id: int, card_ids: list[int]
+) -> None:
+    """The publishing rules (内置规则, photo rule) for every card of a bill being saved."""
+    cur = await conn.execute(CARD_FACTS, (card_ids,))
+    facts = {r[0]: rules.CardFacts(r[0], r[1], r[2], r[3], r[4]) for r in await cur.fetchall()}
+    for cid in card_ids:
+        if cid not in facts:
+            raise not_found("资产卡片", "CARD_NOT_FOUND", card_id=cid)
+        refusal = rules.card_refusal(kind, unit_id, facts[cid])
+        if refusal is not None:
+            raise invalid(refusal.code, refusal.message, card_id=refusal.card_id)
+
+
 async def _set_lines(
     conn: AsyncConnection[Any],
     bill_id: int,
@@ -152,14 +166,7 @@ async def _set_lines(
             raise invalid("DEMAND_HAS_NO_CARDS", "需求单据不选择资产卡片。")
         return
     wanted = list(dict.fromkeys(card_ids))
-    cur = await conn.execute(CARD_FACTS, (wanted,))
-    facts = {r[0]: rules.CardFacts(r[0], r[1], r[2], r[3], r[4]) for r in await cur.fetchall()}
-    for cid in wanted:
-        if cid not in facts:
-            raise not_found("资产卡片", "CARD_NOT_FOUND", card_id=cid)
-        refusal = rules.card_refusal(kind, unit_id, facts[cid])
-        if refusal is not None:
-            raise invalid(refusal.code, refusal.message, card_id=refusal.card_id)
+    await _check_cards(conn, kind, unit_id, wanted)
     # drop lines no longer wanted: delete unless a past listing refers to them
     await conn.execute(
         "delete from bill_lines l where l.bill_id = %s and not (l.card_id = any(%s))"
@@ -248,6 +255,15 @@ async def update_bill(
         await _write_fields(conn, bill_id, body)
         if body.card_ids is not None:
             await _set_lines(conn, bill_id, row["kind"], row["unit_id"], body.card_ids)
+        elif row["kind"] != "demand":
+            # lines kept as they are still follow the rules at save: a draft opened from an
+            # idle suggestion was made by the database, not through this check
+            cur = await conn.execute(
+                "select card_id from bill_lines where bill_id = %s and active order by id",
+                (bill_id,),
+            )
+            kept = [r[0] for r in await cur.fetchall()]
+            await _check_cards(conn, row["kind"], row["unit_id"], kept)
         await conn.execute("update bills set version = version + 1 where id = %s", (bill_id,))
 
 
@@ -259,8 +275,11 @@ async def delete_bill(
         row = await load_for_update(conn, p, bill_id)
         require_operator(p, row["unit_id"])
         _require_editable(row, version)
-        if row["stage"] != Stage.DRAFT or row["reported_report_id"] is not None:
-            raise conflict("BILL_NOT_DRAFT", "只有未送审过财政部的草稿可以删除。")
+        if row["reported_report_id"] is not None:
+            raise conflict(
+                "BILL_REPORTED_TO_MOF",
+                "该单据已上报过财政部（汇总系统中有记录），不能删除；请修改后重新送审。",
+            )
         # listings withdrawn in an earlier round (final approval cancelled) go with the draft
         await conn.execute(
             "delete from preselections where listing_id in"

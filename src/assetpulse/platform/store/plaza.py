@@ -59,7 +59,10 @@ TAB_WHERE = {"local": LOCAL_TAB, "national": NATIONAL_TAB, "province_public": PR
 FILTERS = {
     "region_prefix": "l.region_code like %(region_prefix)s",
     "category": "l.category_code like %(category)s",
-    "keyword": "l.search ilike %(keyword)s",
+    # the box promises 名称 / 编号 / 单位: name and code by the trigram index, the unit by
+    # the (few) units whose name matches
+    "keyword": "(l.search ilike %(keyword)s or l.unit_id = any(array("
+    "select u.id from units u where u.name ilike %(keyword)s)))",
     "status": "l.state = %(status)s",
 }
 # names by scalar subqueries rather than joins: one relation to plan instead of four, which

@@ -17,6 +17,7 @@ BILL_ROWS = """
 select b.*, u.name as unit_name from bills b join units u on u.id = b.unit_id
 where {where} order by b.id desc limit %(limit)s offset %(offset)s
 """
+BILL_COUNT = "select count(*) as n from bills b join units u on u.id = b.unit_id where {where}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,16 @@ async def _page(
     for row in rows[:size]:
         await cur.execute(SELECT_LINES, (row["id"],))
         items.append(present(row, await cur.fetchall()))
-    return {"items": items, "page": page, "page_size": size, "has_more": len(rows) > size}
+    await cur.execute(sql.SQL(BILL_COUNT).format(where=where), params)
+    counted = await cur.fetchone()
+    total = int(counted["n"]) if counted else 0
+    return {
+        "items": items,
+        "total": total,
+        "page": page,
+        "page_size": size,
+        "has_more": len(rows) > size,
+    }
 
 
 async def query_bills(conn: AsyncConnection[Any], p: Principal, q: BillQuery) -> dict[str, Any]:
@@ -105,7 +115,7 @@ async def review_queue(
 ) -> dict[str, Any]:
     """待审核: bills waiting at a node of the user's unit; 已审核: bills the unit decided on."""
     if not reviewer_nodes(p, ["unit"], [p.unit_id]):
-        return {"items": [], "page": page, "page_size": size, "has_more": False}
+        return {"items": [], "total": 0, "page": page, "page_size": size, "has_more": False}
     params = {"unit": p.unit_id, "finance": p.is_finance, "kind": kind}
     where = sql.SQL(PENDING if tab == "pending" else REVIEWED)
     return await _page(conn, where, params, page, size)

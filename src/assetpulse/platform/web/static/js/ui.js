@@ -150,3 +150,19 @@ export function fmtQty(row) {
 export function pageHead(title, ...actions) {
   return h("div", { class: "page-head" }, h("h2", {}, title), ...actions);
 }
+
+/** 共 N 条 · 第 x/y 页 with 上一页 / 下一页 under a server-paged list
+ * ({items, total, page, page_size, has_more}); go(n) shows page n. */
+export function pager(data, go) {
+  const pages = Math.max(1, Math.ceil((data.total || 0) / (data.page_size || 1)));
+  return h("div", { class: "toolbar pager" },
+    h("span", { class: "evidence", "data-total": String(data.total) }, `共 ${data.total} 条 · 第 ${data.page}/${pages} 页`),
+    h("span", { class: "spacer" }),
+    data.page > 1 ? h("button", { type: "button", onclick: () => go(data.page - 1) }, "上一页") : null,
+    data.has_more ? h("button", { type: "button", onclick: () => go(data.page + 1) }, "下一页") : null);
+}
+
+/** The page number in a route's query (1 when absent or not a number). */
+export function pageOf(params) {
+  return Math.max(1, Number(params && params.page) || 1);
+}

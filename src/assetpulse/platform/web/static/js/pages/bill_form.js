@@ -5,52 +5,51 @@
 // sends the user to 卡片变动 — the manual's order of things.
 import { api, itemsOf } from "../api.js";
 import { references } from "../fields.js";
-import { badge, dialog, field, fmtQty, h, table, toast } from "../ui.js";
+import { badge, dialog, field, fmtQty, h, pager, table, toast } from "../ui.js";
 
 export const SCOPES = [["national", "全国"], ["province", "本省"], ["city", "本市（县）"], ["department", "本部门"], ["unit", "本单位"]];
 const URGENCY = [["normal", "一般"], ["urgent", "紧急"], ["very_urgent", "非常紧急"]];
-const OPEN_STAGES = ["draft", "in_review", "returned"];
 
 function select(name, options, value) {
   return h("select", { name }, options.map(([v, label]) => h("option", { value: v, selected: v === value }, label)));
 }
 
-async function eligibleCards(kind, bill, me) {
-  const lists = kind === "adjust"
-    ? await Promise.all([api("/cards", { query: { status: "idle" } }), api("/cards", { query: { status: "pending_disposal" } })])
-    : [await api("/cards", { query: { shareable: true } })];
-  const cards = lists.flat().filter((c) => c.unit_id === me.unit_id && !["disposed", "split"].includes(c.status));
-  // 不重不漏: cards on another open bill or on a live listing are not offered again.
-  const [bills, listed] = await Promise.all([
-    api("/bills", { query: { kind, page_size: 100 } }),
-    api("/listings", { query: { plaza: kind, tab: "local", status: "listed", page_size: 100 } }),
-  ]);
-  const taken = new Set();
-  for (const b of itemsOf(bills)) {
-    if (bill && b.id === bill.id) continue;
-    if (OPEN_STAGES.includes(b.stage)) b.lines.forEach((l) => taken.add(l.card_id));
-  }
-  for (const l of itemsOf(listed)) if (l.unit_id === me.unit_id && l.card_id) taken.add(l.card_id);
-  return cards.filter((c) => !taken.has(c.id)).sort((a, b) => a.id - b.id);
+const PICK_PAGE = 20;
+
+/** One page of 选择资产卡片 from the server: eligible (adjust: 闲置 / 待处置; share: 是否共享共用
+ * = 是), not ended, and not on another open bill or live listing (不重不漏), with the total. */
+function eligibleCards(kind, bill, keyword, page) {
+  return api("/eligible-cards", { query: { kind, bill_id: bill ? bill.id : undefined, keyword: keyword || undefined, page, page_size: PICK_PAGE } });
 }
 
 function pickCards(kind, bill, me, chosen, onDone) {
   const body = h("div", {}, h("p", { class: "loading" }, "正在加载可选资产卡片…"));
+  const picked = new Map(); // card id → card, kept while the user pages
   let tbl = null;
+  let keyword = "";
+  const keep = () => {
+    if (!tbl) return;
+    for (const id of tbl.selected) {
+      const c = tbl.cards.find((x) => String(x.id) === String(id));
+      if (c) picked.set(c.id, c);
+    }
+  };
   dialog("选择资产卡片", body, [{
     label: "确定", primary: true,
     action: () => {
-      for (const id of tbl ? tbl.selected : []) {
-        const c = tbl.cards.find((x) => String(x.id) === String(id));
-        if (c && !chosen.some((x) => x.card_id === c.id)) {
+      keep();
+      for (const c of picked.values()) {
+        if (!chosen.some((x) => x.card_id === c.id)) {
           chosen.push({ card_id: c.id, asset_code: c.asset_code, name: c.name, card_status_text: c.status_label, shareable: c.shareable, quantity: c.quantity, area: c.area, measure_unit: c.measure_unit, has_photo: c.has_photo });
         }
       }
       onDone();
     },
   }], { closeLabel: "取消" });
-  eligibleCards(kind, bill, me).then((cards) => {
-    const offered = cards.filter((c) => !chosen.some((x) => x.card_id === c.id));
+  const search = h("input", { name: "card_keyword", placeholder: "资产名称或编号" });
+  const load = (page) => eligibleCards(kind, bill, keyword, page).then((data) => {
+    keep();
+    const cards = itemsOf(data);
     tbl = table([
       { label: "资产编号", value: (c) => c.asset_code },
       { label: "资产名称", value: (c) => c.name },
@@ -58,12 +57,17 @@ function pickCards(kind, bill, me, chosen, onDone) {
       { label: "是否共享共用", value: (c) => (c.shareable ? "是" : "否") },
       { label: "资产数量/面积", value: (c) => fmtQty(c) },
       { label: "照片", value: (c) => (c.has_photo ? badge("有照片", "ok") : badge("无照片", "warn")) },
-    ], offered, { selectable: true, empty: kind === "adjust" ? "没有状态为闲置或待处置、且未发布的资产卡片" : "没有“是否共享共用”为“是”、且未发布的资产卡片" });
-    tbl.cards = offered;
+      { label: "", value: (c) => (picked.has(c.id) || chosen.some((x) => x.card_id === c.id) ? badge("已选", "info") : "") },
+    ], cards, { selectable: true, empty: kind === "adjust" ? "没有状态为闲置或待处置、且未发布的资产卡片" : "没有“是否共享共用”为“是”、且未发布的资产卡片" });
+    tbl.cards = cards;
     body.replaceChildren(h("p", { class: "evidence" }, kind === "adjust"
       ? "仅显示资产状态为“闲置”或“待处置”的本单位卡片。"
-      : "仅显示“是否共享共用”为“是”的本单位卡片。"), tbl);
+      : "仅显示“是否共享共用”为“是”的本单位卡片。"),
+    h("form", { class: "toolbar", onsubmit: (e) => { e.preventDefault(); keep(); keyword = search.value.trim(); load(1); } },
+      search, h("button", { type: "submit" }, "查询")),
+    tbl, pager(data, load));
   }).catch(() => body.replaceChildren(h("p", { class: "empty" }, "资产卡片加载失败")));
+  load(1);
 }
 
 /** Opens the form; resolves after a successful save with the saved bill. */
@@ -131,7 +135,9 @@ export async function billForm(kind, me, bill = null, onSaved = () => {}) {
     const out = {};
     for (const [k, el] of Object.entries(inputs)) {
       if (k === "attachments") {
-        out.attachments = el.value.split("\n").map((s) => s.trim()).filter(Boolean).map((name) => ({ name }));
+        // an attachment kept by name keeps its link: editing must not drop what was uploaded
+        const before = new Map((bill ? bill.attachments : []).map((a) => [a.name, a]));
+        out.attachments = el.value.split("\n").map((s) => s.trim()).filter(Boolean).map((name) => before.get(name) || { name });
         continue;
       }
       const val = el.value.trim();

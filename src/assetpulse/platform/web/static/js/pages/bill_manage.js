@@ -1,11 +1,11 @@
 // 管理: the unit's finally-approved items (上架, the same the plaza shows): 下架, and
 // 登记结果 — adjust: 调剂方式 and 接收方单位名称, then disposal (无偿划转 / 对外捐赠);
 // share: 接收方单位名称; demand: 资产提供方单位名称.
-// The list comes from the plaza's local tab filtered to the user's own unit: the API has
-// no separate "my listings" noun, and every own item is visible on that tab.
+// The list is /my-listings: the unit's own items, paged on the server with their total (it
+// used to be the plaza's newest 100 filtered in the browser, which lost the older ones).
 import { api, itemsOf } from "../api.js";
-import { badge, dialog, field, fmtQty, fmtTime, h, pageHead, table, toast } from "../ui.js";
-import { NAME } from "./bills.js";
+import { badge, dialog, field, fmtQty, fmtTime, h, pageHead, pageOf, pager, table, toast } from "../ui.js";
+import { NAME, PAGE_SIZE } from "./bills.js";
 
 const RESULT_LABEL = { adjust: "登记调剂结果", share: "登记共享结果", demand: "登记需求结果" };
 
@@ -46,12 +46,14 @@ function registerResult(kind, row, me, reload) {
   }], { closeLabel: "取消" });
 }
 
-export async function render(root, kind, { me }) {
-  const reload = () => render(root, kind, { me });
-  const data = await api("/listings", { query: { plaza: kind, tab: "local", page_size: 100 } });
-  const rows = itemsOf(data).filter((r) => r.unit_id === me.unit_id);
+export async function render(root, kind, { me, params }) {
+  const page = pageOf(params);
+  const reload = () => render(root, kind, { me, params: { page } });
+  const data = await api("/my-listings", { query: { plaza: kind, page, page_size: PAGE_SIZE } });
+  const rows = itemsOf(data);
   root.replaceChildren(pageHead(`${NAME[kind]}管理`), table([
     { label: kind === "demand" ? "需求标题" : "资产名称", value: (r) => r.name },
+    { label: "发布单号", value: (r) => r.bill_no },
     { label: "资产编号", value: (r) => r.asset_code },
     { label: "资产数量/面积", value: (r) => fmtQty(r) },
     { label: "调剂共享范围", value: (r) => ({ national: "全国", province: "本省", city: "本市（县）", department: "本部门", unit: "本单位" })[r.scope] || r.scope },
@@ -63,5 +65,5 @@ export async function render(root, kind, { me }) {
       h("button", { class: "link", onclick: () => delist(r, reload) }, "下架"),
       h("button", { class: "link", onclick: () => registerResult(kind, r, me, reload) }, RESULT_LABEL[kind]),
     ] : "") },
-  ], rows, { empty: "暂无已上架的数据" }));
+  ], rows, { empty: "暂无已上架的数据" }), pager(data, (n) => { location.hash = `#/bills/${kind}/manage?page=${n}`; }));
 }

@@ -1,8 +1,8 @@
 // 查询: the unit's bills by any field (单号, 关键字, 状态, 审核状态, 范围, 资产编号, 分类, 日期).
 import { api, itemsOf } from "../api.js";
-import { field, fmtTime, h, pageHead, table } from "../ui.js";
+import { field, fmtTime, h, pageHead, pageOf, pager, table } from "../ui.js";
 import { SCOPES } from "./bill_form.js";
-import { linesText, NAME, showBill, showProgress, stageBadge } from "./bills.js";
+import { linesText, NAME, PAGE_SIZE, showBill, showProgress, stageBadge } from "./bills.js";
 
 const STAGES = [["", "全部"], ["draft", "草稿"], ["in_review", "审核中"], ["returned", "已退回"], ["final", "终审通过"], ["reported", "已上报"], ["mof_approved", "财政部已审核"]];
 const CODES = [["", "全部"], ["03", "03-省内审核中"], ["01", "01-待财政部审核"], ["02", "02-财政部已审核"]];
@@ -27,9 +27,14 @@ export async function render(root, kind, { params }) {
   field("状态", inputs.stage), field("调剂共享审核状态", inputs.review_code), field("调剂共享范围", inputs.scope),
   field("创建日期从", inputs.created_from), field("创建日期至", inputs.created_to),
   h("div", { style: "align-self:end" }, h("button", { class: "primary", type: "submit" }, "查询")));
-  const query = { kind, page_size: 100 };
+  const query = { kind, page: pageOf(params), page_size: PAGE_SIZE };
   for (const k of Object.keys(inputs)) if (params[k]) query[k] = params[k];
-  const rows = itemsOf(await api("/bills", { query }));
+  const data = await api("/bills", { query });
+  const rows = itemsOf(data);
+  const go = (n) => {
+    const q = new URLSearchParams({ ...params, page: String(n) });
+    location.hash = `#/bills/${kind}/query?${q}`;
+  };
   root.replaceChildren(pageHead(`${NAME[kind]}查询`), form, table([
     { label: "发布单号", value: (b) => b.bill_no },
     { label: kind === "demand" ? "需求标题" : "资产明细", value: linesText },
@@ -41,5 +46,5 @@ export async function render(root, kind, { params }) {
       h("button", { class: "link", onclick: () => showBill(b.id) }, "查看详情"),
       h("button", { class: "link", onclick: () => showProgress(b.id) }, "审核情况"),
     ] },
-  ], rows, { empty: "没有符合条件的单据" }));
+  ], rows, { empty: "没有符合条件的单据" }), pager(data, go));
 }

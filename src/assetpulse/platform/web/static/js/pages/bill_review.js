@@ -2,8 +2,8 @@
 // opinion), 退回 (send back, a reason is required) and 取消审核 (while the next node has not
 // acted; the bill returns to 待审核 with "<node>审核取消审核").
 import { api, itemsOf } from "../api.js";
-import { dialog, field, fmtTime, h, pageHead, table, tabs, toast } from "../ui.js";
-import { linesText, NAME, showBill, showProgress, stageBadge } from "./bills.js";
+import { dialog, field, fmtTime, h, pageHead, pageOf, pager, table, tabs, toast } from "../ui.js";
+import { linesText, NAME, PAGE_SIZE, showBill, showProgress, stageBadge } from "./bills.js";
 
 function decide(bill, action, title, needReason, reload) {
   const reason = h("textarea", { name: "reason", placeholder: needReason ? "请填写退回原因" : "审核意见（可不填）" });
@@ -19,8 +19,10 @@ function decide(bill, action, title, needReason, reload) {
 
 export async function render(root, kind, { params }) {
   const tab = params.tab === "reviewed" ? "reviewed" : "pending";
-  const reload = () => render(root, kind, { params: { tab } });
-  const rows = itemsOf(await api("/reviews", { query: { tab, kind, page_size: 100 } }));
+  const page = pageOf(params);
+  const reload = () => render(root, kind, { params: { tab, page } });
+  const data = await api("/reviews", { query: { tab, kind, page, page_size: PAGE_SIZE } });
+  const rows = itemsOf(data);
   const cols = [
     { label: "发布单号", value: (b) => b.bill_no },
     { label: "发布方单位", value: (b) => b.unit_name },
@@ -40,5 +42,6 @@ export async function render(root, kind, { params }) {
   root.replaceChildren(
     pageHead(`${NAME[kind]}审核`),
     tabs([["pending", "待审核"], ["reviewed", "已审核"]], tab, (t) => { location.hash = `#/bills/${kind}/review?tab=${t}`; }),
-    table(cols, rows, { empty: tab === "pending" ? "没有待审核的单据" : "没有已审核的单据" }));
+    table(cols, rows, { empty: tab === "pending" ? "没有待审核的单据" : "没有已审核的单据" }),
+    pager(data, (n) => { location.hash = `#/bills/${kind}/review?tab=${tab}&page=${n}`; }));
 }

@@ -1,10 +1,12 @@
 // 调剂资产 / 共享资产 / 我的需求: the four pages 发布, 审核, 管理, 查询. This module holds the
 // publish page and the shared 查看详情 / 审核情况 dialogs; the others live next to it.
 import { api, itemsOf } from "../api.js";
-import { badge, confirmDialog, dialog, fmtQty, fmtTime, h, kv, pageHead, table, toast } from "../ui.js";
+import { badge, confirmDialog, dialog, fmtQty, fmtTime, h, kv, pageHead, pageOf, pager, table, toast } from "../ui.js";
 import { billForm } from "./bill_form.js";
 
 export const NAME = { adjust: "调剂资产", share: "共享资产", demand: "我的需求" };
+// rows per page of the module lists; every list pages on the server, with its total
+export const PAGE_SIZE = 20;
 const PAGE = { publish: "发布", review: "审核", manage: "管理", query: "查询" };
 const STAGE_KIND = { draft: "", returned: "bad", in_review: "info", final: "ok", reported: "ok", mof_approved: "ok" };
 
@@ -85,8 +87,9 @@ async function act(bill, action, label, reload) {
 }
 
 async function renderPublish(root, kind, params, me) {
-  const reload = () => renderPublish(root, kind, {}, me);
-  const data = await api("/bills", { query: { kind, page_size: 100 } });
+  const page = pageOf(params);
+  const reload = () => renderPublish(root, kind, { page }, me);
+  const data = await api("/bills", { query: { kind, page, page_size: PAGE_SIZE } });
   const rows = itemsOf(data);
   const editable = (b) => ["draft", "returned"].includes(b.stage);
   const cols = [
@@ -99,7 +102,7 @@ async function renderPublish(root, kind, params, me) {
     { label: "创建时间", value: (b) => fmtTime(b.created_at) },
     { label: "操作", class: "actions", value: (b) => [
       editable(b) ? h("button", { class: "link", onclick: () => billForm(kind, me, b, reload) }, "修改") : null,
-      b.stage === "draft" ? h("button", { class: "link", onclick: () => act(b, "delete", "删除", reload) }, "删除") : null,
+      editable(b) ? h("button", { class: "link", onclick: () => act(b, "delete", "删除", reload) }, "删除") : null,
       editable(b) ? h("button", { class: "link", onclick: () => act(b, "submit", "送审", reload) }, "送审") : null,
       b.stage === "in_review" ? h("button", { class: "link", onclick: () => act(b, "cancel-submit", "取消送审", reload) }, "取消送审") : null,
       h("button", { class: "link", onclick: () => showBill(b.id) }, "查看详情"),
@@ -108,7 +111,8 @@ async function renderPublish(root, kind, params, me) {
   ];
   root.replaceChildren(
     pageHead(`${NAME[kind]}发布`, h("button", { class: "primary", onclick: () => billForm(kind, me, null, reload) }, "新增")),
-    table(cols, rows, { empty: "暂无发布单，点击【新增】创建" }));
+    table(cols, rows, { empty: "暂无发布单，点击【新增】创建" }),
+    pager(data, (n) => { location.hash = `#/bills/${kind}/publish?page=${n}`; }));
   if (params.new) billForm(kind, me, null, reload);
 }
 
