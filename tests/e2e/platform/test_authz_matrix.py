@@ -24,6 +24,7 @@ from tests.fix_platform import Flow, make_card_sql
 
 OWN = ("hd_jb", "hd_sh", "hd_wl", "hd_hq")  # 海南大学 (003): operator, reviewer, asset users
 FINANCE = ("cz_sh", "cz_jb")  # 002
+OPERATORS = tuple(u.username for u in USERS if "operator" in u.roles)  # 经办岗
 EVERYONE = tuple(u.username for u in USERS)
 ANON = "anonymous"
 
@@ -80,6 +81,11 @@ CASES = [
     Case("publish local demand", "POST", "/bills",
          {"hd_jb": 201, "hs_jb": 201, "sy_jb": 201, "cz_jb": 201}, 403,
          body={"kind": "demand", "scope": "province", "title": "需", "demand_type": "share"}),
+    Case("my listings", "GET", "/my-listings", {}, 200, params={"plaza": "adjust"}),
+    Case("card picker", "GET", "/eligible-cards", by(OPERATORS, 200), 403,
+         params={"kind": "adjust"}),
+    Case("card picker for our draft", "GET", "/eligible-cards", by(OPERATORS, 200), 403,
+         params={"kind": "adjust", "bill_id": "{draft}"}),
     Case("mof report", "POST", "/mof/reports", by(FINANCE, 409), 403),
     Case("mof history", "GET", "/mof/reports", by(FINANCE, 200), 403),
     Case("mof feedback", "POST", "/mof/feedback", by(FINANCE, 409), 403,
@@ -155,3 +161,18 @@ def test_other_units_never_see_our_bills_in_queries(scene: dict[str, Any], user:
     items = scene["client"].get("/api/v1/bills", headers=headers).json()["items"]
     assert all(b["unit_id"] == me["unit_id"] for b in items)
     assert all(b["unit_name"] != "海南大学" for b in items)
+
+
+@pytest.mark.parametrize("user", [u for u in OPERATORS if u not in OWN])
+def test_other_units_never_see_our_listings_or_cards_in_manage_lists(
+    scene: dict[str, Any], user: str
+) -> None:
+    headers = scene["tokens"][user]
+    client = scene["client"]
+    mine = client.get("/api/v1/my-listings", params={"plaza": "adjust"}, headers=headers).json()
+    assert all(r["unit_name"] != "海南大学" for r in mine["items"])
+    picker = client.get(
+        "/api/v1/eligible-cards", params={"kind": "adjust", "bill_id": scene["draft"]},
+        headers=headers,
+    ).json()  # fmt: skip
+    assert picker["total"] == 0  # only our unit has cards; naming our draft reveals none

@@ -12,6 +12,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from assetpulse.org.principal import Principal
+from assetpulse.platform.store.access import require_operator
 from assetpulse.platform.store.plaza import shape
 
 # 管理: every listing of the viewer's unit in one plaza, whatever its scope or review code
@@ -126,7 +127,11 @@ async def my_listings(conn: AsyncConnection[Any], p: Principal, q: PageQuery) ->
 
 
 async def eligible_cards(conn: AsyncConnection[Any], p: Principal, q: PageQuery) -> dict[str, Any]:
-    """选择资产卡片: what the bill (``bill_id`` when editing) may still take, with the total."""
+    """选择资产卡片: what the bill (``bill_id`` when editing) may still take, with the total.
+
+    For the unit's operators (经办岗), who publish: the list spans every department's cards.
+    """
+    require_operator(p, p.unit_id)
     params = {"unit": p.unit_id, "kind": q.kind, "bill": q.bill_id, "keyword": _like(q.keyword)}
     rows, total = await _page(conn, ELIGIBLE_CARDS, ELIGIBLE_COUNT, params, q)
     return _envelope(rows, total, q)
