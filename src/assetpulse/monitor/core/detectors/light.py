@@ -64,7 +64,8 @@ class LightParams:
     default_period_s: float = 60.0
     dark_floor_max_lux: float = 20.0  # a darker-than-this room at night has its lamps off
     sway_min_samples: int = 20  # daytime changes at a brightness needed to know its sway
-    unlearned_lit_lux: float = 50.0  # no lamp learned yet: this much lamp light is lamps on
+    unlearned_lit_lux: float = 50.0
+    unlearned_sway_k: float = 3.0  # … and a daytime step this many times daylight's swing  # no lamp learned yet: this much lamp light is lamps on
 
 
 def empty_calibration() -> pl.DataFrame:
@@ -145,8 +146,10 @@ def _clusters(mags: np.ndarray, ratio: float) -> list[np.ndarray]:
 
 def _modes(mags: np.ndarray, ups: np.ndarray, days: np.ndarray, ratio: float) -> list[float]:
     """Lamp steps among daytime steps: the most crowded magnitude (steps within √ratio of
-    it either way) while it holds two ups and two downs on two days, then the next among
-    the rest. Mode-seeking, because chaining sizes would join a lamp to a cloud's jumps."""
+    it either way) while it holds three ups and three downs on three days and stands out
+    as a peak — twice as crowded as the bands either side of it (a lamp always adds about
+    the same; clouds' jumps thin out smoothly with size) — then the next among the rest.
+    Mode-seeking, because chaining sizes would join a lamp to a cloud's jumps."""
     half = math.sqrt(ratio)
     left = np.ones(mags.size, dtype=bool)
     out: list[float] = []
@@ -154,9 +157,17 @@ def _modes(mags: np.ndarray, ups: np.ndarray, days: np.ndarray, ratio: float) ->
         m = mags[left]
         near = (m[None, :] >= m[:, None] / half) & (m[None, :] <= m[:, None] * half)
         best = int(near.sum(axis=1).argmax())
+        centre = m[best]
         members = np.flatnonzero(left)[near[best]]
         n_up = int(ups[members].sum())
-        if n_up < 2 or members.size - n_up < 2 or np.unique(days[members]).size < 2:
+        below = ((mags >= centre / half**3) & (mags < centre / half)).sum()
+        above = ((mags > centre * half) & (mags <= centre * half**3)).sum()
+        if (
+            n_up < 3
+            or members.size - n_up < 3
+            or np.unique(days[members]).size < 3
+            or members.size < 2 * max(below, above)
+        ):
             break
         out.append(float(np.median(mags[members])))
         left[members] = False
@@ -418,9 +429,15 @@ def lamp_light(
     # … and be larger than daylight's own swing at that brightness (a passing cloud)
     low = pl.min_horizontal("step_end_lux", pl.col("step_end_lux") - pl.col("step"))
     above_sway = mag > _sway_at(low)
+    # a meter that has not yet seen a lamp often enough to learn it: by day only a step far
+    # beyond daylight's swing, and at least ``unlearned_lit_lux`` twice over, is a lamp
+    unlearned = smallest.is_null() & (
+        mag >= pl.max_horizontal(p.unlearned_sway_k * _sway_at(low), 2 * p.unlearned_lit_lux)
+    )
     accepted = (mag >= cand) & (
         pl.col("dark")
         | (lamp_sized.fill_null(False) & above_sway & ((pl.col("step") < 0) | room_for_lamp))
+        | unlearned
     )
     r = r.with_columns(
         pl.when(accepted).then(pl.col("step")).otherwise(0.0).alias("step"),
