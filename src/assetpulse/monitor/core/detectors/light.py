@@ -64,8 +64,8 @@ class LightParams:
     default_period_s: float = 60.0
     dark_floor_max_lux: float = 20.0  # a darker-than-this room at night has its lamps off
     sway_min_samples: int = 20  # daytime changes at a brightness needed to know its sway
-    unlearned_lit_lux: float = 50.0
-    unlearned_sway_k: float = 3.0  # … and a daytime step this many times daylight's swing  # no lamp learned yet: this much lamp light is lamps on
+    unlearned_lit_lux: float = 50.0  # no lamp learned yet: this much lamp light is lamps on
+    unlearned_sway_k: float = 3.0  # … and a daytime step this many times daylight's swing
 
 
 def empty_calibration() -> pl.DataFrame:
