@@ -66,6 +66,14 @@ def test_analyse_when_desktops_differ_then_idle_and_under_used_suggested(api, au
     assert "累计使用0.0小时" in idle["evidence_zh"]
     assert "0.0 h in use" in idle["evidence_en"]
     assert rare["evidence"]["usage_hours_per_workday"] == pytest.approx(0.5, abs=0.01)
+    trace = rare["evidence"]["trace"]  # which sensors, which rule, which numbers
+    assert (trace["signal"], trace["sensors"], trace["silent_sensors"]) == (
+        "photo",
+        ["PH-RARE"],
+        [],
+    )
+    assert trace["rule"] == rare["rule"]
+    assert trace["metric_value"] == pytest.approx(rare["metric_value"], abs=1e-3)
 
 
 def test_suggestions_when_other_unit_then_invisible_and_not_actionable(api, auth, analysed):

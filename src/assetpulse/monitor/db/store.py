@@ -58,8 +58,20 @@ def _verdict_fields(r: dict[str, Any], window_from: Any, window_to: Any) -> tupl
 
 
 def _evidence(row: dict[str, Any]) -> Jsonb:
+    """The features the verdict read, and its trace: which rule on which metric against
+    which bar, from which sensors (the signal that carried the usage, and any that were
+    silent), so a reviewer can check every number."""
     facts = {k: row.get(k) for k in FEATURE_COLUMNS if k != "card_id"}
     facts["threshold"] = row.get("threshold")
+    facts["trace"] = {
+        "rule": row.get("rule"),
+        "metric": row.get("metric"),
+        "metric_value": row.get("metric_value"),
+        "threshold": row.get("threshold"),
+        "signal": row.get("carrier"),
+        "sensors": list(row.get("sensors") or []),
+        "silent_sensors": list(row.get("silent_sensors") or []),
+    }
     return Jsonb({k: round(v, 4) if isinstance(v, float) else v for k, v in facts.items()})
 
 
