@@ -86,6 +86,9 @@ CASES = [
          params={"kind": "adjust"}),
     Case("card picker for our draft", "GET", "/eligible-cards", by(OPERATORS, 200), 403,
          params={"kind": "adjust", "bill_id": "{draft}"}),
+    Case("omissions report", "GET", "/omissions", {}, 200),
+    Case("omissions of our unit", "GET", "/omissions", {}, 200,
+         params={"unit_id": "{our_unit}"}),
     Case("mof report", "POST", "/mof/reports", by(FINANCE, 409), 403),
     Case("mof history", "GET", "/mof/reports", by(FINANCE, 200), 403),
     Case("mof feedback", "POST", "/mof/feedback", by(FINANCE, 409), 403,
@@ -106,7 +109,7 @@ def scene(pg_server: PostgresProcess, pg_template: str) -> Iterator[dict[str, An
             )
             tokens[user] = {"Authorization": f"Bearer {r.json()['access_token']}"}
         flow = Flow(client, lambda u: tokens[u])
-        cards = [make_card_sql(url, units["U460001"]) for _ in range(4)]
+        cards = [make_card_sql(url, units["U460001"]) for _ in range(5)]  # the 5th: unpublished
         draft = flow.create(card_ids=[cards[0]])
         review = flow.create(card_ids=[cards[1]])
         flow.ok("hd_jb", review["id"], "submit")
@@ -117,6 +120,7 @@ def scene(pg_server: PostgresProcess, pg_template: str) -> Iterator[dict[str, An
         yield {
             "client": client, "tokens": tokens, "draft": draft["id"], "review": review["id"],
             "listed": by_scope["province"], "unit_listed": by_scope["unit"],
+            "our_unit": units["U460001"],
         }  # fmt: skip
 
 
@@ -143,7 +147,7 @@ MATRIX = [
 
 @pytest.mark.parametrize(("case", "user", "expected"), MATRIX)
 def test_authorisation_matrix(scene: dict[str, Any], case: Case, user: str, expected: int) -> None:
-    ids = {k: scene[k] for k in ("draft", "review", "listed", "unit_listed")}
+    ids = {k: scene[k] for k in ("draft", "review", "listed", "unit_listed", "our_unit")}
     headers = scene["tokens"].get(user, {})
     r = scene["client"].request(
         case.method, "/api/v1" + case.path.format(**ids), headers=headers,
@@ -176,3 +180,15 @@ def test_other_units_never_see_our_listings_or_cards_in_manage_lists(
         headers=headers,
     ).json()  # fmt: skip
     assert picker["total"] == 0  # only our unit has cards; naming our draft reveals none
+
+
+@pytest.mark.parametrize("user", [u for u in EVERYONE if u not in (*OWN, "jyt_sh", *FINANCE)])
+def test_other_units_never_see_our_omissions(scene: dict[str, Any], user: str) -> None:
+    r = scene["client"].get(
+        "/api/v1/omissions", params={"unit_id": scene["our_unit"]},
+        headers=scene["tokens"][user],
+    )  # fmt: skip
+    assert r.json()["total"] == 0
+    mine = scene["client"].get("/api/v1/omissions", headers=scene["tokens"]["hd_sh"]).json()
+    assert mine["total"] == 1  # what they do not see is there
+    assert r.json()["units"] == [] or all(u["unit_name"] != "海南大学" for u in r.json()["units"])

@@ -1,4 +1,5 @@
-"""Paged lists behind the module pages: 管理 (my listings) and the 选择资产卡片 picker."""
+"""Paged lists behind the module pages: 管理 (my listings), the 选择资产卡片 picker and the
+不漏 report (qualifying cards not published)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pydantic import BaseModel
 
 from assetpulse.platform.api.deps import Conn, CurrentUser
 from assetpulse.platform.api.listing_schemas import ListingRow
-from assetpulse.platform.store import manage
+from assetpulse.platform.store import manage, omissions
 
 router = APIRouter(tags=["platform: manage"])
 
@@ -64,3 +65,32 @@ async def eligible_cards(
 ) -> EligibleCardPage:
     q = manage.PageQuery(kind, keyword, None, bill_id, page, page_size)
     return EligibleCardPage.model_validate(await manage.eligible_cards(conn, user, q))
+
+
+class OmissionUnit(BaseModel):
+    unit_id: int
+    unit_name: str
+    adjust: int
+    share: int
+
+
+class OmissionPage(BaseModel):
+    units: list[OmissionUnit]
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+@router.get("/omissions", summary="不漏：符合发布条件但未发布的资产卡片（按单位，含账龄）")
+async def omission_report(
+    conn: Conn,
+    user: CurrentUser,
+    kind: Literal["adjust", "share"] | None = None,
+    unit_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    page: Page = 1,
+    page_size: Size = 20,
+) -> OmissionPage:
+    q = manage.PageQuery(kind or "", None, None, None, page, page_size)
+    return OmissionPage.model_validate(await omissions.omissions(conn, user, q, unit_id))
