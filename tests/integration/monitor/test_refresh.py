@@ -132,3 +132,59 @@ def test_baselines_when_first_values_are_whole_numbers_then_fractions_still_load
     ]
     assert lux_bases
     assert all(b is not None and b >= 5.0 for b in lux_bases)
+
+
+def test_refresh_when_binding_back_dated_to_another_card_then_hours_move_and_none_counts_twice(
+    db, db_url, monitor_world
+):
+    # the sensor sat on the microscope; an operator records (later) that it was moved to
+    # the projector at minute 180: the microscope's hours after that are recomputed
+    microscope = monitor_world.card("显微镜", "A023201")
+    projector = monitor_world.card("投影仪", "A020104")
+    monitor_world.bind("PH-M", "photo", microscope, T0 - timedelta(days=1))
+    monitor_world.write(_photo_trace("PH-M", 6 * 60, [(60, 300)]))
+    refresh_rollups(db, lag=timedelta(0))
+    total = _rollup(db)["in_use_s"].sum()
+    assert total == 240 * 60
+    moved_at = T0 + timedelta(minutes=180)
+    with db.transaction():
+        db.execute(
+            "update sensor_bindings set valid = tstzrange(lower(valid), %s)"
+            " where sensor_id = 'PH-M'",
+            (moved_at,),
+        )
+        db.execute(
+            "insert into sensor_bindings (sensor_id, card_id, valid)"
+            " values ('PH-M', %s, tstzrange(%s, null))",
+            (projector, moved_at),
+        )
+    refresh_rollups(db, lag=timedelta(0))
+    after = _rollup(db)
+    by_card = dict(after.group_by("card_id").agg(pl.col("in_use_s").sum()).iter_rows())
+    # the minute across the move spans two cards' readings: it counts for neither
+    assert by_card[microscope] == 119 * 60
+    assert by_card[projector] == 120 * 60
+    assert after["in_use_s"].sum() == total - 60  # no reading counts for two cards
+
+
+def test_refresh_when_light_calibration_changes_then_its_hours_are_recomputed(db, monitor_world):
+    # a light meter whose only history is its first day: its lamp (a 300-lux step) is not
+    # known yet; a later calibration learns it and the earlier hours are redone with it
+    card = monitor_world.card("会议室", "A0101")
+    monitor_world.bind("PH-L", "photo", card, T0 - timedelta(days=1))
+    db.execute("update sensors set lat = 20.04, lon = 110.34 where sensor_id = 'PH-L'")
+    day = _photo_trace("PH-L", 24 * 60, [(60, 120), (600, 660)]).drop("on_state", "on_ms", "cyc")
+    monitor_world.write(day)
+    refresh_rollups(db, lag=timedelta(0))
+    before = db.execute("select count(*) from usage_hourly").fetchone()[0]
+    db.execute(
+        "insert into sensor_light_calibration (sensor_id, floor, noise, levels, period_s,"
+        " learned_from, learned_to) values ('PH-L', 0, 0.5, '{}', 60, %s, %s)",
+        (T0, T0 + timedelta(days=1)),
+    )
+    refresh_rollups(db, lag=timedelta(0))
+    assert db.execute("select count(*) from usage_hourly").fetchone()[0] == before
+    refreshed = db.execute("select min(refreshed_at) from usage_hourly").fetchone()[0]
+    db.execute("update sensor_light_calibration set levels = '{295}', updated_at = now()")
+    refresh_rollups(db, lag=timedelta(0))
+    assert db.execute("select min(refreshed_at) from usage_hourly").fetchone()[0] > refreshed
