@@ -67,6 +67,11 @@ def test_accepting_a_suggestion_proposes_a_card_change_the_reviewer_approves(
     expect(idle_box).to_contain_text("闲置")
     expect(idle_box).to_contain_text("累计使用0.0小时")
     expect(idle_box.locator("svg.usage-chart rect")).to_have_count(DAYS)
+    expect(idle_box.locator(".trace")).to_contain_text("判定依据：光照信号（PH-IDLE）")
+    idle_box.get_by_role("button", name="按15分钟").click()
+    expect(idle_box.locator("svg.usage-chart rect")).to_have_count(2 * 96)  # the last two days
+    idle_box.get_by_role("button", name="按日").click()
+    expect(idle_box.locator("svg.usage-chart rect")).to_have_count(DAYS)
     rare_box = page.locator(".suggestion").filter(has_text="少用台式机")
     expect(rare_box).to_contain_text("低效使用")
     expect(page.locator(".suggestion").filter(has_text="在用台式机")).to_have_count(0)

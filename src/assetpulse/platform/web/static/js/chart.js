@@ -37,7 +37,7 @@ export function usageChart(buckets, { width = 640, height = 200 } = {}) {
     svg.append(rect);
     const sy = pad.t + h - (b.sessions / maxS) * h;
     path += `${i ? "L" : "M"}${x + bw / 2},${sy}`;
-    if (b.distance_m >= 50) svg.append(el("circle", { cx: x + bw / 2, cy: pad.t + 6, r: 3, fill: "#c77700" }));
+    if (b.moved === true || (b.moved === undefined && b.distance_m >= 50)) svg.append(el("circle", { cx: x + bw / 2, cy: pad.t + 6, r: 3, fill: "#c77700" }));
     if (n <= 31 && (i % Math.ceil(n / 8) === 0)) {
       svg.append(el("text", { x: x + bw / 2, y: height - 8, "text-anchor": "middle" }, String(b.start).slice(5, 10)));
     }

@@ -20,13 +20,43 @@ function fmtNum(v) {
   return typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v);
 }
 
-async function chartFor(s) {
-  const box = h("div", { class: "chart" }, h("p", { class: "evidence" }, "正在加载使用情况…"));
-  api(`/assets/${s.card_id}/usage`, { quiet: true, query: { from: s.window_from, to: s.window_to, bucket: "day" } })
-    .then((u) => box.replaceChildren(u.items.length ? usageChart(u.items) : h("p", { class: "evidence" }, "该时段没有使用数据"),
-      h("p", { class: "evidence" }, "柱：每日使用时长；绿线：使用次数；橙点：当日有移动；浅色柱：数据覆盖不足一半")))
-    .catch((err) => box.replaceChildren(h("p", { class: "evidence" }, `使用情况加载失败：${err.message}`)));
+// the finer the bucket, the shorter the stretch it shows (ending where the window ends)
+const BUCKETS = [
+  ["day", "按日", null, "每日"], ["hour", "按小时", 7, "每小时"], ["15min", "按15分钟", 2, "每15分钟"], ["minute", "按分钟", 1, "每分钟"],
+];
+const SIGNAL = { photo: "光照", loc: "定位", temp: "温度" };
+
+function chartFor(s) {
+  const box = h("div", { class: "chart" });
+  const body = h("div", {});
+  const show = (bucket, days, label) => {
+    body.replaceChildren(h("p", { class: "evidence" }, "正在加载使用情况…"));
+    const to = new Date(s.window_to);
+    const from = days ? new Date(Math.max(new Date(s.window_from).getTime(), to.getTime() - days * 86400e3)) : new Date(s.window_from);
+    api(`/assets/${s.card_id}/usage`, { quiet: true, query: { from: from.toISOString(), to: to.toISOString(), bucket } })
+      .then((u) => body.replaceChildren(u.items.length ? usageChart(u.items) : h("p", { class: "evidence" }, "该时段没有使用数据"),
+        h("p", { class: "evidence" }, `柱：${label}使用时长；绿线：使用次数；橙点：有移动；浅色柱：数据覆盖不足一半`)))
+      .catch((err) => body.replaceChildren(h("p", { class: "evidence" }, `使用情况加载失败：${err.message}`)));
+  };
+  const picks = BUCKETS.map(([bucket, name, days, label]) => h("button", {
+    class: bucket === "day" ? "small primary" : "small", dataset: { bucket },
+    onclick: (ev) => {
+      for (const b of picks) b.classList.toggle("primary", b === ev.currentTarget);
+      show(bucket, days, label);
+    },
+  }, name));
+  box.append(h("div", { class: "toolbar bucket-picker" }, ...picks), body);
+  show("day", null, "每日");
   return box;
+}
+
+function traceOf(s) {
+  const t = (s.evidence || {}).trace;
+  if (!t) return null;
+  const silent = t.silent_sensors && t.silent_sensors.length ? `；无数据的传感器：${t.silent_sensors.join("、")}` : "";
+  const bar = t.threshold === null || t.threshold === undefined ? "窗口内未使用" : `判定线 ${fmtNum(t.threshold)}`;
+  return h("p", { class: "evidence trace" },
+    `判定依据：${SIGNAL[t.signal] || t.signal || "传感器"}信号（${(t.sensors || []).join("、")}）· 规则 ${t.rule} · ${t.metric} = ${fmtNum(t.metric_value)}，${bar}${silent}`);
 }
 
 function dismiss(s, reload) {
@@ -60,8 +90,9 @@ async function suggestionCard(s, reload, operator) {
       h("span", { class: "evidence" }, ACTION[s.action]), h("span", { class: "spacer" }), h("span", { class: "evidence" }, `评分 ${Math.round(s.score * 100)}`)),
     h("p", {}, s.evidence_zh),
     h("div", { class: "toolbar" }, facts),
+    traceOf(s),
     h("p", { class: "evidence" }, `统计时段：${fmtTime(s.window_from)} 至 ${fmtTime(s.window_to)} · 规则 ${s.rule}`),
-    await chartFor(s),
+    chartFor(s),
     h("div", { class: "toolbar" }, actions));
 }
 
