@@ -8,9 +8,11 @@ at night. So, per sensor and from its own unlabeled history (``calibrate``):
 - ``floor``: what the meter reads in the dark with the lamps off (nights are free
   calibration: the sun is down, so every reading there is ``floor + lamps``);
 - ``noise``: the spread of its sample-to-sample changes at night;
-- ``levels``: the lamp steps it sees in the dark (switching at night cannot be the sun), or,
-  for meters that never see a dark switch, steps that come and go in matching up/down pairs
-  on several days;
+- ``levels``: the lamp steps it sees in the dark (switching at night cannot be the sun), and,
+  for lamps only ever switched by day, step sizes that form a peak (ups and downs on
+  several days) above daylight's own swing;
+- ``sway``: how far daylight alone moves the meter between samples at each brightness,
+  learned from days off (a step no larger may be a cloud);
 - ``period_s``: how often it reports (a sample speaks for ~2.5 periods).
 
 Then each reading's lamp light ``lamp_lux`` follows (``lamp_light``): at night it is
@@ -21,8 +23,10 @@ use, while ``lamp_lux`` is at least half the smallest lamp step. Sunny empty mor
 dark: daylight ramps, and its jumps (clouds, a sun patch) are neither lamp-sized nor abrupt
 in the same way.
 
-Temperature plays no part: measured on the UCI office set it moves the start of a session
-by tens of minutes (a room warms slowly) and the sun warms rooms too, so it only hurt.
+Temperature plays no part: as the gate of the detector before this one it delayed each
+start (a room warms slowly) and kept sunlit weekends (the sun warms rooms too); on the UCI
+office that detector agreed with the occupied minutes 93.8 % of the time, this one 98.9 %
+(``bench/detect.py``).
 
 Pure polars/numpy; the sun's position comes from ``sun.dark_mask``.
 """
