@@ -20,6 +20,7 @@ export const MENU = [
       four("adjust", "调剂资产"),
       four("share", "共享资产"),
       four("demand", "我的需求"),
+      { label: "未发布资产（不漏）", href: "#/omissions" },
     ],
   },
   { label: "资产卡片", href: "#/cards" },
@@ -37,4 +38,5 @@ export const ROUTES = [
   { pattern: /^\/stocktakes\/(\d+)$/, module: "./pages/stocktake_detail.js" },
   { pattern: /^\/stocktakes\/(\d+)\/scan$/, module: "./pages/scan.js" },
   { pattern: /^\/monitor$/, module: "./pages/monitor.js" },
+  { pattern: /^\/omissions$/, module: "./pages/omissions.js" },
 ];
