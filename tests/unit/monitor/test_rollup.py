@@ -114,3 +114,14 @@ def test_dirty_hours_when_one_reading_then_two_hours_either_side():
     touched = pl.DataFrame({"card_id": [7], "t": [T0 + timedelta(minutes=90)]})
     hours = dirty_hours(touched)["hour"].to_list()
     assert hours == [T0 + timedelta(hours=k) for k in range(-1, 4)]
+
+
+def test_room_when_two_meters_lit_one_after_the_other_then_in_use_for_both_spans():
+    # desk A lit for the first half hour, desk B for the second: the room was in use an hour
+    a = _rows("PH-A", 1, 13, step_min=5, on_state=[i < 6 for i in range(13)])
+    b = _rows("PH-B", 1, 13, step_min=5, on_state=[6 <= i < 12 for i in range(13)])
+    assert _total(pl.concat([a, b])) == pytest.approx(60 * 60)
+    # both lit at once count once
+    assert _total(pl.concat([a, a.with_columns(pl.lit("PH-C").alias("sensor_id"))])) == (
+        pytest.approx(30 * 60)
+    )

@@ -274,6 +274,45 @@ def hourly_usage(
     return usage_by_bucket(readings, baselines, params, light, bucket_s=3600)[0]
 
 
+def _lit_union(iv: pl.LazyFrame, bucket_s: int) -> pl.LazyFrame:
+    """Seconds per card and bucket that at least one of its light meters says "in use":
+    the union of their on-intervals (four desk meters lit one after another keep a room
+    in use for the sum of their times, not the longest), credited to buckets pro rata."""
+    on = iv.filter((pl.col("kind") == PHOTO) & (pl.col("on_s") > 0)).select(
+        "card_id",
+        (pl.col("t") - pl.duration(microseconds=(pl.col("on_s") * 1e6).cast(pl.Int64))).alias(
+            "start"
+        ),
+        pl.col("t").alias("end"),
+    )
+    merged = (
+        on.sort("card_id", "start")
+        .with_columns(pl.col("end").cum_max().shift(1).over("card_id").alias("reach"))
+        .with_columns(
+            (pl.col("reach").is_null() | (pl.col("start") > pl.col("reach")))
+            .cum_sum()
+            .over("card_id")
+            .alias("run")
+        )
+        .group_by("card_id", "run")
+        .agg(pl.col("start").min(), pl.col("end").max())
+    )
+    spans = merged.select(
+        "card_id",
+        pl.lit("").alias("sensor_id"),
+        pl.lit(PHOTO, pl.Int16).alias("kind"),
+        pl.col("end").alias("t"),
+        ((pl.col("end") - pl.col("start")).dt.total_microseconds() / 1e6).alias("covered_s"),
+        ((pl.col("end") - pl.col("start")).dt.total_microseconds() / 1e6).alias("on_s"),
+        pl.lit(0.0).alias("moving_s"),
+    )
+    return (
+        _split_by_bucket(spans, bucket_s)
+        .group_by("card_id", "hour")
+        .agg(pl.col("on_s").sum().alias("photo_union_s"))
+    )
+
+
 def usage_by_bucket(
     readings: pl.LazyFrame | pl.DataFrame,
     baselines: pl.LazyFrame | pl.DataFrame | None = None,
@@ -357,7 +396,9 @@ def usage_by_bucket(
     warm = (pl.col("temp_rise").fill_null(0.0) >= p.temp_rise_on).cast(pl.Float64) * pl.col(
         "covered_s"
     ).fill_null(0.0)
-    in_use = pl.when(pl.col("photo_covered_s").is_not_null()).then(pl.col("photo_on_s"))
+    card = card.join(_lit_union(iv, bucket_s), on=["card_id", "hour"], how="left")
+    lit = pl.max_horizontal("photo_on_s", "photo_union_s")
+    in_use = pl.when(pl.col("photo_covered_s").is_not_null()).then(lit)
     cards = (
         card.with_columns(
             in_use.otherwise(warm).fill_null(0.0).clip(0.0, full).alias("in_use_s"),
