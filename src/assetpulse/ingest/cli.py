@@ -1,5 +1,8 @@
 """``assetpulse ingest``: run N ingest workers (采集入库) from ``ASSETPULSE_*`` settings.
 
+With ``ASSETPULSE_NATS_URL`` the workers pull from one durable JetStream consumer (the
+durable set-up, docs/telemetry.md section 7); else they subscribe at ``ASSETPULSE_MQTT_URL``.
+
 Options override the settings. With ``--workers N`` the command supervises N worker
 processes (one core each: decoding is Python, the GIL keeps one process on one core),
 restarts one that dies, and forwards SIGTERM so that each drains. Client ids are
@@ -108,19 +111,33 @@ def supervise(configs: list[WorkerConfig], log_level: str, log_json: bool) -> No
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.option("--database-url", default=None, help="overrides ASSETPULSE_DATABASE_URL")
 @click.option("--mqtt-url", default=None, help="overrides ASSETPULSE_MQTT_URL")
-@click.option("--group", default=None, help="shared-subscription group; '' = plain (MQTT 3.1.1)")
+@click.option("--nats-url", default=None, help="overrides ASSETPULSE_NATS_URL")
+@click.option(
+    "--group",
+    default=None,
+    help="JetStream consumer (with ASSETPULSE_NATS_URL) or MQTT shared-subscription group;"
+    " '' = plain subscription (MQTT 3.1.1)",
+)
 @click.option("--client-id", default=None, help="base client id (default ingest-<host>)")
 @click.option("--batch-rows", type=click.IntRange(1), default=None)
 @click.option("--batch-ms", type=click.IntRange(1), default=None)
 @click.option("--max-inflight", type=click.IntRange(1, 65535), default=None)
 @click.option("--metrics-port", type=click.IntRange(0, 65535), default=None, help="0: off")
-def ingest(workers: int, database_url: str | None, mqtt_url: str | None, **overrides: Any) -> None:
+def ingest(
+    workers: int,
+    database_url: str | None,
+    mqtt_url: str | None,
+    nats_url: str | None,
+    **overrides: Any,
+) -> None:
     """Consume MQTT telemetry into PostgreSQL: ack after commit, store each reading once."""
     settings = Settings()
     if database_url:
         settings.database_url = database_url
     if mqtt_url:
         settings.mqtt_url = mqtt_url
+    if nats_url:
+        settings.nats_url = nats_url
     try:
         config = build_config(settings, **overrides)
     except IngestError as exc:
