@@ -111,6 +111,7 @@ class IngestWorker:
             self.window.release(1, nbytes)
             return
         self.metrics.queue_depth.inc()
+        self.metrics.inflight_bytes.inc(nbytes)
         self._inbox.put(msg)
 
     # --- batcher (caller's thread) ---
@@ -183,7 +184,7 @@ class IngestWorker:
                     self.source.ack(tokens)
                 self.window.release(len(items), nbytes)
                 self.metrics.queue_depth.dec(len(items))
-                self.metrics.inflight_bytes.set(self.window.held()[1])
+                self.metrics.inflight_bytes.dec(nbytes)
                 if isinstance(self.source, JetStreamSource):
                     self.source.poke()  # room again: pull without waiting for its timer
                 if time.monotonic() - last_seq > self.config.seq_refresh_s:
