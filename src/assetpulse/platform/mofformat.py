@@ -1,13 +1,22 @@
 """The exchange file with MOF's summary system (汇总系统) — pure.
 
+The format is versioned; its JSON Schema is ``mof_exchange.schema.json`` beside this module
+(every line of a batch validates against it; tests check the batches we build).
+
 Report batch (上报批次), one UTF-8 JSON Lines file named ``<batch_no>.jsonl``:
 
-- line 1, the header: ``{"format": "assetpulse-mof-exchange", "version": 1, "batch_no": …,
+- line 1, the header: ``{"format": "assetpulse-mof-exchange", "version": 2, "batch_no": …,
   "province": "46", "created_at": ISO-8601, "item_count": N}``;
 - then one line per item: ``{"seq": 1.., "action": "publish" | "resubmit" | "update",
   "bill_no", "kind", "scope", "unit_code", "unit_name", "region_code", "title",
-  "review_code", "listings": [{"listing_id", "asset_code", "name", "category_code",
-  "quantity", "area", "state", "delist_reason", "result"}]}``. ``publish`` is a locally
+  "description", "contact": {"name", "phone", "address"}, "demand": null | {"demand_type",
+  "expected_arrival", "end_date", "urgency", "quantity", "area", "measure_unit",
+  "accounting_subject"}, "review_code", "listings": [{"listing_id", "asset_code", "name",
+  "category_code", "quantity", "area", "measure_unit", "region_code", "scope", "state",
+  "delist_reason", "result", "original_value" 原值, "net_value" 净值, "brand", "model",
+  "spec", "acquired_on", "location", "photos": [{"sha256", "content_type", "byte_size",
+  "data_base64"}]}]}`` — what the national platform needs to show a listing. Version 1
+  (no values, contacts or photos) is no longer written. ``publish`` is a locally
   final-approved national-scope bill reported for the first time (never twice);
   ``resubmit`` is a bill MOF sent back, fixed by its unit and final-approved again;
   ``update`` re-sends a reported bill whose card, result or listing state changed since
@@ -35,7 +44,8 @@ from dataclasses import dataclass
 from typing import Any
 
 FORMAT = "assetpulse-mof-exchange"
-VERSION = 1
+VERSION = 2
+SCHEMA_FILE = "mof_exchange.schema.json"
 
 
 @dataclass(frozen=True, slots=True)

@@ -604,3 +604,55 @@ def test_draft_from_idle_suggestion_when_saved_without_photo_is_refused(
     )
     assert r.status_code == 422, r.text
     assert r.json()["error"]["code"] == "CARD_PHOTO_REQUIRED"
+
+
+# the exchange format: versioned, with a JSON Schema in the repository; values and photos
+
+
+def test_mof_batch_validates_against_the_schema_and_carries_values_contacts_photos(
+    flow: Flow, make_card: CardMaker, db_url: str
+) -> None:
+    from importlib import resources
+
+    import jsonschema_rs  # schemathesis's validator, already in the dev environment
+
+    card = make_card()
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "update asset_cards set original_value = 5200.50, net_value = 2600 where id = %s",
+            (card,),
+        )
+        photo = conn.execute("select data from card_photos where card_id = %s", (card,))
+        photo_bytes = bytes(photo.fetchone()[0])  # type: ignore[index]
+    bill = flow.create(
+        kind="adjust", scope="national", card_ids=[card], contact_name="王老师",
+        contact_phone="0898-66000000", address="海口市人民大道58号",
+    )  # fmt: skip
+    flow.final(bill)
+    demand = {"kind": "demand", "scope": "national", "title": "需要显微镜",
+              "demand_type": "share", "end_date": "2099-12-31", "quantity": "2"}  # fmt: skip
+    flow.final(flow.create("hs_jb", **demand), "U460002")
+    report = _report(flow)
+    f = flow.api.get(f"/api/v1/mof/reports/{report['id']}/file", headers=flow.auth("cz_jb"))
+    schema_text = (resources.files("assetpulse.platform") / "mof_exchange.schema.json").read_text()
+    validator = jsonschema_rs.validator_for(json.loads(schema_text))
+    lines = [json.loads(x) for x in f.content.decode().splitlines()]
+    for line in lines:
+        errors = [e.message for e in validator.iter_errors(line)]
+        assert not errors, (line.get("seq"), errors)
+    assert lines[0]["version"] == 2
+    by_bill = {i["bill_no"]: i for i in lines[1:]}
+    item = by_bill[bill["bill_no"]]
+    assert item["contact"] == {"name": "王老师", "phone": "0898-66000000",
+                               "address": "海口市人民大道58号"}  # fmt: skip
+    listing = item["listings"][0]
+    assert (listing["original_value"], listing["net_value"]) == ("5200.50", "2600.00")
+    import base64
+    import hashlib
+
+    shot = listing["photos"][0]
+    assert base64.b64decode(shot["data_base64"]) == photo_bytes
+    assert shot["sha256"] == hashlib.sha256(photo_bytes).hexdigest()
+    assert [i["demand"]["demand_type"] for i in lines[1:] if i["kind"] == "demand"] == ["share"]
+    # a schema that accepted anything would prove nothing: a v1 line is refused
+    assert not validator.is_valid({**lines[0], "version": 1})

@@ -28,11 +28,24 @@ where left(b.region_code, 2) = %(province)s and b.scope = 'national'
   and (b.stage = 'final' or (b.stage in ('reported', 'mof_approved') and b.mof_dirty))
 order by b.id for update of b
 """
+# what the national platform needs to show a listing (format version 2): the asset's values,
+# details and attached photos (bytes in base64, each with its SHA-256), beside its state
 LISTING_ROWS = """
-select id as listing_id, asset_code, name, category_code, quantity, area, state,
-       delist_reason, result
-from listings where bill_id = %s and state <> 'withdrawn' order by id
+select l.id as listing_id, l.asset_code, l.name, l.category_code, l.quantity, l.area,
+       l.measure_unit, l.region_code, l.scope, l.state, l.delist_reason, l.result,
+       c.original_value, c.net_value, c.brand, c.model, c.spec, c.acquired_on, c.location,
+       coalesce((select jsonb_agg(jsonb_build_object(
+                   'sha256', p.sha256, 'content_type', p.content_type,
+                   'byte_size', p.byte_size,
+                   'data_base64', translate(encode(p.data, 'base64'), E'\\n', ''))
+                 order by p.id)
+                 from card_photos p where p.card_id = l.card_id and p.state = 'attached'),
+                '[]'::jsonb) as photos
+from listings l left join asset_cards c on c.id = l.card_id
+where l.bill_id = %s and l.state <> 'withdrawn' order by l.id
 """
+DEMAND_FIELDS = ("demand_type", "expected_arrival", "end_date", "urgency", "quantity", "area",
+                 "measure_unit", "accounting_subject")  # fmt: skip
 
 
 # Items that move a bill to 01-待财政部审核: ``publish`` the first time, ``resubmit`` after
@@ -74,7 +87,11 @@ async def build_report(conn: AsyncConnection[Any], p: Principal) -> dict[str, An
                 "action": action, "bill_no": row["bill_no"], "kind": row["kind"],
                 "scope": row["scope"], "unit_code": row["unit_code"],
                 "unit_name": row["unit_name"], "region_code": row["region_code"],
-                "title": row["title"],
+                "title": row["title"], "description": row["description"],
+                "contact": {"name": row["contact_name"], "phone": row["contact_phone"],
+                            "address": row["address"]},
+                "demand": None if row["kind"] != "demand"
+                else {k: row[k] for k in DEMAND_FIELDS},
                 "review_code": "01" if action in FIRST_REPORTS else row["review_code"],
                 "listings": await cur.fetchall(),
             })  # fmt: skip
