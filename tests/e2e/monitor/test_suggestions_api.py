@@ -155,7 +155,8 @@ def test_usage_when_daily_buckets_then_hours_and_coverage_per_local_day(api, aut
     r = api.get(
         f"/api/v1/assets/{analysed['busy']}/usage",
         params={"from": start, "to": END.isoformat(), "bucket": "day"},
-        headers=auth("hd_wl"),
+        # the unit's reviewer: an asset user sees only their department's cards (issue 14)
+        headers=auth("hd_sh"),
     )
     assert r.status_code == 200, r.text
     items = r.json()["items"]
