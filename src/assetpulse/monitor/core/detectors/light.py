@@ -109,35 +109,42 @@ def _runs(r: pl.DataFrame, small: pl.Expr, span_s: pl.Expr) -> pl.DataFrame:
     key = ["sensor_id", "run"]
     first_t = pl.col("t").first().over(key)
     is_first = (pl.col("t") == first_t) & (pl.col("sign") != 0)
+
     # the step's size: where the meter has settled ``span`` after the switch (a lamp that
     # warms up takes a minute or two) against where it was just before
-    settled = (
-        r.select("sensor_id", (pl.col("t") - pl.duration(seconds=span_s)).alias("t_back"), "lux")
-        .rename({"lux": "settled_lux"})
-        .sort("t_back")
-    )
-    r = (
-        r.with_columns(pl.col("t").alias("t_key"))
-        .sort("t_key")
-        .join_asof(
-            settled,
+    def lux_after(k: int, name: str) -> pl.DataFrame:
+        return (
+            r.select(
+                "sensor_id", (pl.col("t") - pl.duration(seconds=k * span_s)).alias("t_back"), "lux"
+            )
+            .rename({"lux": name})
+            .sort("t_back")
+        )
+
+    r = r.with_columns(pl.col("t").alias("t_key")).sort("t_key")
+    for k, name in ((1, "settled_lux"), (2, "later_lux")):
+        r = r.join_asof(
+            lux_after(k, name),
             left_on="t_key",
             right_on="t_back",
             by="sensor_id",
             strategy="backward",
             check_sortedness=False,
-        )
-        .drop("t_key", "t_back")
-        .sort("sensor_id", "t")
-    )
+        ).drop("t_back")
+    r = r.drop("t_key").sort("sensor_id", "t")
     before = pl.col("lux") - pl.col("d")
     total = pl.col("settled_lux") - before
     same_way = total.sign() == pl.col("sign")
     return r.with_columns(
         pl.when(is_first & same_way).then(total).otherwise(0.0).alias("step"),
         pl.col("settled_lux").alias("step_end_lux"),
+        # a lamp switched stays switched: the level still holds a span later (readings of a
+        # gateway whose clock is off, interleaved with true ones, flip back at once)
+        ((pl.col("later_lux") - pl.col("settled_lux")).abs() <= 0.3 * total.abs()).alias(
+            "step_holds"
+        ),
         pl.col("dark").first().over(key).alias("step_dark"),
-    ).drop("settled_lux")
+    ).drop("settled_lux", "later_lux")
 
 
 def _clusters(mags: np.ndarray, ratio: float) -> list[np.ndarray]:
@@ -188,7 +195,7 @@ def _levels(g: pl.DataFrame, ratio: float) -> list[float]:
        steps do not) — kept beside the dark ones unless one of those is the same lamp."""
     mags = g["step"].abs().to_numpy()
     ups = (g["step"] > 0).to_numpy()
-    dark = g["step_dark"].to_numpy()
+    dark = g["step_dark"].to_numpy() & g["step_holds"].fill_null(False).to_numpy()
     touch = g["touches_floor"].to_numpy()
     days = g["day"].to_numpy()
 
@@ -208,7 +215,8 @@ def _levels(g: pl.DataFrame, ratio: float) -> list[float]:
     if not found:
         found = pick(dark, lambda i: n_up(i) >= 1 and i.size - n_up(i) >= 1)
     # lamps only ever switched by day (a room used in office hours in summer)
-    sel = np.flatnonzero(~dark & g["above_sway"].to_numpy())
+    holds = g["step_holds"].fill_null(False).to_numpy()
+    sel = np.flatnonzero(~g["step_dark"].to_numpy() & holds & g["above_sway"].to_numpy())
     smallest_dark = min(found) if found else 0.0
     for level in _modes(mags[sel], ups[sel], days[sel], ratio):
         same_lamp = any(max(level, f) <= min(level, f) * ratio for f in found)
@@ -307,10 +315,22 @@ def calibrate(
     near = pl.max_horizontal(3 * pl.col("noise"), 0.1 * pl.col("step").abs(), pl.lit(2.0))
     low_end = pl.min_horizontal(pl.col("step_end_lux"), pl.col("step_end_lux") - pl.col("step"))
     sway = _sway(r, p)
+
+    # a lamp stays switched for a while: a step undone within two spans (a flickering
+    # meter, or readings of a gateway whose clock is off interleaved with true ones) is no
+    # lamp to learn from
+    def undone(k: int) -> pl.Expr:
+        near_in_time = (
+            pl.col("t").shift(k).over("sensor_id") - pl.col("t")
+        ).dt.total_seconds().abs() < 2 * span
+        flipped = pl.col("step").sign() != pl.col("step").shift(k).over("sensor_id").sign()
+        return (near_in_time & flipped).fill_null(False)
+
     steps = steps.join(sway, on="sensor_id", how="left").with_columns(
         ((pl.col("t").dt.epoch("s")) // 86_400).alias("day"),
         (low_end - pl.col("floor") <= near).alias("touches_floor"),
         (pl.col("step").abs() > _sway_at(low_end)).alias("above_sway"),
+        (pl.col("step_holds") & ~undone(1) & ~undone(-1)).alias("step_holds"),
     )
     rows = [
         {
