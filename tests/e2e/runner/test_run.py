@@ -86,6 +86,11 @@ def test_run_comes_up_stores_readings_and_stops_cleanly(run_dir: Path, broker, h
     output = (tmp_path / "run.log").read_text(errors="replace")
     assert code == 0, output[-3000:]
     assert "demo-pass-2026" in output
+    # the API refuses the default signing key: run made one for this installation, said so
+    key_file = tmp_path / "data" / "jwt-secret"
+    assert f"token key  {key_file}" in output
+    assert "generated now for this installation" in " ".join(output.split())
+    assert len(key_file.read_text().strip()) >= 32
     assert f"http://127.0.0.1:{port}/health" in output
     assert "stopped." in output
     assert f"({broker}," in output
