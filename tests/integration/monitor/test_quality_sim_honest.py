@@ -28,7 +28,7 @@ SPEC = FleetSpec(
     gateways=8,
     assets_per_gateway=10,
     sample_s=30,  # the base tick: each sensor samples every 30 s, 1, 2 or 5 min on it
-    days=28,
+    days=21,
     faults=FaultSpec.typical(),
     realism=Realism.HONEST,
 )
