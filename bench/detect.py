@@ -58,6 +58,7 @@ from assetpulse.settings import Settings  # noqa: E402
 BEFORE = "ec14ea9"  # main before issue 11's detector
 WEEK52 = timedelta(days=364)
 JWT = "bench-detect-" + "k" * 32
+BINDINGS_REFRESH_S = 30  # ingest.guards.BindingCache's default
 
 
 def log(*args: Any) -> None:
@@ -141,6 +142,9 @@ class Pipeline:
                         " values (%s, %s, tstzrange(%s, null))",
                         (sensor_id, row[0], since),
                     )
+        # the worker re-reads bindings every 30 s; until then new sensors count as unbound
+        # (and a gateway's new unbound ids are rate-limited)
+        time.sleep(BINDINGS_REFRESH_S + 5)
         return ids
 
     def publish(self, gateway: str, readings: list[dict[str, Any]]) -> int:
