@@ -50,6 +50,7 @@ from tests.fix_real_sensors import HYDERABAD, MONS, desk_room, uci_office  # noq
 import detect_ais  # noqa: E402
 from assetpulse.db.migrate import apply_migrations  # noqa: E402
 from assetpulse.localservices import MosquittoProcess, postgres_from  # noqa: E402
+from assetpulse.monitor.core.baselines import sensor_baselines  # noqa: E402
 from assetpulse.monitor.db.refresh import refresh_baselines, refresh_rollups  # noqa: E402
 from assetpulse.org.seed import DEMO_PASSWORD, seed_demo_org  # noqa: E402
 from assetpulse.platform.api import create_app  # noqa: E402
@@ -244,17 +245,7 @@ def _before_states(readings: pl.DataFrame) -> pl.DataFrame:
     of day; its temperature gate), from its own code."""
     old = _load_before()
     r = readings.with_columns(pl.lit(1, pl.Int64).alias("card_id"))
-    base = (
-        r.with_columns(old.local_hour_of_day("t").alias("hour_of_day"))
-        .group_by("sensor_id", "hour_of_day")
-        .agg(
-            pl.col("lux").drop_nulls().quantile(0.1).alias("lux_base"),
-            pl.col("temp_c").drop_nulls().quantile(0.05).alias("temp_base"),
-            pl.len().alias("n"),
-        )
-        .filter(pl.col("n") >= 20)
-        .drop("n")
-    )
+    base = sensor_baselines(r)  # unchanged since then: a low quantile per local hour of day
     typed = r.select(
         [
             (pl.col(c) if c in r.columns else pl.lit(None)).cast(t).alias(c)

@@ -97,7 +97,7 @@ class RollupParams:
     location: LocationParams = field(default_factory=LocationParams)
 
     def __post_init__(self) -> None:
-        # an interval may straddle at most two hours (see _split_by_hour, dirty_hours)
+        # a sample speaks for at most an hour (see hold_s in intervals, dirty_hours)
         if not 0 < self.hold_s <= 3600 or not 0 < self.counter_gap_s <= 3600:
             raise ValueError("hold_s and counter_gap_s must lie in (0, 3600] seconds")
 

@@ -82,7 +82,6 @@ CARD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "carrier": pl.String,
     "sensors": pl.List(pl.String),
 }
-CARRIER_KINDS = {"photo": ["photo"], "loc": ["loc"], "temp": ["temp"]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +158,7 @@ def silent_sensors(
         rows = conn.execute(
             SILENT_SENSORS,
             {
-                "kinds": CARRIER_KINDS.get(str(carrier[0]), ["photo"]),
+                "kinds": [str(carrier[0])],  # a carrier is a sensor kind
                 "cards": group["card_id"].to_list(),
                 "t0": t0,
                 "t1": t1,

@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 from assetpulse.inventory.cards import CARD_READ_SCOPE, scope_params
 from assetpulse.inventory.changes import propose_card_change
 from assetpulse.monitor import errors
-from assetpulse.monitor.http.fine_usage import fine_usage
+from assetpulse.monitor.http.fine_usage import SIGNALS, coverage_by_signal, fine_usage
 from assetpulse.org.principal import Principal
 from assetpulse.org.scope import card_read_scope
 
@@ -228,8 +228,9 @@ async def card_usage(
 def _hourly_bucket(r: dict[str, Any]) -> dict[str, Any]:
     """A bucket summed from ``usage_hourly``: coverage per signal (per sensor needs the
     readings: ask for minute or 15min buckets)."""
-    signals = {k: r.pop(f"{k}_coverage") for k in ("photo", "temp", "loc")}
-    r["coverage_by_signal"] = {k: v for k, v in signals.items() if v is not None}
+    r["coverage_by_signal"] = coverage_by_signal(r)
+    for k in SIGNALS:
+        del r[f"{k}_coverage"]
     r["coverage_by_sensor"] = {}
     r["zones"] = sorted(set(filter(None, (r.pop("zones_joined") or "").split(","))))
     return r

@@ -49,7 +49,12 @@ select sb.sensor_id, sb.hour_of_day, sb.lux_base, sb.temp_base
 from sensor_baselines sb join sensor_bindings b on b.sensor_id = sb.sensor_id
 where b.card_id = %(card)s
 """
-SIGNALS = {1: "photo", 2: "temp", 3: "loc"}
+SIGNALS = ("photo", "temp", "loc")
+
+
+def coverage_by_signal(bucket: dict[str, Any]) -> dict[str, float]:
+    """``{signal: coverage}`` of a bucket's ``<signal>_coverage`` columns that are known."""
+    return {k: bucket[f"{k}_coverage"] for k in SIGNALS if bucket[f"{k}_coverage"] is not None}
 
 
 async def _frame(
@@ -116,11 +121,7 @@ async def fine_usage(
                 "zones": r["zones"] or [],
                 "samples": r["samples"] or 0,
                 "coverage": r["coverage"] or 0.0,
-                "coverage_by_signal": {
-                    k: r[f"{k}_coverage"]
-                    for k in ("photo", "temp", "loc")
-                    if r[f"{k}_coverage"] is not None
-                },
+                "coverage_by_signal": coverage_by_signal(r),
                 "coverage_by_sensor": by_sensor,
             }
         )
