@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from assetpulse.platform.api import create_app
 from assetpulse.settings import Settings
+from tests.fix_api import AuthHeaders
 
 SECRET = "test-secret-" + "x" * 20
 
@@ -92,3 +93,20 @@ def test_request_body_declared_over_the_limit_is_refused_before_reading(
     )
     assert r.status_code == 413
     assert r.json()["error"]["code"] == "REQUEST_TOO_LARGE"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/suggestions?action=share&limit=1&offset=9223372036854775808",
+        "/api/v1/cards?offset=9223372036854775808",
+    ],
+)
+def test_number_beyond_bigint_when_any_part_answers_then_422_in_chinese(
+    api: TestClient, auth: AuthHeaders, path: str
+) -> None:
+    r = api.get(path, headers=auth("hd_jb"))
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "INPUT_OUT_OF_RANGE"
+    assert "超出允许范围" in error["message"]

@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 from assetpulse.inventory import cards as card_store
 from assetpulse.inventory import errors
 from assetpulse.inventory.http.guards import operable_card, require
-from assetpulse.inventory.http.route import InventoryRoute
 from assetpulse.inventory.photo_check import MAX_PHOTO_BYTES
 from assetpulse.inventory.photos import (
     list_photos,
@@ -25,7 +24,7 @@ from assetpulse.inventory.register.service import import_register
 from assetpulse.org.scope import can_administer, can_create_cards
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
-router = APIRouter(tags=["inventory: cards"], route_class=InventoryRoute)
+router = APIRouter(tags=["inventory: cards"])
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 

@@ -12,11 +12,10 @@ from assetpulse.inventory import changes as change_service
 from assetpulse.inventory import errors
 from assetpulse.inventory.cards import CARD_READ_SCOPE, scope_params, visible_card
 from assetpulse.inventory.http.guards import operable_card
-from assetpulse.inventory.http.route import InventoryRoute
 from assetpulse.org.scope import card_read_scope
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
-router = APIRouter(tags=["inventory: card changes"], route_class=InventoryRoute)
+router = APIRouter(tags=["inventory: card changes"])
 
 # Changes of the cards the user may see (same scope as /cards), newest first.
 LIST_CHANGES = f"""

@@ -10,11 +10,10 @@ from starlette.concurrency import run_in_threadpool
 
 from assetpulse.inventory import errors
 from assetpulse.inventory.cards import visible_card
-from assetpulse.inventory.http.route import InventoryRoute
 from assetpulse.inventory.labels import LabelInfo, label_sheet_pdf
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
-router = APIRouter(tags=["inventory: labels"], route_class=InventoryRoute)
+router = APIRouter(tags=["inventory: labels"])
 
 MAX_LABELS = 1000
 DEPARTMENT_NAME = "select name from units where id = %s"

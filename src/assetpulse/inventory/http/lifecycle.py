@@ -12,11 +12,10 @@ from pydantic import BaseModel, Field
 from assetpulse.inventory import cards as card_store
 from assetpulse.inventory import lifecycle
 from assetpulse.inventory.http.guards import operable_card
-from assetpulse.inventory.http.route import InventoryRoute
 from assetpulse.inventory.split import SplitPart
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
-router = APIRouter(tags=["inventory: card business"], route_class=InventoryRoute)
+router = APIRouter(tags=["inventory: card business"])
 
 PartStatus = Literal["in_use", "idle", "pending_disposal", "leased", "under_repair"]
 

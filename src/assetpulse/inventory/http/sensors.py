@@ -10,11 +10,10 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from assetpulse.inventory import sensors as sensor_store
 from assetpulse.inventory.http.guards import require
-from assetpulse.inventory.http.route import InventoryRoute
 from assetpulse.org.principal import Principal, Role
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
-router = APIRouter(tags=["inventory: sensors"], route_class=InventoryRoute)
+router = APIRouter(tags=["inventory: sensors"])
 
 
 class SensorIn(BaseModel):

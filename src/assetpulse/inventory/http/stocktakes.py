@@ -13,12 +13,11 @@ from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from assetpulse.inventory import errors
-from assetpulse.inventory.http.route import InventoryRoute
 from assetpulse.inventory.stocktake import report, results, scans, tasks
 from assetpulse.inventory.stocktake.codes import split_paste
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
-router = APIRouter(tags=["inventory: stocktaking"], route_class=InventoryRoute)
+router = APIRouter(tags=["inventory: stocktaking"])
 
 DEPARTMENT_NAMES = "select id, name from units where parent_id = %s or id = %s"
 MAX_IMAGE_BYTES = 20 * 1024 * 1024

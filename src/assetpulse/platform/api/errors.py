@@ -11,7 +11,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from psycopg import OperationalError
+from psycopg import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assetpulse.errors import DomainError, ErrorKind
@@ -74,6 +74,20 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, str(exc.detail)
         )
         return JSONResponse(error_body(code, message), status_code=exc.status_code)
+
+    @app.exception_handler(DataError)
+    async def out_of_range(_: Request, exc: DataError) -> JSONResponse:
+        # Some limits only the database knows (a NUL in text, a number beyond numeric(16,2),
+        # an id or offset beyond bigint). The request's transaction has rolled back when the
+        # error arrives here (the connection dependency closes it), so nothing is half-written.
+        return JSONResponse(
+            error_body(
+                "INPUT_OUT_OF_RANGE",
+                "提交的内容超出允许范围（数值过大、编号无效或含有不可见控制字符），请检查后重新提交。",
+                {"sqlstate": exc.sqlstate or ""},
+            ),
+            status_code=422,
+        )
 
     @app.exception_handler(OperationalError)
     async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
