@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from prometheus_client import make_asgi_app
+from prometheus_client import CollectorRegistry
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -21,6 +21,7 @@ from assetpulse.inventory.http.cards import MAX_IMPORT_BYTES
 from assetpulse.inventory.http.stocktakes import MAX_IMAGE_BYTES
 from assetpulse.inventory.photo_check import MAX_PHOTO_BYTES
 from assetpulse.monitor.http.api import router as monitor_router
+from assetpulse.ops.api_metrics import BusinessFigures, MetricsEndpoint, RequestMetrics
 from assetpulse.org.api import router as org_router
 from assetpulse.org.throttle import LoginThrottle
 from assetpulse.org.tokens import TokenCodec, check_signing_key
@@ -141,6 +142,9 @@ def create_app(settings: Settings, *, pool_size: int = 10) -> FastAPI:
     default_limit, route_limits = body_limits(settings)
     app.add_middleware(LimitRequestBody, default=default_limit, routes=route_limits)
     app.add_middleware(SecurityHeaders)
+    # per app, not the global registry: tests build many apps in one process
+    app.state.metrics_registry = CollectorRegistry()
+    app.add_middleware(RequestMetrics, registry=app.state.metrics_registry)
     app.state.plaza_totals = CappedTotals()
     install_error_handlers(app)
     for router in (org_router, inventory_router, monitor_router, platform_router):
@@ -159,9 +163,14 @@ def create_app(settings: Settings, *, pool_size: int = 10) -> FastAPI:
         return JSONResponse({"status": "ok", "version": __version__})
 
     if settings.metrics_token is not None and settings.metrics_token.get_secret_value():
+        business = BusinessFigures()
+        app.state.metrics_registry.register(business)
         app.mount(
             "/metrics",
-            MetricsBehindToken(make_asgi_app(), settings.metrics_token.get_secret_value()),
+            MetricsBehindToken(
+                MetricsEndpoint(app.state.metrics_registry, business),
+                settings.metrics_token.get_secret_value(),
+            ),
         )
     mount_pages(app)
     return app

@@ -1,0 +1,1 @@
+"""Operations: what Prometheus and the container runtime read (metrics, health endpoints)."""
