@@ -1,10 +1,14 @@
 """卡片变动 card changes: an operator proposes, a reviewer of the same unit approves or
 rejects; only an approved change touches the card.
 
-Optimistic concurrency: every change records the card version it was proposed against.
-Approval applies it only while the card still has that version, so a change made stale by
-another approved change (or a split, recall …) is refused with CARD_VERSION_CONFLICT and
-has to be proposed again. Every step writes audit_log; approval writes card_events.
+Concurrency per field: every change records the card's values of the fields it sets
+(``base``) and the card version. Approval re-checks against the card as it is then: a
+change of other fields (a photo after a 共享 suggestion) still goes through; one whose own
+field was moved meanwhile by another change (or a split, recall …) is refused with
+CHANGE_CONFLICT and shown as such in the list, so the reviewer 退回s it and the reason
+reaches the operator (``decision_note``, the conflict's own words when none is written).
+Changes from before ``base`` existed are checked by version. Every step writes audit_log;
+approval writes card_events.
 
 ``propose_card_change`` is the plain service other parts call (the monitor proposes from
 an idle suggestion with ``origin="suggestion"``); it checks the change, not the caller's
@@ -23,20 +27,27 @@ from psycopg.types.json import Jsonb
 from assetpulse.inventory import errors
 from assetpulse.inventory.cards import check_references, facts, lock_card
 from assetpulse.inventory.journal import audit, card_event
-from assetpulse.inventory.rules import ENDED, check_changes
+from assetpulse.inventory.rules import (
+    ENDED,
+    change_base,
+    check_changes,
+    conflict_message,
+    conflict_return_note,
+    stale_fields,
+)
 from assetpulse.org.principal import Principal
 from assetpulse.org.scope import can_review_change
 
 INSERT_CHANGE = """
 insert into card_changes (card_id, changes, reason, origin, suggestion_id, stocktake_id,
-    proposed_by, card_version)
-values (%s, %s, %s, %s, %s, %s, %s, %s)
+    proposed_by, card_version, base)
+values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 returning id
 """
 
 CHANGE_COLUMNS = """
 id, card_id, changes, reason, state, origin, suggestion_id, stocktake_id, proposed_by,
-proposed_at, decided_by, decided_at, decision_note, card_version
+proposed_at, decided_by, decided_at, decision_note, card_version, base
 """
 
 CHANGE_BY_ID = f"select {CHANGE_COLUMNS} from card_changes where id = %s"
@@ -46,6 +57,9 @@ DECIDE = """
 update card_changes set state = %s, decided_by = %s, decided_at = now(), decision_note = %s
 where id = %s
 """
+
+# The card as JSON: the one form ``base`` is stored and compared in (numbers, booleans, ids).
+CARD_JSON = "select to_jsonb(c) from asset_cards c where id = %s"
 
 PENDING_PHOTO = "select 1 from card_photos where id = %s and card_id = %s and state = 'pending'"
 ATTACH_PHOTO = "update card_photos set state = 'attached' where id = %s"
@@ -103,6 +117,7 @@ async def propose_card_change(
                 stocktake_id,
                 proposed_by,
                 card["version"],
+                Jsonb(change_base(changes, await _card_json(conn, card_id))),
             ),
         )
         row = await cur.fetchone()
@@ -117,6 +132,21 @@ async def propose_card_change(
             detail={"card_id": card_id, "changes": dict(changes), "origin": origin},
         )
         return change_id
+
+
+async def _card_json(conn: AsyncConnection[Any], card_id: int) -> dict[str, Any]:
+    cur = await conn.execute(CARD_JSON, (card_id,))
+    row = await cur.fetchone()
+    assert row is not None
+    return dict(row[0])
+
+
+def conflict_of(change: Mapping[str, Any], card_now: Mapping[str, Any]) -> list[str]:
+    """The change's fields moved by something else since it was proposed ([]: none)."""
+    base = change.get("base")
+    if base is None:  # proposed before bases were kept: any later version is a conflict
+        return [] if change["card_version"] == card_now["version"] else list(change["changes"])
+    return stale_fields(change["changes"], base, card_now)
 
 
 async def load_change(conn: AsyncConnection[Any], change_id: int) -> dict[str, Any] | None:
@@ -158,8 +188,9 @@ async def approve_change(
         change, card = await _lock_pending(conn, change_id, reviewer)
         if card["status"] in ENDED:
             raise errors.card_not_active(card["id"], card["status"])
-        if card["version"] != change["card_version"]:
-            raise errors.card_version_conflict(card["id"], change["card_version"], card["version"])
+        stale = conflict_of(change, await _card_json(conn, card["id"]))
+        if stale:
+            raise errors.change_conflict(card["id"], change_id, stale, conflict_message(stale))
         values: dict[str, Any] = dict(change["changes"])
         # Checked again: a row written by other means than propose_card_change must not
         # reach the UPDATE with a column it may not touch.
@@ -168,6 +199,8 @@ async def approve_change(
             raise errors.invalid(
                 "CHANGE_INVALID", "；".join(p.message for p in problems), change_id=change_id
             )
+        # The card may have moved to another unit (调剂) since the proposal.
+        await check_references(conn, unit_id=card["unit_id"], values=values)
         photo_id = values.pop("photo_id", None)
         assignments: list[sql.Composable] = [
             sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in values
@@ -213,9 +246,16 @@ async def approve_change(
 async def reject_change(
     conn: AsyncConnection[Any], *, change_id: int, reviewer: Principal, note: str | None = None
 ) -> None:
-    """退回: the card stays as it is; a photo uploaded with the change is dropped."""
+    """退回: the card stays as it is; a photo uploaded with the change is dropped.
+
+    The note is the reason the operator reads; a change that conflicts with the card and
+    is returned without one carries the conflict's own explanation.
+    """
     async with conn.transaction():
         change, card = await _lock_pending(conn, change_id, reviewer)
+        if not note:
+            stale = conflict_of(change, await _card_json(conn, card["id"]))
+            note = conflict_return_note(stale) if stale else None
         await conn.execute(DECIDE, ("rejected", reviewer.user_id, note, change_id))
         photo_id = change["changes"].get("photo_id")
         if photo_id is not None:

@@ -61,6 +61,14 @@ def card_version_conflict(card_id: int, expected: int, actual: int) -> Inventory
     )
 
 
+def change_conflict(
+    card_id: int, change_id: int, fields: list[str], message: str
+) -> InventoryError:
+    return conflict(
+        "CHANGE_CONFLICT", message, card_id=card_id, change_id=change_id, fields=",".join(fields)
+    )
+
+
 def card_not_active(card_id: int, status: str) -> InventoryError:
     return conflict(
         "CARD_NOT_ACTIVE",

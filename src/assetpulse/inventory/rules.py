@@ -92,6 +92,70 @@ CHANGEABLE_FIELDS = (
 )
 
 
+# 卡片变动 fields as users know them (the reviewer reads these in a conflict message)
+FIELD_LABELS: dict[str, str] = {
+    "name": "资产名称",
+    "location": "存放地点",
+    "measure_unit": "计量单位",
+    "brand": "品牌",
+    "model": "规格型号",
+    "spec": "规格",
+    "serial_no": "序列号",
+    "funding_source": "经费来源",
+    "accounting_subject": "会计科目",
+    "usage_direction": "使用方向",
+    "quantity": "数量",
+    "area": "面积",
+    "original_value": "原值",
+    "net_value": "净值",
+    "department_id": "使用部门",
+    "user_id": "使用人",
+    "photo_id": "照片",
+    "status": "资产状态",
+    "shareable": "是否共享共用",
+    "category_code": "资产分类",
+}
+
+
+def change_base(changes: Mapping[str, Any], card: Mapping[str, Any]) -> dict[str, Any]:
+    """What a change is based on: the card's values (JSON form) of the fields it sets.
+
+    A photo is added beside the others, never replaces a card value, so it has no base.
+    """
+    return {k: card.get(k) for k in changes if k != "photo_id"}
+
+
+def stale_fields(
+    changes: Mapping[str, Any], base: Mapping[str, Any], card: Mapping[str, Any]
+) -> list[str]:
+    """Fields of a pending change that something else has moved since it was proposed.
+
+    ``base`` and ``card`` are in the same JSON form. A field that has already reached the
+    value the change sets is no conflict (applying it again changes nothing).
+    """
+    return [k for k, was in base.items() if card.get(k) != was and card.get(k) != changes.get(k)]
+
+
+def _field_names(fields: list[str]) -> str:
+    return "、".join(f"“{FIELD_LABELS.get(k, k)}”" for k in fields)
+
+
+def conflict_message(fields: list[str]) -> str:
+    """Why a pending change can no longer be approved, and what the reviewer does next."""
+    return (
+        f"提出本变动后，卡片的{_field_names(fields)}已被其他变动修改，本变动不能再审核通过。"
+        "请“退回”并写明原因，经办人可按当前卡片重新发起。"
+    )
+
+
+def conflict_return_note(fields: list[str]) -> str:
+    """The reason an operator reads when such a change is returned without a note."""
+    return (
+        f"退回：提出本变动后，卡片的{_field_names(fields)}已被其他变动修改，"
+        "请查看当前卡片后按需重新发起。"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
     field: str

@@ -72,8 +72,19 @@ def test_second_change_on_same_version_conflicts_after_first_is_approved(
     assert api.post(f"{API}/card-changes/{first['id']}/approve", headers=auth("hd_sh")).is_success
     r = api.post(f"{API}/card-changes/{second['id']}/approve", headers=auth("hd_sh"))
     assert r.status_code == 409
-    assert r.json()["error"]["code"] == "CARD_VERSION_CONFLICT"
+    assert r.json()["error"]["code"] == "CHANGE_CONFLICT"
+    assert "资产状态" in r.json()["error"]["message"]
+    assert "退回" in r.json()["error"]["message"]
     assert api.get(f"{API}/cards/{card}", headers=auth("hd_jb")).json()["status"] == "idle"
+    listed = api.get(f"{API}/card-changes", params={"state": "pending"}, headers=auth("hd_sh"))
+    assert [(c["id"], c["conflict"]["fields"]) for c in listed.json()] == [
+        (second["id"], ["status"])
+    ]
+    returned = api.post(f"{API}/card-changes/{second['id']}/reject", headers=auth("hd_sh"))
+    assert returned.json()["state"] == "rejected"
+    mine = api.get(f"{API}/card-changes/{second['id']}", headers=auth("hd_jb")).json()
+    assert "资产状态" in mine["decision_note"]
+    assert mine["conflict"] is None
     stale = api.post(
         f"{API}/card-changes",
         json={"card_id": card, "changes": {"status": "in_use"}, "card_version": 1},
@@ -81,6 +92,39 @@ def test_second_change_on_same_version_conflicts_after_first_is_approved(
     )
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "CARD_VERSION_CONFLICT"
+
+
+def test_photo_change_after_accepted_share_suggestion_when_first_approved_then_approvable(
+    api: TestClient, auth: AuthHeaders, demo_cards, demo_units, db: psycopg.Connection
+) -> None:
+    card = demo_cards["HD-0002"]  # idle, not shareable, no photo
+    sid = db.execute(
+        "insert into suggestions (card_id, unit_id, verdict, action, rule, score, metric,"
+        " metric_value, evidence, evidence_zh, evidence_en, window_from, window_to)"
+        " values (%s, %s, 'under_used', 'share', 'lab', 0.8, 'usage_hours', 1, '{}',"
+        " '低效', 'under used', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z') returning id",
+        (card, demo_units["U460001"]),
+    ).fetchone()[0]
+    db.commit()
+    accepted = api.post(f"{API}/suggestions/{sid}/accept", headers=auth("hd_jb"), json={})
+    assert accepted.status_code == 200, accepted.text
+    up = api.post(
+        f"{API}/cards/{card}/photos",
+        files={"file": ("a.png", png_bytes(11), "image/png")},
+        headers=auth("hd_jb"),
+    ).json()
+
+    share = accepted.json()["card_change_id"]
+    assert api.post(f"{API}/card-changes/{share}/approve", headers=auth("hd_sh")).is_success
+    pending = api.get(f"{API}/card-changes", params={"state": "pending"}, headers=auth("hd_sh"))
+    assert [(c["id"], c["conflict"]) for c in pending.json()] == [(up["change_id"], None)]
+    photo = api.post(f"{API}/card-changes/{up['change_id']}/approve", headers=auth("hd_sh"))
+    assert photo.status_code == 200, photo.text
+    after = api.get(f"{API}/cards/{card}", headers=auth("hd_jb")).json()
+    assert (after["shareable"], after["version"]) == (True, 3)
+    assert [p["state"] for p in after["photos"]] == ["attached"]
+    shareable = api.get(f"{API}/cards", params={"publishable": "share"}, headers=auth("hd_jb"))
+    assert [c["id"] for c in shareable.json()] == [card]
 
 
 def test_proposer_cannot_approve_own_change_and_other_unit_cannot_see_it(

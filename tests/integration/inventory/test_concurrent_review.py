@@ -46,7 +46,7 @@ def test_two_changes_on_one_version_approved_at_once_only_one_applies(
     outcomes = asyncio.run(
         _approve_both(db_url, changes, _reviewer(user_ids["hd_sh"], demo_units["U460001"]))
     )
-    assert sorted(map(str, outcomes)) == ["2", "CARD_VERSION_CONFLICT"]
+    assert sorted(map(str, outcomes)) == ["2", "CHANGE_CONFLICT"]
     states = dict(db.execute("select id, state from card_changes").fetchall())
     winner = changes[outcomes.index(2)]
     assert states[winner] == "approved"

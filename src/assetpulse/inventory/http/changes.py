@@ -12,6 +12,7 @@ from assetpulse.inventory import changes as change_service
 from assetpulse.inventory import errors
 from assetpulse.inventory.cards import CARD_READ_SCOPE, scope_params, visible_card
 from assetpulse.inventory.http.guards import operable_card
+from assetpulse.inventory.rules import conflict_message
 from assetpulse.org.scope import card_read_scope
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
@@ -21,7 +22,8 @@ router = APIRouter(tags=["inventory: card changes"])
 LIST_CHANGES = f"""
 select ch.id, ch.card_id, c.asset_code, c.name as card_name, ch.changes, ch.reason, ch.state,
        ch.origin, ch.suggestion_id, ch.stocktake_id, ch.proposed_by, ch.proposed_at,
-       ch.decided_by, ch.decided_at, ch.decision_note, ch.card_version
+       ch.decided_by, ch.decided_at, ch.decision_note, ch.card_version, ch.base,
+       case when ch.state = 'pending' then to_jsonb(c) end as card_now
 from card_changes ch
 join asset_cards c on c.id = ch.card_id
 join units u on u.id = c.unit_id
@@ -32,6 +34,8 @@ where {CARD_READ_SCOPE}
 order by ch.id desc
 limit 500
 """
+
+CARD_NOW = "select to_jsonb(c) as card from asset_cards c where id = %s"
 
 AUDIT_OF_CHANGE = """
 select at, actor_id, action, detail from audit_log
@@ -69,7 +73,21 @@ async def list_changes(
     }
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(LIST_CHANGES, params)
-    return await cur.fetchall()
+    rows = await cur.fetchall()
+    for row in rows:
+        _with_conflict(row, row.pop("card_now"))
+    return rows
+
+
+def _with_conflict(change: dict[str, Any], card_now: dict[str, Any] | None) -> None:
+    """``conflict``: why a pending change can no longer be approved (the reviewer 退回s it
+    instead of pressing 审核通过 in vain), or None."""
+    stale = (
+        change_service.conflict_of(change, card_now)
+        if change["state"] == "pending" and card_now is not None
+        else []
+    )
+    change["conflict"] = {"fields": stale, "message": conflict_message(stale)} if stale else None
 
 
 @router.post("/card-changes", status_code=201, summary="发起卡片变动 (经办岗)")
@@ -101,6 +119,9 @@ async def _detail(conn: Conn, user: CurrentUser, change_id: int) -> dict[str, An
             "CHANGE_NOT_FOUND", "卡片变动单不存在。", change_id=change_id
         ) from None
     cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(CARD_NOW, (change["card_id"],))
+    now = await cur.fetchone()
+    _with_conflict(change, now["card"] if now else None)
     await cur.execute(AUDIT_OF_CHANGE, (str(change_id),))
     change["history"] = await cur.fetchall()
     return change
