@@ -104,6 +104,7 @@ SMALL = FleetSpec(
     days=14,
     sample_s=300,
     prefix="TST",
+    realism=Realism.LEGACY,  # the flag-carried profile whose bookkeeping these tests check
 )
 
 

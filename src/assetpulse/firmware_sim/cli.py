@@ -86,9 +86,10 @@ def _unit_ids(conninfo: str, unit_code: str) -> tuple[int, dict[Kind, int]]:
 @click.option(
     "--realism",
     type=click.Choice([r.value for r in Realism]),
-    default=Realism.LEGACY.value,
+    default=Realism.HONEST.value,
     show_default=True,
-    help="honest: sun, weather, lux-only rooms, per-sensor periods, failures, GPS noise.",
+    help="honest: sun, weather, lux-only rooms, per-sensor periods, failures, GPS noise;"
+    " legacy: the old flag-carried profile, to compare against.",
 )
 @click.option(
     "--sample-s",

@@ -4,9 +4,10 @@
 sessions and therefore the same telemetry and ground truth. Verdict classes are assigned
 by exact counts (rounded shares), shuffled over the fleet with the seed.
 
-``spec.realism`` picks the profile: ``legacy`` (the default, unchanged) or ``honest``
-(``honest.py``: sensors as real ones behave; its assets carry a ``plan`` and their truth
-adds ``powered_s``, what the ``on`` flag said, beside ``in_use_s``, the real use).
+``spec.realism`` picks the profile: ``honest`` (the default;
+``honest.py``: sensors as real ones behave; its assets carry a ``plan`` and their truth
+adds ``powered_s``, what the ``on`` flag said, beside ``in_use_s``, the real use) or
+``legacy`` (the flag-carried profile the first quality targets were met on).
 """
 
 from __future__ import annotations

@@ -99,11 +99,11 @@ class FaultSpec:
 class Realism(StrEnum):
     """How close to real sensors the fleet is (``assetpulse sim --realism``).
 
-    ``legacy``: the simulator as the monitor's quality targets were first met on it (no
-    sun, the true ``on`` flag on 4 of 5 kinds, every sample on one grid); the default until
-    the monitor's detector is ready for ``honest``: sun and weather in lux, solar warming,
-    lux-only rooms, per-sensor sampling periods, sensors failing one at a time, GPS noise,
-    and a truth of people's and machines' real use rather than of what a flag says.
+    ``honest`` (the default): sun and weather in lux, solar warming, lux-only rooms,
+    per-sensor sampling periods, sensors failing one at a time, GPS noise, and a truth of
+    people's and machines' real use rather than of what a flag says. ``legacy``: the
+    simulator as the monitor's quality targets were first met on it (no sun, the true
+    ``on`` flag on 4 of 5 kinds, every sample on one grid), kept to compare against.
     """
 
     LEGACY = "legacy"
@@ -173,7 +173,7 @@ class FleetSpec:
     sample_s: int = 60  # one sample per sensor per tick
     prefix: str = "SIM"  # asset codes, gateway and sensor ids start with it
     faults: FaultSpec = field(default_factory=FaultSpec)
-    realism: Realism = Realism.LEGACY
+    realism: Realism = Realism.HONEST
     honest: HonestSpec = field(default_factory=HonestSpec)
 
     def __post_init__(self) -> None:

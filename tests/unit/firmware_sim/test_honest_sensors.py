@@ -182,8 +182,8 @@ def test_honest_fleet_deterministic_by_seed_and_unlike_legacy():
     assert _digest(Fleet.build(replace(spec, realism=Realism.LEGACY))) != _digest(Fleet.build(spec))
 
 
-def test_legacy_stays_the_default_and_realism_is_validated():
-    assert FleetSpec().realism is Realism.LEGACY
+def test_honest_is_the_default_and_realism_is_validated():
+    assert FleetSpec().realism is Realism.HONEST
     assert FleetSpec(realism="honest").realism is Realism.HONEST  # type: ignore[arg-type]
     with pytest.raises(SimError) as bad:
         FleetSpec(realism="candid")  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assetpulse.firmware_sim import Fleet, FleetSpec, Verdict
+from assetpulse.firmware_sim import Fleet, FleetSpec, Realism, Verdict
 from assetpulse.firmware_sim.spec import CHINA_TZ
 
 
@@ -26,6 +26,7 @@ def specs(draw):
         start=datetime(2025, 1, 1, tzinfo=CHINA_TZ) + timedelta(days=draw(st.integers(0, 700))),
         days=draw(st.integers(1, 20)),
         sample_s=draw(st.sampled_from([60, 300, 900])),
+        realism=Realism.LEGACY,  # its truth is the flag the readings carry: checked here
     )
 
 
