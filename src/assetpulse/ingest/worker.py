@@ -37,6 +37,7 @@ from assetpulse.ingest.model import Batch, Limits, Reason, Received, WriteResult
 from assetpulse.ingest.source import Inbound, MqttSource
 from assetpulse.ingest.store import ReadingStore
 from assetpulse.ingest.window import InflightWindow
+from assetpulse.ops.health_server import HealthServer
 
 log = structlog.get_logger(__name__)
 Token = Any  # (generation, mid, qos) for MQTT, the reply subject for JetStream
@@ -98,6 +99,11 @@ class IngestWorker:
         self._stopping = threading.Event()
         self._writer_done = threading.Event()
         self.totals = WriteResult()
+        # what /health reports; written by the batcher and writer threads, read by probes
+        self.state = "starting"
+        self.last_commit_at: float | None = None  # wall clock of the last committed batch
+        self.db_failing = False
+        self._http: HealthServer | None = None
 
     # --- network thread ---
     def offer(self, msg: Inbound) -> None:
@@ -118,10 +124,12 @@ class IngestWorker:
     def run(self) -> None:
         cfg = self.config
         if cfg.metrics_port:
-            self.metrics.serve(cfg.metrics_port)
+            self._http = HealthServer(cfg.metrics_port, self.metrics.registry, self.health)
+            self._http.start()
         writer = threading.Thread(target=self._write_loop, name="writer", daemon=True)
         writer.start()
         self.source.start()
+        self.state = "running"
         flush_msgs = max(1, cfg.max_inflight // 2)
         items: list[Received] = []
         tokens: list[Token] = []
@@ -163,11 +171,31 @@ class IngestWorker:
         self._writer_done.wait(cfg.drain_timeout_s + 5)
         self.source.stop()
         self.store.close()
+        self.state = "stopped"
+        if self._http is not None:
+            self._http.stop()
         log.info("ingest worker stopped", **self._totals_dict())
 
     def stop(self) -> None:
         """Drain and stop (SIGTERM); ``run`` returns once done."""
         self._stopping.set()
+        self.state = "draining"
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """Healthy while running with the broker connected and the database taking batches."""
+        connected = self.source.connected.is_set()
+        body: dict[str, Any] = {
+            "service": "ingest",
+            "state": self.state,
+            "broker_connected": connected,
+            "database": "retrying" if self.db_failing else "ok",
+            "last_commit_age_s": (
+                None if self.last_commit_at is None else round(time.time() - self.last_commit_at, 1)
+            ),
+        }
+        ok = self.state == "running" and connected and not self.db_failing
+        body["status"] = "ok" if ok else "degraded"
+        return ok, body
 
     # --- writer thread ---
     def _write_loop(self) -> None:
@@ -202,9 +230,13 @@ class IngestWorker:
         give_up_at: float | None = None
         while True:
             try:
-                return self.store.write(items)
+                result = self.store.write(items)
+                self.db_failing = False
+                self.last_commit_at = time.time()
+                return result
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                 # connection lost, server restarting, deadlock, serialization: try again
+                self.db_failing = True
                 self.metrics.db_retries.inc()
                 log.warning("batch write failed, retrying", error=str(exc).strip()[:200])
             except Exception as exc:  # a refused row must not stop the worker

@@ -102,7 +102,7 @@ def test_worker_mixed_traffic_every_reading_accounted_for(
     assert count(db_url, "select count(*) from ingest_seq_blocks") == 1
 
 
-def test_worker_metrics_endpoint_counts_stored_readings(
+def test_worker_metrics_and_health_endpoints_count_readings_and_say_running(
     db_url: str, mqtt_broker: Any, publisher_factory: Any, thread_worker: Any, unique_id: str
 ) -> None:
     port = free_port()
@@ -124,6 +124,14 @@ def test_worker_metrics_endpoint_counts_stored_readings(
     assert "assetpulse_ingest_readings_stored_total 200.0" in text
     assert "assetpulse_ingest_batch_seconds_count" in text
     assert "assetpulse_ingest_queue_depth" in text
+    health = orjson.loads(
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5).read()
+    )
+    assert health["status"] == "ok"
+    assert health["state"] == "running"
+    assert health["broker_connected"] is True
+    assert health["database"] == "ok"
+    assert 0 <= health["last_commit_age_s"] < 20
 
 
 def test_two_workers_share_one_subscription_and_store_each_reading_once(
