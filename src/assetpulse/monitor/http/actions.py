@@ -25,22 +25,25 @@ SUGGESTION_COLUMNS = """
 s.id, s.card_id, c.asset_code, c.name as card_name, c.category_code, s.unit_id, s.verdict,
 s.action, s.rule, s.score, s.metric, s.metric_value, s.evidence, s.evidence_zh, s.evidence_en,
 s.window_from, s.window_to, s.state, s.created_at, s.updated_at, s.decided_by, s.decided_at,
-s.dismiss_reason, s.snooze_until, s.card_change_id
+s.dismiss_reason, s.snooze_until, s.card_change_id, u.name as unit_name
 """
-# Own unit, and within it the cards the user may read (an asset user: their department's)
+# A unit's users: their own unit, and within it the cards they may read (an asset user:
+# their department's). Finance and competent departments (``wide``): every unit their card
+# scope covers, to read; acting stays with the unit's own operators (``_lock_open``).
 LIST_SUGGESTIONS = f"""
 select {SUGGESTION_COLUMNS}, count(*) over () as total
 from suggestions s join asset_cards c on c.id = s.card_id join units u on u.id = c.unit_id
-where s.unit_id = %(unit)s and {CARD_READ_SCOPE}
+where (%(wide)s or s.unit_id = %(unit)s) and {CARD_READ_SCOPE}
   and (%(state)s::text is null or s.state = %(state)s)
   and (%(action)s::text is null or s.action = %(action)s)
+  and (%(card)s::bigint is null or s.card_id = %(card)s)
 order by s.score desc, s.id
 limit %(limit)s offset %(offset)s
 """
 SUGGESTION_BY_ID = f"""
 select {SUGGESTION_COLUMNS}
 from suggestions s join asset_cards c on c.id = s.card_id join units u on u.id = c.unit_id
-where s.id = %(id)s and s.unit_id = %(unit)s and {CARD_READ_SCOPE}
+where s.id = %(id)s and (%(wide)s or s.unit_id = %(unit)s) and {CARD_READ_SCOPE}
 """
 LOCK_SUGGESTION = (
     "select state, card_id, action from suggestions where id = %s and unit_id = %s for update"
@@ -111,6 +114,11 @@ BUCKET_S |= {"month": 28 * 86400}
 CHANGES: dict[str, dict[str, Any]] = {"adjust": {"status": "idle"}, "share": {"shareable": True}}
 
 
+def reads_many_units(p: Principal) -> bool:
+    """Finance (their region) and competent departments (their units) oversee suggestions."""
+    return p.is_finance or p.unit_kind == "competent"
+
+
 async def list_suggestions(
     conn: AsyncConnection[Any],
     p: Principal,
@@ -119,12 +127,15 @@ async def list_suggestions(
     action: str | None,
     limit: int,
     offset: int,
+    card_id: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     cur = conn.cursor(row_factory=dict_row)
     args = scope_params(card_read_scope(p), p.user_id) | {
         "unit": p.unit_id,
+        "wide": reads_many_units(p),
         "state": state,
         "action": action,
+        "card": card_id,
         "limit": limit,
         "offset": offset,
     }
@@ -140,7 +151,8 @@ async def get_suggestion(conn: AsyncConnection[Any], p: Principal, sid: int) -> 
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(
         SUGGESTION_BY_ID,
-        scope_params(card_read_scope(p), p.user_id) | {"id": sid, "unit": p.unit_id},
+        scope_params(card_read_scope(p), p.user_id)
+        | {"id": sid, "unit": p.unit_id, "wide": reads_many_units(p)},
     )
     row = await cur.fetchone()
     if row is None:

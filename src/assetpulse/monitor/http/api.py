@@ -7,17 +7,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
+from assetpulse.monitor.core.rules import load_rules
 from assetpulse.monitor.db.health import sensor_health
-from assetpulse.monitor.http import actions
+from assetpulse.monitor.http import actions, rules_api, suggestion_list
 from assetpulse.org.errors import forbidden
 from assetpulse.org.principal import Principal, Role
 from assetpulse.platform.api.deps import Conn, CurrentUser, get_settings
 from assetpulse.settings import Settings
 
 router = APIRouter(tags=["monitor"])
+router.include_router(rules_api.router)
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
@@ -47,11 +51,18 @@ class Suggestion(BaseModel):
     dismiss_reason: str | None
     snooze_until: datetime | None
     card_change_id: int | None
+    unit_name: str | None = Field(default=None, description="资产所属单位")
+    department_id: int | None = Field(default=None, description="使用部门（列表中给出）")
+    department_name: str | None = None
+    category_name: str | None = Field(default=None, description="资产分类名称（列表中给出）")
 
 
 class SuggestionPage(BaseModel):
     items: list[Suggestion]
-    total: int
+    total: int = Field(description="符合筛选条件的建议总数（所有页）")
+    by_verdict: dict[str, int] = Field(description="其中各判定的条数：idle / under_used")
+    limit: int
+    offset: int
 
 
 class Accept(BaseModel):
@@ -100,24 +111,122 @@ def _operator(user: Principal, what: str) -> None:
         raise forbidden(what)
 
 
-@router.get("/suggestions", summary="闲置资产建议（本单位）")
-async def list_suggestions(
-    conn: Conn,
-    user: CurrentUser,
-    state: Annotated[Literal["new", "accepted", "dismissed", "superseded", "all"], Query()] = "new",
-    action: Annotated[Literal["adjust", "share"] | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> SuggestionPage:
-    rows, total = await actions.list_suggestions(
-        conn,
-        user,
+# Bounded query parameters of the list and its export (every one optional)
+StateQ = Annotated[Literal["new", "accepted", "dismissed", "superseded", "all"], Query()]
+ActionQ = Annotated[Literal["adjust", "share"] | None, Query()]
+VerdictQ = Annotated[Literal["idle", "under_used"] | None, Query(description="判定")]
+IdQ = Annotated[int | None, Query(ge=1, le=2**62)]
+CategoryQ = Annotated[
+    str | None, Query(pattern=r"^[A-Z][0-9]{0,8}$", description="资产分类代码（前缀）")
+]
+ScoreQ = Annotated[float | None, Query(ge=0, le=1, description="评分（0–1）")]
+KeywordQ = Annotated[str | None, Query(max_length=100, description="资产名称或编号包含")]
+SortQ = Annotated[suggestion_list.Sort, Query(description="排序字段")]
+OrderQ = Annotated[Literal["asc", "desc"], Query(description="升序 / 降序")]
+
+
+def _query(
+    state: str,
+    action: str | None,
+    verdict: str | None,
+    card_id: int | None,
+    unit_id: int | None,
+    department_id: int | None,
+    category: str | None,
+    min_score: float | None,
+    max_score: float | None,
+    q: str | None,
+    sort: suggestion_list.Sort,
+    order: str,
+    limit: int = 50,
+    offset: int = 0,
+) -> suggestion_list.SuggestionQuery:
+    return suggestion_list.SuggestionQuery(
         state=None if state == "all" else state,
         action=action,
+        verdict=verdict,
+        card_id=card_id,
+        unit_id=unit_id,
+        department_id=department_id,
+        category=category,
+        min_score=min_score,
+        max_score=max_score,
+        keyword=q,
+        sort=sort,
+        descending=order == "desc",
         limit=limit,
         offset=offset,
     )
-    return SuggestionPage(items=[Suggestion(**r) for r in rows], total=total)
+
+
+@router.get("/suggestions", summary="闲置资产建议（本单位；财政用户：本区划，主管部门：所属单位）")
+async def list_suggestions(
+    conn: Conn,
+    user: CurrentUser,
+    state: StateQ = "new",
+    action: ActionQ = None,
+    verdict: VerdictQ = None,
+    card_id: IdQ = None,
+    unit_id: IdQ = None,
+    department_id: IdQ = None,
+    category: CategoryQ = None,
+    min_score: ScoreQ = None,
+    max_score: ScoreQ = None,
+    q: KeywordQ = None,
+    sort: SortQ = "score",
+    order: OrderQ = "desc",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> SuggestionPage:
+    query = _query(
+        state, action, verdict, card_id, unit_id, department_id, category, min_score,
+        max_score, q, sort, order, limit, offset,
+    )  # fmt: skip
+    return SuggestionPage.model_validate(
+        await suggestion_list.suggestion_page(conn, user, query)
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/suggestions/export",
+    summary="导出闲置资产建议（XLSX，与列表相同的筛选和排序）",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+)
+async def export_suggestions(
+    conn: Conn,
+    user: CurrentUser,
+    settings: AppSettings,
+    state: StateQ = "new",
+    action: ActionQ = None,
+    verdict: VerdictQ = None,
+    unit_id: IdQ = None,
+    department_id: IdQ = None,
+    category: CategoryQ = None,
+    min_score: ScoreQ = None,
+    max_score: ScoreQ = None,
+    q: KeywordQ = None,
+    sort: SortQ = "score",
+    order: OrderQ = "desc",
+) -> Response:
+    query = _query(
+        state, action, verdict, None, unit_id, department_id, category, min_score,
+        max_score, q, sort, order,
+    )  # fmt: skip
+    rows, total = await suggestion_list.export_rows(conn, user, query)
+    names = {r.id: r.name_zh for r in load_rules(settings.idle_rules_path).rules}
+    name = quote("闲置资产建议.xlsx")
+    return Response(
+        suggestion_list.to_xlsx(rows, names),
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"suggestions.xlsx\"; filename*=UTF-8''{name}",
+            "X-Total-Count": str(total),
+        },
+    )
 
 
 @router.get("/suggestions/{suggestion_id}", summary="闲置资产建议详情")

@@ -1,10 +1,33 @@
 // 资产动态监管: idle / under-used suggestions from the sensors, each with its evidence and a
 // daily usage chart, 采纳 (proposes the card change for review) or 忽略 (reason, snooze);
 // and 传感器状态 — the unit's sensors and which are not bound to any card.
-// Gateway liveness and dead letters are not exposed by the REST API; the page says so.
+// Finance and competent departments read every unit's suggestions in their scope (with the
+// unit) and the idle rules (闲置判定规则), and act on none: the unit's operators do.
 import { api, itemsOf } from "../api.js";
 import { usageChart } from "../chart.js";
+import { isOperator, seesManyUnits } from "../roles.js";
 import { badge, dialog, field, fmtTime, h, pageHead, table, tabs, toast } from "../ui.js";
+
+let rulesCache = null;
+/** The idle rules (GET /idle-rules), fetched once: the same for every user. */
+export function idleRules() {
+  if (!rulesCache) rulesCache = api("/idle-rules", { quiet: true }).catch((err) => { rulesCache = null; throw err; });
+  return rulesCache;
+}
+
+/** A rule's Chinese name (规则 id → name_zh); the id itself when the rules are unknown. */
+export async function ruleNames() {
+  try {
+    const r = await idleRules();
+    return Object.fromEntries(r.rules.map((x) => [x.id, x.name_zh]));
+  } catch {
+    return {};
+  }
+}
+const METRIC_ZH = {
+  annual_hours: "年化使用机时", usage_hours_per_workday: "每工作日使用时长", working_hours_share: "工作时间占用比例",
+  sessions_per_workday: "每工作日使用次数", days_moved_per_workday: "出车工作日占比", utilisation: "利用率",
+};
 
 const VERDICT = { idle: ["闲置", "bad"], under_used: ["低效使用", "warn"] };
 const ACTION = { adjust: "建议调剂（资产状态变动为闲置）", share: "建议共享（是否共享共用变动为是）" };
@@ -26,7 +49,7 @@ const BUCKETS = [
 ];
 const SIGNAL = { photo: "光照", loc: "定位", temp: "温度" };
 
-function chartFor(s) {
+export function chartFor(s) {
   const box = h("div", { class: "chart" });
   const body = h("div", {});
   const show = (bucket, days, label) => {
@@ -50,13 +73,42 @@ function chartFor(s) {
   return box;
 }
 
-function traceOf(s) {
+function traceOf(s, names) {
   const t = (s.evidence || {}).trace;
   if (!t) return null;
   const silent = t.silent_sensors && t.silent_sensors.length ? `；无数据的传感器：${t.silent_sensors.join("、")}` : "";
   const bar = t.threshold === null || t.threshold === undefined ? "窗口内未使用" : `判定线 ${fmtNum(t.threshold)}`;
   return h("p", { class: "evidence trace" },
-    `判定依据：${SIGNAL[t.signal] || t.signal || "传感器"}信号（${(t.sensors || []).join("、")}）· 规则 ${t.rule} · ${t.metric} = ${fmtNum(t.metric_value)}，${bar}${silent}`);
+    `判定依据：${SIGNAL[t.signal] || t.signal || "传感器"}信号（${(t.sensors || []).join("、")}）· 规则 ${names[t.rule] || t.rule} · ${METRIC_ZH[t.metric] || t.metric} = ${fmtNum(t.metric_value)}，${bar}${silent}`);
+}
+
+/** What a suggestion rests on: verdict, the sentence, the figures, the trace and the usage
+ * chart — shown on the monitor page and to the reviewer who approves its card change. */
+export function evidenceBlock(s, names) {
+  const [vText, vKind] = VERDICT[s.verdict] || [s.verdict, ""];
+  const facts = Object.entries(s.evidence || {}).filter(([k]) => EVIDENCE[k]).map(([k, v]) =>
+    h("span", { class: "badge" }, `${EVIDENCE[k][0]} ${k === "coverage" || k === "utilisation" || k === "working_hours_share" ? `${Math.round(v * 100)}%` : fmtNum(v)}${EVIDENCE[k][1]}`));
+  return h("div", { class: "usage-evidence" },
+    h("p", {}, badge(vText, vKind), " ", s.evidence_zh),
+    h("div", { class: "toolbar" }, facts),
+    traceOf(s, names),
+    h("p", { class: "evidence" }, `统计时段：${fmtTime(s.window_from)} 至 ${fmtTime(s.window_to)} · 规则 ${names[s.rule] || s.rule}`),
+    chartFor(s));
+}
+
+/** The draft bill the platform opened once the suggestion's card change was approved. */
+export async function draftOf(s) {
+  if (s.state !== "accepted") return null;
+  const data = await api("/bills", { quiet: true, query: { card_id: s.card_id, origin: "suggestion", kind: s.action, page_size: 1 } }).catch(() => null);
+  const b = data && itemsOf(data)[0];
+  return b || null;
+}
+
+/** "已生成草稿发布单 PB…" with a link to where it is sent for review (发布). */
+export function draftLink(b) {
+  const where = b.stage === "draft" || b.stage === "returned" ? "待送审" : b.stage_text;
+  return h("a", { class: "draft-link", href: `#/bills/${b.kind}/publish?bill=${b.id}` },
+    `已生成${b.kind === "adjust" ? "调剂" : "共享"}资产发布单 ${b.bill_no}（${where}）`);
 }
 
 function dismiss(s, reload) {
@@ -72,28 +124,45 @@ function dismiss(s, reload) {
   }], { closeLabel: "取消" });
 }
 
-async function suggestionCard(s, reload, operator) {
+async function suggestionCard(s, reload, operator, names, wide) {
   const [vText, vKind] = VERDICT[s.verdict] || [s.verdict, ""];
-  const facts = Object.entries(s.evidence || {}).filter(([k]) => EVIDENCE[k]).map(([k, v]) =>
-    h("span", { class: "badge" }, `${EVIDENCE[k][0]} ${k === "coverage" || k === "utilisation" || k === "working_hours_share" ? `${Math.round(v * 100)}%` : fmtNum(v)}${EVIDENCE[k][1]}`));
-  const actions = s.state === "new" ? (!operator ? [h("span", { class: "evidence" }, "由经办岗采纳或忽略")] : [
+  const draft = await draftOf(s);
+  const actions = s.state === "new" ? (!operator ? [h("span", { class: "evidence" }, wide ? "由资产所属单位的经办岗采纳或忽略" : "由经办岗采纳或忽略")] : [
     h("button", { class: "primary", onclick: async () => {
       const out = await api(`/suggestions/${s.id}/accept`, { method: "POST", json: {} });
-      toast(`已采纳，生成卡片变动（编号 ${out.card_change_id}），请审核岗在【卡片变动】审核。`, "ok");
+      toast(`已采纳，生成卡片变动（编号 ${out.card_change_id}），请审核岗在【卡片变动】审核；审核通过后系统生成草稿发布单，在【${s.action === "adjust" ? "调剂" : "共享"}资产发布】送审。`, "ok");
       await reload();
     } }, "采纳"),
     h("button", { onclick: () => dismiss(s, reload) }, "忽略"),
   ]) : [badge(STATE[s.state] || s.state, s.state === "accepted" ? "ok" : ""), s.dismiss_reason ? h("span", { class: "evidence" }, `原因：${s.dismiss_reason}`) : null,
-    s.card_change_id ? h("a", { href: "#/card-changes" }, `卡片变动 ${s.card_change_id}`) : null];
+    s.card_change_id && !wide ? h("a", { href: "#/card-changes" }, `卡片变动 ${s.card_change_id}`) : null,
+    draft ? draftLink(draft) : null];
   return h("div", { class: "card suggestion", dataset: { id: s.id } },
     h("div", { class: "toolbar", style: "margin-top:0" }, h("h3", { style: "margin:0" }, `${s.card_name}（${s.asset_code}）`), badge(vText, vKind),
-      h("span", { class: "evidence" }, ACTION[s.action]), h("span", { class: "spacer" }), h("span", { class: "evidence" }, `评分 ${Math.round(s.score * 100)}`)),
-    h("p", {}, s.evidence_zh),
-    h("div", { class: "toolbar" }, facts),
-    traceOf(s),
-    h("p", { class: "evidence" }, `统计时段：${fmtTime(s.window_from)} 至 ${fmtTime(s.window_to)} · 规则 ${s.rule}`),
-    chartFor(s),
+      h("span", { class: "evidence" }, ACTION[s.action]), wide && s.unit_name ? badge(s.unit_name, "info") : null,
+      h("span", { class: "spacer" }), h("span", { class: "evidence" }, `评分 ${Math.round(s.score * 100)}`)),
+    evidenceBlock(s, names),
     h("div", { class: "toolbar" }, actions));
+}
+
+/** 闲置判定规则, read-only: what finance staff review (the file is changed by the operator
+ * of the installation, ASSETPULSE_IDLE_RULES_PATH). */
+async function rulesView() {
+  const r = await idleRules();
+  const num = (v) => (v === null || v === undefined ? "" : fmtNum(v));
+  return h("div", {},
+    h("p", { class: "evidence" }, `规则文件：${r.source === "packaged" ? "系统默认规则" : r.source}（只读）。默认分析窗口 ${r.window_days} 天；`
+      + `数据覆盖率低于 ${Math.round(r.min_coverage * 100)}% 或有效观测工作日少于 ${r.min_covered_workdays} 天时判为数据不足，不判闲置；`
+      + `窗口内累计使用不足 ${num(r.unused_hours)} 小时且无使用次数视为未使用（闲置）。`),
+    table([
+      { label: "规则", value: (x) => x.name_zh },
+      { label: "资产分类", value: (x) => x.categories.join("、") },
+      { label: "使用指标", value: (x) => `${x.metric_zh}${x.metric_unit ? `（${x.metric_unit}）` : ""}` },
+      { label: "分析窗口（天）", value: (x) => String(x.window_days) },
+      { label: "闲置线（低于）", value: (x) => (x.idle_below === null ? "窗口内未使用" : num(x.idle_below)) },
+      { label: "低效使用线（低于）", value: (x) => num(x.under_used_below) },
+      { label: "定额", value: (x) => num(x.norm) },
+    ], r.rules, { rowKey: (x) => x.id }));
 }
 
 async function sensorHealth() {
@@ -147,18 +216,28 @@ async function sensorHealth() {
 }
 
 export async function render(root, { params, me }) {
-  const tab = ["new", "done", "sensors"].includes(params.tab) ? params.tab : "new";
+  const wide = seesManyUnits(me);
+  const tabList = [["new", "闲置资产建议"], ["done", "已处理建议"], wide ? null : ["sensors", "传感器状态"], ["rules", "闲置判定规则"]].filter(Boolean);
+  const tab = tabList.some(([k]) => k === params.tab) ? params.tab : "new";
   const reload = () => render(root, { params: { tab }, me });
-  const head = [pageHead("资产动态监管"), tabs([["new", "闲置资产建议"], ["done", "已处理建议"], ["sensors", "传感器状态"]], tab, (t) => { location.hash = `#/monitor?tab=${t}`; })];
+  const head = [pageHead(wide ? "资产动态监管（辖区闲置资产）" : "资产动态监管"), tabs(tabList, tab, (t) => { location.hash = `#/monitor?tab=${t}`; })];
   if (tab === "sensors") {
     root.replaceChildren(...head, await sensorHealth());
     return;
   }
-  const data = await api("/suggestions", { query: { state: tab === "new" ? "new" : "all", limit: 50 } });
+  if (tab === "rules") {
+    root.replaceChildren(...head, await rulesView());
+    return;
+  }
+  const [data, names] = await Promise.all([api("/suggestions", { query: { state: tab === "new" ? "new" : "all", limit: 50 } }), ruleNames()]);
   const rows = itemsOf(data).filter((s) => (tab === "new" ? s.state === "new" : s.state !== "new"));
-  const cards = await Promise.all(rows.map((s) => suggestionCard(s, reload, (me.roles || []).includes("operator"))));
-  root.replaceChildren(...head, h("p", { class: "evidence" }, tab === "new"
-    ? "系统根据光电、温度、位置传感器统计的使用时长、使用频率和位置，提示可纳入调剂共享范围的资产。采纳后生成卡片变动，经审核岗审核通过后即可发布。"
-    : "已采纳、已忽略或已失效的建议。"),
+  const operator = !wide && isOperator(me);
+  const cards = await Promise.all(rows.map((s) => suggestionCard(s, reload, operator, names, wide)));
+  const units = wide ? new Set(rows.map((s) => s.unit_name)).size : 0;
+  root.replaceChildren(...head, h("p", { class: "evidence" }, wide
+    ? `${me.unit_kind === "competent" ? "所属各单位" : "本区划各单位"}由传感器发现的闲置、低效使用资产（${units} 个单位，共 ${data.total} 条，只读）；采纳或忽略由资产所属单位的经办岗办理。`
+    : tab === "new"
+      ? "系统根据光电、温度、位置传感器统计的使用时长、使用频率和位置，提示可纳入调剂共享范围的资产。采纳后生成卡片变动，经审核岗审核通过后即可发布。"
+      : "已采纳、已忽略或已失效的建议。"),
   ...(cards.length ? cards : [h("p", { class: "empty" }, tab === "new" ? "暂无待处理的建议" : "暂无已处理的建议")]));
 }
