@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
-
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -182,9 +181,7 @@ async def list_suggestions(
         state, action, verdict, card_id, unit_id, department_id, category, min_score,
         max_score, q, sort, order, limit, offset,
     )  # fmt: skip
-    return SuggestionPage.model_validate(
-        await suggestion_list.suggestion_page(conn, user, query)
-    )
+    return SuggestionPage.model_validate(await suggestion_list.suggestion_page(conn, user, query))
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -218,12 +215,13 @@ async def export_suggestions(
     )  # fmt: skip
     rows, total = await suggestion_list.export_rows(conn, user, query)
     names = {r.id: r.name_zh for r in load_rules(settings.idle_rules_path).rules}
-    name = quote("闲置资产建议.xlsx")
+    # a Chinese name for the user, an ASCII one for clients that ignore filename*
+    name = f"filename=\"suggestions.xlsx\"; filename*=UTF-8''{quote('闲置资产建议.xlsx')}"
     return Response(
         suggestion_list.to_xlsx(rows, names),
         media_type=XLSX,
         headers={
-            "Content-Disposition": f"attachment; filename=\"suggestions.xlsx\"; filename*=UTF-8''{name}",
+            "Content-Disposition": f"attachment; {name}",
             "X-Total-Count": str(total),
         },
     )
