@@ -6,9 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from assetpulse.errors import DomainError
+from assetpulse.org.admin_api import router as admin_router
+from assetpulse.org.admin_rules import check_new_password
+from assetpulse.org.admin_store import change_own_password
 from assetpulse.org.queries import (
     authenticate,
     end_sessions,
@@ -23,6 +26,7 @@ from assetpulse.platform.api.deps import Conn, CurrentUser, get_tokens
 
 router = APIRouter(tags=["organisation"])
 router.include_router(users_router)
+router.include_router(admin_router)
 
 
 class Token(BaseModel):
@@ -64,10 +68,49 @@ async def login(
     throttle.before_attempt(username, address)
     try:
         user_id, session = await authenticate(conn, form.username, form.password)
-    except DomainError:
-        throttle.failed(address)
+    except DomainError as exc:
+        if exc.code == "AUTH_BAD_CREDENTIALS":  # a right password on a locked account is no guess
+            throttle.failed(address)
         raise
     throttle.succeeded(username)
+    return Token(access_token=tokens.issue(user_id, session))
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=200)
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=1, max_length=200)
+
+
+@router.post(
+    "/auth/password",
+    summary="修改密码（首次登录或重置后必须先修改；其他登录随之失效）",
+    responses={401: {"description": "用户名或原密码错误"}, 429: {"description": "失败次数过多"}},
+)
+async def change_password(
+    request: Request,
+    body: PasswordChange,
+    conn: Conn,
+    tokens: Annotated[TokenCodec, Depends(get_tokens)],
+    throttle: Annotated[LoginThrottle, Depends(get_throttle)],
+) -> Token:
+    """Checked like a login (the same throttle and argon2 work), so it guesses no better;
+    answers a token for the new session, every earlier token of the user ends."""
+    username = body.username[:200]
+    address = request.client.host if request.client else "unknown"
+    throttle.before_attempt(username, address)
+    try:
+        user_id, _ = await authenticate(
+            conn, body.username, body.current_password, changing_password=True
+        )
+    except DomainError as exc:
+        if exc.code == "AUTH_BAD_CREDENTIALS":
+            throttle.failed(address)
+        raise
+    throttle.succeeded(username)
+    check_new_password(body.username, body.current_password, body.new_password)
+    session = await change_own_password(conn, user_id, body.new_password)
     return Token(access_token=tokens.issue(user_id, session))
 
 

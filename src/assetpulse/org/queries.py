@@ -9,7 +9,12 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from assetpulse.org import passwords
-from assetpulse.org.errors import bad_credentials, not_authenticated
+from assetpulse.org.errors import (
+    account_disabled,
+    bad_credentials,
+    not_authenticated,
+    password_change_required,
+)
 from assetpulse.org.principal import Principal
 
 # a NULL session version (tests and tools that load a principal by id) skips that check;
@@ -21,7 +26,10 @@ from users u join units un on un.id = u.unit_id
 where u.id = %s and u.active and (%s::int is null or u.session_version = %s::int)
 """
 
-USER_BY_NAME = "select id, password_hash, session_version from users where username = %s and active"
+USER_BY_NAME = """
+select id, password_hash, session_version, active, must_change_password
+from users where username = %s
+"""
 
 END_SESSIONS = "update users set session_version = session_version + 1 where id = %s"
 
@@ -50,17 +58,27 @@ async def load_principal(
     return _principal(row)
 
 
-async def authenticate(conn: AsyncConnection[Any], username: str, password: str) -> tuple[int, int]:
+async def authenticate(
+    conn: AsyncConnection[Any], username: str, password: str, *, changing_password: bool = False
+) -> tuple[int, int]:
     """(user id, session version) when the password matches; the same error, after the
     same argon2 work, for unknown users, so neither the answer nor its time tells which
     usernames exist. argon2 runs in a worker thread: ~50 ms of CPU per login on the event
-    loop would stall every other request."""
+    loop would stall every other request.
+
+    Only the right password learns more: a deactivated account is refused as such, and an
+    account whose password an administrator set (new or reset) gets no token until the
+    password is changed (``changing_password`` is the change-password form itself)."""
     cur = await conn.execute(USER_BY_NAME, (username,))
     row = await cur.fetchone()
     stored = passwords.dummy_hash() if row is None else str(row[1])
     matches = await to_thread.run_sync(passwords.verify_password, stored, password)
     if row is None or not matches:
         raise bad_credentials()
+    if not row[3]:
+        raise account_disabled()
+    if row[4] and not changing_password:
+        raise password_change_required()
     return int(row[0]), int(row[2])
 
 

@@ -49,6 +49,8 @@ UNITS = (
 USERS = (
     DemoUser("cz_sh", "财政审核员", "F460000", None, "002", ("reviewer",)),
     DemoUser("cz_jb", "财政经办员", "F460000", None, "002", ("operator",)),
+    # 系统管理员: the province's units and users (organisation administration)
+    DemoUser("cz_gly", "财政系统管理员", "F460000", None, "002", ("admin",)),
     DemoUser("jyt_sh", "教育厅审核员", "C460001", None, "003", ("reviewer",)),
     DemoUser("hd_jb", "海大经办员", "U460001", None, "003", ("operator", "admin")),
     DemoUser("hd_sh", "海大审核员", "U460001", None, "003", ("reviewer",)),

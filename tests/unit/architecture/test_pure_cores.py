@@ -28,6 +28,7 @@ CORES = [
     "assetpulse.inventory.split",
     "assetpulse.inventory.rules",
     "assetpulse.org.scope",
+    "assetpulse.org.admin_rules",
     "assetpulse.platform.review",
     "assetpulse.platform.mofformat",
     "assetpulse.firmware_sim.fleet",
