@@ -80,10 +80,12 @@ export function confirmDialog(title, text, label = "确定") {
   });
 }
 
-/** A table; columns: [{label, value: row => text|Node}]; selectable adds check boxes. */
+/** A table; columns: [{label, value: row => text|Node}]; selectable adds check boxes.
+ * Each cell carries its column's label (data-label): at phone width the rows are drawn as
+ * cards, one "label value" line per cell, so no column (操作 last) is cut off. */
 export function table(columns, rows, { selectable = false, rowKey = (r) => r.id, empty = "暂无数据" } = {}) {
   const selected = new Set();
-  const head = h("tr", {}, selectable ? h("th", {}, h("input", {
+  const head = h("tr", {}, selectable ? h("th", { class: "select" }, h("input", {
     type: "checkbox", "aria-label": "全选",
     onchange: (e) => {
       wrap.querySelectorAll("tbody input[type=checkbox]").forEach((cb) => {
@@ -97,13 +99,13 @@ export function table(columns, rows, { selectable = false, rowKey = (r) => r.id,
   for (const r of rows) {
     const key = rowKey(r);
     body.append(h("tr", { dataset: { key } },
-      selectable ? h("td", {}, h("input", {
+      selectable ? h("td", { class: "select", "data-label": "选择" }, h("input", {
         type: "checkbox", "aria-label": "选择",
         onchange: (e) => (e.target.checked ? selected.add(key) : selected.delete(key)),
       })) : null,
       columns.map((c) => {
         const v = c.value(r);
-        return h("td", { class: c.class || "" }, v === undefined || v === null || v === "" ? "—" : v);
+        return h("td", { class: c.class || "", "data-label": c.label }, v === undefined || v === null || v === "" ? "—" : v);
       })));
   }
   const wrap = h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, head), body));
