@@ -61,7 +61,7 @@ def _names(body: dict[str, Any]) -> list[str]:
 
 
 def test_suggestions_when_filtered_sorted_and_paged_then_page_and_totals_follow(
-    api, auth, listed, demo_units
+    api, auth, listed, demo_units, db_url
 ):
     get = lambda **q: api.get("/api/v1/suggestions", params=q, headers=auth("hd_sh"))  # noqa: E731
     body = get(limit=2).json()
@@ -81,6 +81,12 @@ def test_suggestions_when_filtered_sorted_and_paged_then_page_and_totals_follow(
     assert _names(get(min_score=0.6, max_score=0.9).json()) == ["打印机 C", "台式机 E"]
     assert _names(get(q="投影仪", sort="score", order="asc").json()) == ["投影仪 B", "投影仪 A"]
     assert _names(get(q="sl-0002").json()) == ["打印机 C"]  # the asset code, any case
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "update suggestions set state = 'dismissed' where card_id = %s", (listed["台式机 E"],)
+        )
+    assert _names(get(state="done").json()) == ["台式机 E"]
+    assert get().json()["total"] == 4
     # a unit's reviewer never reaches another unit's suggestions through the unit filter
     assert get(unit_id=demo_units["U460002"]).json()["total"] == 0
     for bad in ({"sort": "evidence_zh"}, {"min_score": 2}, {"category": "x%"}, {"limit": 501}):

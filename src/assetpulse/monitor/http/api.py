@@ -111,7 +111,10 @@ def _operator(user: Principal, what: str) -> None:
 
 
 # Bounded query parameters of the list and its export (every one optional)
-StateQ = Annotated[Literal["new", "accepted", "dismissed", "superseded", "all"], Query()]
+StateQ = Annotated[
+    Literal["new", "accepted", "dismissed", "superseded", "done", "all"],
+    Query(description="done：已处理（已采纳、已忽略、已失效）"),
+]
 ActionQ = Annotated[Literal["adjust", "share"] | None, Query()]
 VerdictQ = Annotated[Literal["idle", "under_used"] | None, Query(description="判定")]
 IdQ = Annotated[int | None, Query(ge=1, le=2**62)]

@@ -46,7 +46,8 @@ from suggestions s join asset_cards c on c.id = s.card_id join units u on u.id =
 left join units d on d.id = c.department_id
 left join categories cat on cat.code = c.category_code
 where (%(wide)s or s.unit_id = %(unit)s) and {CARD_READ_SCOPE}
-  and (%(state)s::text is null or s.state = %(state)s)
+  and (%(state)s::text is null or s.state = %(state)s
+       or (%(state)s = 'done' and s.state <> 'new'))
   and (%(action)s::text is null or s.action = %(action)s)
   and (%(verdict)s::text is null or s.verdict = %(verdict)s)
   and (%(card)s::bigint is null or s.card_id = %(card)s)
