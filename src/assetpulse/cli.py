@@ -19,7 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "assetpulse.ingest.backfill.cli:import_readings_command",
         "Backfill readings from a CSV or XLSX logger export.",
     ),
-    "analyse": ("assetpulse.monitor.cli:analyse", "Roll up usage and suggest idle assets."),
+    "analyse": (
+        "assetpulse.monitor.scheduled_cli:analyse",
+        "Roll up usage and suggest idle assets.",
+    ),
     "api": ("assetpulse.platform.cli:api", "Serve the REST API and the web pages."),
     "sim": ("assetpulse.firmware_sim.cli:sim", "Simulate sensor gateways."),
     "migrate": ("assetpulse.db.cli:migrate", "Apply database migrations."),

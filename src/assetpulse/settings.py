@@ -120,3 +120,11 @@ class Settings(BaseSettings):
     idle_rules_path: str | None = Field(
         default=None, description="TOML rules file; empty uses the packaged rules"
     )
+    analyser_every_s: float = Field(
+        default=0,
+        ge=0,
+        description="`assetpulse analyse` runs every this many seconds and stays up; 0: once",
+    )
+    analyser_health_port: int = Field(
+        default=0, ge=0, le=65535, description="the scheduled analyser's /health and /metrics"
+    )

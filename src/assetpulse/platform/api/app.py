@@ -21,6 +21,7 @@ from assetpulse.inventory.http.cards import MAX_IMPORT_BYTES
 from assetpulse.inventory.http.stocktakes import MAX_IMAGE_BYTES
 from assetpulse.inventory.photo_check import MAX_PHOTO_BYTES
 from assetpulse.monitor.http.api import router as monitor_router
+from assetpulse.monitor.runs import last_runs
 from assetpulse.ops.api_metrics import BusinessFigures, MetricsEndpoint, RequestMetrics
 from assetpulse.org.api import router as org_router
 from assetpulse.org.throttle import LoginThrottle
@@ -156,11 +157,13 @@ def create_app(settings: Settings, *, pool_size: int = 10) -> FastAPI:
         pool: AsyncConnectionPool[AsyncConnection[Any]] = app.state.pool
         try:
             async with pool.connection(timeout=2) as conn:
-                await conn.execute("select 1")
+                # the analyser's last run, for whoever checks the deployment; a late analyser
+                # does not make the API unhealthy (it still answers everything)
+                analyser = await last_runs(conn)
         except Exception as exc:
             body = error_body("DATABASE_UNAVAILABLE", "数据库暂时不可用。", str(exc))
             return JSONResponse({"status": "degraded", **body}, status_code=503)
-        return JSONResponse({"status": "ok", "version": __version__})
+        return JSONResponse({"status": "ok", "version": __version__, "analyser": analyser})
 
     if settings.metrics_token is not None and settings.metrics_token.get_secret_value():
         business = BusinessFigures()
