@@ -59,6 +59,7 @@ async function errorFrom(resp) {
 /**
  * api(path, {method, query, json, form, file, raw, quiet})
  *  - json: a body sent as JSON; form: FormData (files) or an object sent url-encoded
+ *  - body with contentType: a file's bytes sent as they are (signed exchange files)
  *  - raw: return the Response (downloads); quiet: do not show the error (caller does)
  */
 export async function api(path, opts = {}) {
@@ -74,6 +75,9 @@ export async function api(path, opts = {}) {
     body = form;
   } else if (form) {
     body = new URLSearchParams(form);
+  } else if (opts.body !== undefined) {
+    headers["Content-Type"] = opts.contentType || "application/octet-stream";
+    body = opts.body;
   }
   const url = withQuery(path.startsWith("/") && !path.startsWith(API) ? API + path : path, query);
   let resp;
@@ -101,7 +105,15 @@ export async function api(path, opts = {}) {
 }
 
 export async function login(username, password) {
-  const data = await api("/auth/token", { method: "POST", form: { username, password }, quiet: true });
+  let data;
+  try {
+    data = await api("/auth/token", { method: "POST", form: { username, password }, quiet: true });
+  } catch (err) {
+    // a new account or a reset password: no token until a new password is set
+    if (err.code !== "AUTH_PASSWORD_CHANGE_REQUIRED") throw err;
+    const { forcedPasswordChange } = await import("./pages/password.js");
+    data = await forcedPasswordChange(username, password, err.message);
+  }
   setToken(data.access_token);
   return data;
 }

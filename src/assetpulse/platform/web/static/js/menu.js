@@ -21,12 +21,20 @@ export const MENU = [
       four("share", "共享资产"),
       four("demand", "我的需求"),
       { label: "未发布资产（不漏）", href: "#/omissions" },
+      { label: "汇总系统上报", href: "#/mof" },
     ],
   },
   { label: "资产卡片", href: "#/cards" },
   { label: "卡片变动", href: "#/card-changes" },
   { label: "资产盘点", href: "#/stocktakes" },
   { label: "资产动态监管", href: "#/monitor" },
+  {
+    label: "系统管理",
+    items: [
+      { label: "组织机构管理", href: "#/admin" },
+      { label: "修改密码", href: "#/password" },
+    ],
+  },
 ];
 
 export const ROUTES = [
@@ -39,4 +47,7 @@ export const ROUTES = [
   { pattern: /^\/stocktakes\/(\d+)\/scan$/, module: "./pages/scan.js" },
   { pattern: /^\/monitor$/, module: "./pages/monitor.js" },
   { pattern: /^\/omissions$/, module: "./pages/omissions.js" },
+  { pattern: /^\/mof$/, module: "./pages/mof.js" },
+  { pattern: /^\/admin$/, module: "./pages/admin.js" },
+  { pattern: /^\/password$/, module: "./pages/password.js" },
 ];
