@@ -75,8 +75,17 @@ class MosquittoProcess:
         """Graceful stop: mosquitto writes its persistence file on SIGTERM."""
         if self._proc is not None and self._proc.poll() is None:
             self._proc.send_signal(signal.SIGTERM)
-            self._proc.wait(timeout=15)
+            try:
+                self._proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:  # never leave a broker behind
+                self._proc.kill()
+                self._proc.wait(timeout=15)
         self._proc = None
+
+    @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs."""
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
 
     def kill9(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

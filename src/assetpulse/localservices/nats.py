@@ -121,6 +121,11 @@ class NatsProcess:
                 self._proc.wait(timeout=15)
         self._proc = None
 
+    @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs."""
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+
     def kill9(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -54,6 +55,7 @@ class Child:
     log_dir: Path
     every_s: float | None = None  # periodic: run again this long after it last started
     delay_s: float = 0.0  # first start this long after the supervisor starts
+    on_start: Callable[[str, int], None] | None = None  # told (name, pid) of every start
     proc: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     runs: int = 0
@@ -76,6 +78,8 @@ class Child:
         )
         self.runs += 1
         self._started_at = time.monotonic()
+        if self.on_start is not None:
+            self.on_start(self.name, self.proc.pid)
 
     def schedule(self, delay_s: float) -> None:
         self._next_start = time.monotonic() + delay_s
@@ -132,8 +136,11 @@ class Supervisor:
     """The children, started in order and stopped in reverse order."""
 
     children: list[Child] = field(default_factory=list)
+    on_start: Callable[[str, int], None] | None = None  # the watchdog, for every child
 
     def add(self, child: Child) -> Child:
+        if child.on_start is None:
+            child.on_start = self.on_start
         self.children.append(child)
         return child
 
@@ -149,5 +156,9 @@ class Supervisor:
             c.tend()
 
     def stop(self) -> None:
+        """Each child is stopped even when stopping another one fails."""
         for c in reversed(self.children):
-            c.stop()
+            try:
+                c.stop()
+            except Exception:
+                log.exception("stopping a child failed", child=c.name)

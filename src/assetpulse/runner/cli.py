@@ -2,15 +2,19 @@
 
 Order of start: database and broker (embedded unless URLs are given), migrations, the demo
 organisation, then the children: ingest, API, analyser (periodic) and the simulator, which
-registers its fleet for 海南大学 (U460001) before it publishes. SIGINT / SIGTERM stop the
-children in reverse order (simulator first, ingest last so it drains), then the broker and
-the database.
+registers its fleet for 海南大学 (U460001) before it publishes. SIGINT / SIGTERM, or its
+own stdout closing (``| tee`` killed), stop the children in reverse order (simulator
+first, ingest last so it drains), then the broker and the database; printing is never
+what keeps that from happening. When ``run`` dies without doing so (kill -9), its
+watchdog (``runner/watchdog.py``) stops them in the same order.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import select
 import signal
 import socket
 import sys
@@ -33,6 +37,7 @@ from assetpulse.runner.children import Child, Supervisor, command_available
 from assetpulse.runner.progress import Progress, line, table
 from assetpulse.runner.services import Services, start_services
 from assetpulse.runner.signing_key import installation_key
+from assetpulse.runner.watchdog import Watchdog
 from assetpulse.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -128,14 +133,21 @@ def run(**opts: Any) -> None:  # fmt: skip
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
 
+    watchdog = Watchdog(data_dir / "logs" / "watchdog.log")
     console.print("starting the database and the broker …")
-    services = start_services(
-        data_dir=data_dir,
-        database_url=settings.database_url,
-        mqtt_url=settings.mqtt_url,
-        prefer_amqtt=opts["prefer_amqtt"],
-    )
-    kids = Supervisor()
+    try:
+        services = start_services(
+            data_dir=data_dir,
+            database_url=settings.database_url,
+            mqtt_url=settings.mqtt_url,
+            prefer_amqtt=opts["prefer_amqtt"],
+        )
+    except BaseException:
+        watchdog.close()
+        raise
+    for name, pid, stop_signal in services.processes:
+        watchdog.watch(name, pid, stop_signal)
+    kids = Supervisor(on_start=watchdog.watch)
     try:
         applied = apply_migrations(services.database_url)
         console.print(f"migrations applied now: {', '.join(applied) or 'none (up to date)'}")
@@ -152,11 +164,51 @@ def run(**opts: Any) -> None:  # fmt: skip
         progress = Progress(services.database_url, metrics)
         _watch(kids, progress, stop, console, opts["exit_after"], caption)
     finally:
-        console.print("stopping children …")
-        kids.stop()
-        console.print("stopping the broker and the database …")
-        services.stop()
-        console.print("stopped.")
+        try:
+            _say(console, "stopping children …")
+            kids.stop()
+        finally:
+            try:
+                _say(console, "stopping the broker and the database …")
+                services.stop()
+                _say(console, "stopped.")
+            finally:
+                watchdog.close()
+
+
+def _say(console: Console, text: str) -> None:
+    """Print while stopping: a closed stdout must not cut the shutdown short."""
+    try:
+        console.print(text)
+    except (OSError, ValueError):  # EPIPE, or a stream already closed
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Point stdout (and stderr, when it went to the same reader) at /dev/null: later
+    writes, log lines and the interpreter's last flush of a run whose reader has gone then
+    succeed instead of raising half-way through stopping."""
+    for fd in (1, 2):
+        if fd == 1 or _gone(fd):
+            with contextlib.suppress(OSError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, fd)
+                os.close(devnull)
+
+
+def _gone(fd: int) -> bool:
+    """Whether the reader of this pipe has gone (poll says POLLERR); never for a terminal
+    or a file."""
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
+    except (OSError, ValueError):
+        return False
+
+
+def _stdout_gone() -> bool:
+    return _gone(1)
 
 
 def _port_or_free(port: int, console: Console) -> int:
@@ -208,12 +260,20 @@ def _watch(kids: Supervisor, progress: Progress, stop: threading.Event, console:
                     stop.wait(2.0)
         else:
             while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+                if _stdout_gone():
+                    _silence_stdout()
+                    log.warning("stdout closed: stopping")
+                    return
                 kids.tend()
                 snap = progress.poll()
                 if time.monotonic() - last_line >= 10:
                     print(line(snap, kids), flush=True)
                     last_line = time.monotonic()
                 stop.wait(2.0)
+    except BrokenPipeError:
+        _silence_stdout()
+        log.warning("stdout closed: stopping")
     finally:
         progress.close()
-        sys.stdout.flush()
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()

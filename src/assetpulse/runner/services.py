@@ -43,6 +43,8 @@ class Services:
     shared_subscriptions: bool
     _stops: list[Callable[[], None]] = field(default_factory=list)
     nats_url: str = ""  # set: ingest reads the JetStream consumer there
+    # what we started, in order: (name, pid, the signal that stops it well) for the watchdog
+    processes: list[tuple[str, int, int]] = field(default_factory=list)
 
     def stop(self) -> None:
         """Stop in reverse order of start; each stop is tried even if another fails."""
@@ -54,7 +56,7 @@ class Services:
                 log.exception("stopping a service failed")
 
 
-def _embedded_postgres(pgdata: Path) -> tuple[str, Callable[[], None]]:
+def _embedded_postgres(pgdata: Path) -> tuple[str, Callable[[], None], int | None]:
     with warnings.catch_warnings():
         # its lock file goes to the user's runtime dir; with no XDG_RUNTIME_DIR (a root shell,
         # a container) platformdirs falls back to /tmp and says so, which is not ours to fix
@@ -70,7 +72,7 @@ def _embedded_postgres(pgdata: Path) -> tuple[str, Callable[[], None]]:
         exists = conn.execute("select 1 from pg_database where datname = %s", (DATABASE,))
         if exists.fetchone() is None:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(DATABASE)))
-    return str(server.get_uri(database=DATABASE)), server.cleanup
+    return str(server.get_uri(database=DATABASE)), server.cleanup, server.get_pid()
 
 
 class DetachedMosquitto(MosquittoProcess):
@@ -145,11 +147,14 @@ def start_services(
 ) -> Services:
     """Start what is missing; return where everything is."""
     stops: list[Callable[[], None]] = []
+    processes: list[tuple[str, int, int]] = []
     db_kind = "external"
     if database_url is None:
-        database_url, stop_pg = _embedded_postgres(data_dir / "pg")
+        database_url, stop_pg, pg_pid = _embedded_postgres(data_dir / "pg")
         stops.append(stop_pg)
         db_kind = "embedded PostgreSQL"
+        if pg_pid is not None:  # SIGINT: PostgreSQL's fast shutdown, clients gone by then
+            processes.append(("postgres", pg_pid, signal.SIGINT))
     broker_kind = "external"
     shared = True
     nats_url = ""
@@ -159,14 +164,20 @@ def start_services(
             nats.start()
             stops.append(nats.stop)
             mqtt_url, nats_url, broker_kind = nats.url, nats.nats_url, "nats-server"
+            if nats.pid is not None:
+                processes.append(("nats-server", nats.pid, signal.SIGTERM))
         elif find_mosquitto() is not None and not prefer_amqtt:
             broker = DetachedMosquitto(data_dir / "mosquitto")
             broker.start()
             stops.append(broker.stop)
             mqtt_url, broker_kind = broker.url, "mosquitto"
+            if broker.pid is not None:
+                processes.append(("mosquitto", broker.pid, signal.SIGTERM))
         else:
             amqtt = AmqttBroker(free_port())
             amqtt.start()
             stops.append(amqtt.stop)
             mqtt_url, broker_kind, shared = f"mqtt://127.0.0.1:{amqtt.port}", "amqtt", False
-    return Services(database_url, mqtt_url, db_kind, broker_kind, shared, stops, nats_url)
+    return Services(
+        database_url, mqtt_url, db_kind, broker_kind, shared, stops, nats_url, processes
+    )

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import psycopg
 import pytest
 
@@ -105,3 +107,55 @@ def test_run_comes_up_stores_readings_and_stops_cleanly(run_dir: Path, broker, h
         # the broker outlived the ingest worker: it drained without losing the broker
         ingest_log = (tmp_path / "data" / "logs" / "ingest.log").read_text()
         assert "broker unreachable" not in ingest_log
+
+
+def _ours(run_dir: Path) -> list[psutil.Process]:
+    """Processes of this run: children carry its data dir in their environment, the
+    broker and PostgreSQL on their command line."""
+    found = []
+    for p in psutil.process_iter():
+        try:
+            text = " ".join(p.cmdline()) + " " + " ".join(p.environ().values())
+        except (psutil.Error, OSError):
+            continue
+        if str(run_dir) in text and p.pid != os.getpid():
+            found.append(p)
+    return found
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("how", ["kill-9", "stdout-closed"])
+def test_run_when_killed_or_its_stdout_closes_then_every_child_stops_and_ports_are_free(
+    run_dir: Path, how
+):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETPULSE_")}
+    env["ASSETPULSE_LOG_LEVEL"] = "WARNING"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from assetpulse.cli import main; main()", "run",
+         "--data-dir", str(run_dir / "data"), "--api-port", str(port),
+         "-g", "1", "-s", "2", "--backfill-days", "1", "--speed", "1440"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        _wait("API /health", lambda: httpx.get(f"http://127.0.0.1:{port}/health").is_success, 60)
+        names = {p.name() for p in _ours(run_dir)}
+        assert {"postgres", "nats-server"} <= names, names
+        assert proc.stdout is not None
+        if how == "kill-9":
+            proc.kill()
+        proc.stdout.close()  # stdout-closed: `make run | tee run.log` and tee is killed
+        proc.wait(timeout=60)
+        _wait("every child of run stopped", lambda: not _ours(run_dir), 60)
+    finally:
+        for p in _ours(run_dir):
+            p.kill()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # a second run gets its port
+    if how == "kill-9":  # the watchdog stopped them in the README's order
+        said = (run_dir / "data" / "logs" / "watchdog.log").read_text()
+        order = [m.group(1) for m in re.finditer(r"stopping (\S+) \(pid", said)]
+        assert order == ["sim", "api", "ingest", "nats-server", "postgres"], said
+    else:
+        assert proc.returncode == 0
+        assert not (run_dir / "data" / "pg" / "postmaster.pid").exists()
