@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 ADJUSTABLE_STATUSES = frozenset({"idle", "pending_disposal"})
@@ -66,6 +67,16 @@ def card_refusal(kind: str, unit_id: int, card: CardFacts) -> Refusal | None:
         )
     if card.photos == 0:
         return Refusal("CARD_PHOTO_REQUIRED", PHOTO_GUIDANCE, card.card_id)
+    return None
+
+
+def demand_dates_problem(expected_arrival: dt.date | None, end_date: dt.date | None) -> str | None:
+    """A demand that ends before the asset is expected to arrive can never be met."""
+    if expected_arrival is not None and end_date is not None and end_date < expected_arrival:
+        return (
+            f"需求结束日期（{end_date.isoformat()}）不能早于期望到货日期"
+            f"（{expected_arrival.isoformat()}），请修改后重新保存。"
+        )
     return None
 
 

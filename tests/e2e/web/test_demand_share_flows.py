@@ -8,6 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.platform.mofhub import feedback_file
 from tests.fix_web import CardSeeder, WebApi, expect_toast, log_in, open_tab, shot, submit_query
 
 
@@ -54,6 +55,7 @@ def test_publish_demand_button_follows_user_type_and_demand_reaches_the_plaza(
     expect_toast(page, "已保存发布单")
     row = _row(page, "急需便携式计算机 10 台")
     row.get_by_role("button", name="送审").click()
+    page.locator("dialog[open]").get_by_role("button", name="送审").click()
     expect(row).to_contain_text("审核中")
     bill_id = web_api("hd_jb").get("/bills", params={"kind": "demand"}).json()["items"][0]["id"]
     assert _approve_all(web_api, bill_id, ("hd_sh", "jyt_sh"))["stage"] == "final"
@@ -82,7 +84,7 @@ def test_publish_demand_button_follows_user_type_and_demand_reaches_the_plaza(
     _row(page, "急需便携式计算机 10 台").get_by_role("button", name="登记需求结果").click()
     dlg = page.locator("dialog[open]")
     expect(dlg.locator("select[name=method]")).to_have_count(0)
-    dlg.locator("input[name=counterpart_unit_name]").fill("海南师范大学")
+    dlg.locator("select[name=counterpart_unit_id]").select_option(label="海南师范大学")
     dlg.get_by_role("button", name="保存").click()
     expect_toast(page, "结果已登记")
     log_in(page, "hs_jb", "#/plaza/demand")
@@ -139,11 +141,13 @@ def test_share_bill_sent_back_resubmitted_cancelled_then_listed_nationally_and_d
     dlg.get_by_role("button", name="保存").click()
     expect_toast(page, "已保存发布单")
     row.get_by_role("button", name="送审").click()
+    page.locator("dialog[open]").get_by_role("button", name="送审").click()
     expect(row).to_contain_text("审核中")
     row.get_by_role("button", name="取消送审").click()
     expect_toast(page, "取消送审成功")
     expect(row.get_by_role("button", name="送审")).to_be_visible()
     row.get_by_role("button", name="送审").click()
+    page.locator("dialog[open]").get_by_role("button", name="送审").click()
     expect(row.get_by_role("button", name="取消送审")).to_be_visible()
 
     # approve, then 取消审核 while the next node has not acted: back to 待审核
@@ -166,10 +170,9 @@ def test_share_bill_sent_back_resubmitted_cancelled_then_listed_nationally_and_d
     assert report.status_code == 201
     fb = web_api("cz_jb").post(
         "/mof/feedback",
-        json={
-            "batch_no": report.json()["batch_no"],
-            "items": [{"bill_no": bill_no, "decision": "approved"}],
-        },
+        content=feedback_file(
+            "46", report.json()["batch_no"], [{"bill_no": bill_no, "decision": "approved"}]
+        ),
     )
     assert fb.status_code == 200, fb.text
 

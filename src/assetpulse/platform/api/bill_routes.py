@@ -42,6 +42,9 @@ async def list_bills(
     asset_code: Annotated[str | None, Query(max_length=40)] = None,
     category: Annotated[str | None, Query(pattern=r"^[A-Z][0-9]{0,8}$")] = None,
     origin: Literal["manual", "suggestion"] | None = None,
+    submitted: Annotated[
+        bool | None, Query(description="true：已送审（含审核中、终审通过等）；false：待送审")
+    ] = None,
     created_from: dt.date | None = None,
     created_to: dt.date | None = None,
     page: Page = 1,
@@ -50,8 +53,8 @@ async def list_bills(
     q = queries.BillQuery(
         kind=kind, stage=stage, review_code=review_code, scope=scope, bill_no=bill_no,
         keyword=keyword, card_id=card_id, asset_code=asset_code, category=category,
-        origin=origin, created_from=created_from, created_to=created_to, page=page,
-        page_size=page_size,
+        origin=origin, submitted=submitted, created_from=created_from,
+        created_to=created_to, page=page, page_size=page_size,
     )  # fmt: skip
     return BillPage.model_validate(await queries.query_bills(conn, user, q))
 

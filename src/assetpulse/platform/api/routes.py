@@ -13,6 +13,7 @@ from assetpulse.platform.api.listing_routes import router as listing_router
 from assetpulse.platform.api.manage_routes import router as manage_router
 from assetpulse.platform.api.mof_routes import router as mof_router
 from assetpulse.platform.api.mof_view_routes import router as mof_view_router
+from assetpulse.platform.api.result_routes import router as result_router
 from assetpulse.platform.api.schemas import ERROR_RESPONSES
 from assetpulse.platform.errors import invalid
 
@@ -37,3 +38,4 @@ router.include_router(listing_router)
 router.include_router(mof_router)
 router.include_router(mof_view_router)
 router.include_router(manage_router)
+router.include_router(result_router)

@@ -138,6 +138,9 @@ def _check_demand(p: Principal, kind: str, scope: str, merged: dict[str, Any]) -
         raise invalid(
             "DEMAND_FIELDS_REQUIRED", "请填写需求标题和需求类型。", missing=",".join(missing)
         )
+    problem = rules.demand_dates_problem(merged.get("expected_arrival"), merged.get("end_date"))
+    if problem is not None:
+        raise invalid("DEMAND_END_BEFORE_ARRIVAL", problem)
 
 
 async def _check_cards(

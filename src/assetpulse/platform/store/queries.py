@@ -32,6 +32,7 @@ class BillQuery:
     asset_code: str | None = None
     category: str | None = None
     origin: str | None = None
+    submitted: bool | None = None
     created_from: dt.date | None = None
     created_to: dt.date | None = None
     page: int = 1
@@ -55,6 +56,8 @@ FILTERS = {
     " join asset_cards c on c.id = l.card_id where l.bill_id = b.id"
     " and c.category_code like %(category)s))",
     "origin": "b.origin = %(origin)s",
+    # the publish page's 待送审 (draft, returned) and 已送审 (everything sent on) tabs
+    "submitted": "(b.stage not in ('draft', 'returned')) = %(submitted)s",
     "created_from": "b.created_at >= %(created_from)s",
     "created_to": "b.created_at < %(created_to)s::date + 1",
 }

@@ -4,6 +4,7 @@ import { api, ApiError, getToken, setToken } from "./api.js";
 import { forgetCaches } from "./fields.js";
 import { MENU, ROUTES } from "./menu.js";
 import { renderLogin } from "./pages/login.js";
+import { landing, mayOpen, mayOpenHref } from "./roles.js";
 import { h } from "./ui.js";
 
 const app = document.getElementById("app");
@@ -19,16 +20,19 @@ function navLink(item, top = false) {
   return h("a", { href: item.href, class: top ? "top" : "", dataset: { href: item.href } }, item.label);
 }
 
-function renderMenu() {
+// only the entries this user's roles may open (roles.js); a group left empty is not drawn
+function renderMenu(me) {
   const nav = h("nav", { class: "menu", "aria-label": "功能菜单" });
+  const open = (item) => mayOpenHref(me, item.href);
   for (const g of MENU) {
-    if (g.href) { nav.append(navLink(g, true)); continue; }
-    nav.append(h("div", { class: "group" }, g.label));
+    if (g.href) { if (open(g)) nav.append(navLink(g, true)); continue; }
+    const entries = [];
     for (const item of g.items) {
-      if (item.href) { nav.append(navLink(item)); continue; }
-      nav.append(h("div", { class: "subtitle" }, item.label),
-        h("div", { class: "sub" }, item.items.map((x) => navLink(x))));
+      if (item.href) { if (open(item)) entries.push(navLink(item)); continue; }
+      const subs = item.items.filter(open);
+      if (subs.length) entries.push(h("div", { class: "subtitle" }, item.label), h("div", { class: "sub" }, subs.map((x) => navLink(x))));
     }
+    if (entries.length) nav.append(h("div", { class: "group" }, g.label), ...entries);
   }
   nav.addEventListener("click", (e) => { if (e.target.tagName === "A") document.body.classList.remove("menu-open"); });
   return nav;
@@ -56,7 +60,7 @@ function renderLayout() {
       h("div", { class: "title" }, "资产调剂共享平台"),
       h("div", { class: "who" }, `${me.display_name}（${me.unit_name || me.username}）`),
       h("button", { onclick: logout }, "退出")),
-    h("div", { class: "layout" }, renderMenu(), main));
+    h("div", { class: "layout" }, renderMenu(me), main));
   return main;
 }
 
@@ -80,7 +84,10 @@ async function route() {
   if (path === "/login" || !getToken()) {
     session.me = null;
     forgetCaches();
-    renderLogin(app, () => { location.hash = params.next || "#/plaza/adjust"; });
+    renderLogin(app, async () => {
+      try { await loadMe(); } catch { return; }
+      location.hash = params.next || landing(session.me);
+    });
     return;
   }
   if (!session.me) {
@@ -90,11 +97,16 @@ async function route() {
   const main = document.getElementById("page");
   document.querySelectorAll("nav.menu a").forEach((a) => a.classList.toggle("active", path.startsWith(a.dataset.href.slice(1).split("?")[0])));
   const match = ROUTES.find((r) => r.pattern.test(path));
-  if (!match) { location.hash = "#/plaza/adjust"; return; }
+  if (!match) { location.hash = landing(session.me); return; }
   // Each visit renders into its own view: a slower earlier visit that finishes late
   // writes into a view no longer on screen instead of over the current page.
   const view = h("div", { class: "view" }, h("p", { class: "loading" }, "正在加载…"));
   main.replaceChildren(view);
+  if (!mayOpen(session.me, path)) {
+    // an old bookmark or a colleague's link: say so instead of a form that ends in 403
+    view.replaceChildren(h("p", { class: "empty" }, "您的角色不能使用该页面。"), h("p", {}, h("a", { href: landing(session.me) }, "返回首页")));
+    return;
+  }
   try {
     const mod = await import(match.module);
     const args = path.match(match.pattern).slice(1);

@@ -63,12 +63,21 @@ export function dialog(title, body, buttons = [], opts = {}) {
   dlg.addEventListener("cancel", (e) => { e.preventDefault(); close(); });
   document.body.append(dlg);
   dlg.showModal();
+  // showModal focuses the first focusable element, the ✕; a form starts at its first field
+  const first = dlg.querySelector(".dlg-body :is(input:not([type=hidden]):not([type=checkbox]), select, textarea):not([disabled])");
+  if (first) first.focus({ preventScroll: true });
   return { dlg, close };
 }
 
 export function zoomPhoto(src, alt) {
-  const dlg = h("dialog", { class: "zoom", onclick: () => { dlg.close(); dlg.remove(); } },
+  const close = () => { dlg.close(); dlg.remove(); };
+  const dlg = h("dialog", { class: "zoom", onclick: close },
+    h("button", {
+      class: "zoom-close", type: "button", "aria-label": "关闭", title: "关闭", onclick: close,
+      style: "position:absolute;top:8px;right:8px;min-width:40px;min-height:40px;font-size:20px;background:rgba(255,255,255,.9);border-radius:50%",
+    }, "✕"),
     h("img", { src, alt: alt || "资产照片" }));
+  dlg.addEventListener("cancel", (e) => { e.preventDefault(); close(); });
   document.body.append(dlg);
   dlg.showModal();
 }

@@ -6,6 +6,7 @@
 import { api, itemsOf } from "../api.js";
 import { references } from "../fields.js";
 import { badge, dialog, field, fmtQty, h, pager, table, toast } from "../ui.js";
+import { linesText } from "./bills.js";
 
 export const SCOPES = [["national", "全国"], ["province", "本省"], ["city", "本市（县）"], ["department", "本部门"], ["unit", "本单位"]];
 const URGENCY = [["normal", "一般"], ["urgent", "紧急"], ["very_urgent", "非常紧急"]];
@@ -15,6 +16,13 @@ function select(name, options, value) {
 }
 
 const PICK_PAGE = 20;
+
+// a link to the page already open: no hashchange would fire, so draw the route again
+function reRoute(e) {
+  if (e.currentTarget.getAttribute("href") !== location.hash) return;
+  e.preventDefault();
+  window.dispatchEvent(new HashChangeEvent("hashchange"));
+}
 
 /** One page of 选择资产卡片 from the server: eligible (adjust: 闲置 / 待处置; share: 是否共享共用
  * = 是), not ended, and not on another open bill or live listing (不重不漏), with the total. */
@@ -47,7 +55,11 @@ function pickCards(kind, bill, me, chosen, onDone) {
     },
   }], { closeLabel: "取消" });
   const search = h("input", { name: "card_keyword", placeholder: "资产名称或编号" });
-  const load = (page) => eligibleCards(kind, bill, keyword, page).then((data) => {
+  // cards an approved idle suggestion already put on a draft bill are not offered here:
+  // say where they are, so an empty list is not a dead end
+  const drafts = api("/bills", { quiet: true, query: { kind, origin: "suggestion", submitted: false, page_size: 20 } })
+    .then((d) => itemsOf(d).filter((b) => !bill || b.id !== bill.id)).catch(() => []);
+  const load = (page) => Promise.all([eligibleCards(kind, bill, keyword, page), drafts]).then(([data, waiting]) => {
     keep();
     const cards = itemsOf(data);
     tbl = table([
@@ -60,9 +72,13 @@ function pickCards(kind, bill, me, chosen, onDone) {
       { label: "", value: (c) => (picked.has(c.id) || chosen.some((x) => x.card_id === c.id) ? badge("已选", "info") : "") },
     ], cards, { selectable: true, empty: kind === "adjust" ? "没有状态为闲置或待处置、且未发布的资产卡片" : "没有“是否共享共用”为“是”、且未发布的资产卡片" });
     tbl.cards = cards;
+    const hint = waiting.length ? h("div", { class: "card draft-hint", role: "note" },
+      h("strong", {}, `由闲置资产建议生成的草稿发布单 ${waiting.length} 张`),
+      `：其中的资产已在发布单上，不在下面列出；请在发布单列表中【修改】后【送审】。`,
+      h("ul", {}, waiting.map((b) => h("li", {}, h("a", { href: `#/bills/${kind}/publish?tab=pending&bill=${b.id}`, onclick: reRoute }, `${b.bill_no}（${linesText(b)}）`))))) : null;
     body.replaceChildren(h("p", { class: "evidence" }, kind === "adjust"
       ? "仅显示资产状态为“闲置”或“待处置”的本单位卡片。"
-      : "仅显示“是否共享共用”为“是”的本单位卡片。"),
+      : "仅显示“是否共享共用”为“是”的本单位卡片。"), hint,
     h("form", { class: "toolbar", onsubmit: (e) => { e.preventDefault(); keep(); keyword = search.value.trim(); load(1); } },
       search, h("button", { type: "submit" }, "查询")),
     tbl, pager(data, load));
@@ -150,6 +166,12 @@ export async function billForm(kind, me, bill = null, onSaved = () => {}) {
     label: "保存", primary: true,
     action: async () => {
       const data = collect();
+      // the server refuses it too (DEMAND_END_BEFORE_ARRIVAL); saying so here keeps the form
+      if (kind === "demand" && data.expected_arrival && data.end_date && data.end_date < data.expected_arrival) {
+        toast(`需求结束日期（${data.end_date}）不能早于期望到货日期（${data.expected_arrival}），请修改后重新保存。`, "error");
+        inputs.end_date.focus();
+        return true;
+      }
       const saved = bill
         ? await api(`/bills/${bill.id}`, { method: "PATCH", json: { ...data, version: bill.version } })
         : await api("/bills", { method: "POST", json: { kind, ...data } });

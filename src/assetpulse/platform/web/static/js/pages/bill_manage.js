@@ -1,6 +1,7 @@
 // 管理: the unit's finally-approved items (上架, the same the plaza shows): 下架, and
 // 登记结果 — adjust: 调剂方式 and 接收方单位名称, then disposal (无偿划转 / 对外捐赠);
-// share: 接收方单位名称; demand: 资产提供方单位名称.
+// share: 接收方单位名称; demand: 资产提供方单位名称 — picked from the units (those that
+// preselected the asset first), and 更正接收方 afterwards.
 // The list is /my-listings: the unit's own items, paged on the server with their total (it
 // used to be the plaza's newest 100 filtered in the browser, which lost the older ones).
 import { api, itemsOf } from "../api.js";
@@ -21,13 +22,35 @@ function delist(row, reload) {
   }], { closeLabel: "取消" });
 }
 
-function registerResult(kind, row, me, reload) {
-  const unitList = h("datalist", { id: "unit-names" }, (me.units || []).filter((u) => u.kind === "unit" && u.id !== me.unit_id).map((u) => h("option", { value: u.name })));
-  const name = h("input", { name: "counterpart_unit_name", list: "unit-names", required: true });
+// 接收方 / 提供方 is picked from the system's units: the units that preselected the asset
+// first (most likely the receiver), then the others; a unit outside the system is typed in.
+async function counterpartPicker(kind, row, me) {
+  const pre = kind === "adjust" ? await api(`/listings/${row.id}/preselectors`, { quiet: true }).catch(() => []) : [];
+  const preIds = new Set(pre.map((u) => u.unit_id));
+  const others = (me.units || []).filter((u) => u.kind === "unit" && u.id !== me.unit_id && !preIds.has(u.id));
+  const select = h("select", { name: "counterpart_unit_id" },
+    h("option", { value: "" }, "请选择单位"),
+    pre.length ? h("optgroup", { label: "预选该资产的单位" }, pre.map((u) => h("option", { value: u.unit_id }, `${u.unit_name}（已预选）`))) : null,
+    h("optgroup", { label: "本系统内其他单位" }, others.map((u) => h("option", { value: u.id }, u.name))),
+    h("option", { value: "outside" }, "本系统外单位（填写名称）"));
+  const outside = h("input", { name: "counterpart_unit_name", placeholder: "本系统外单位的名称", hidden: true });
+  select.addEventListener("change", () => { outside.hidden = select.value !== "outside"; if (!outside.hidden) outside.focus(); });
+  if (pre.length) select.value = String(pre[0].unit_id);
+  const names = Object.fromEntries([...pre.map((u) => [u.unit_id, u.unit_name]), ...(me.units || []).map((u) => [u.id, u.name])]);
+  const value = () => {
+    if (select.value === "outside") return outside.value.trim() ? { counterpart_unit_name: outside.value.trim() } : null;
+    if (!select.value) return null;
+    return { counterpart_unit_name: names[select.value], counterpart_unit_id: Number(select.value) };
+  };
+  return { el: h("div", { class: "counterpart" }, select, outside), value };
+}
+
+async function registerResult(kind, row, me, reload) {
+  const picker = await counterpartPicker(kind, row, me);
   const method = h("select", { name: "method" }, h("option", { value: "free_transfer" }, "无偿划转"), h("option", { value: "donation" }, "对外捐赠"));
   const dispose = h("input", { type: "checkbox", name: "dispose", checked: true });
-  const body = h("div", { class: "form-grid" }, unitList,
-    field(kind === "demand" ? "资产提供方单位名称" : "接收方单位名称", name, "wide"));
+  const body = h("div", { class: "form-grid" },
+    field(kind === "demand" ? "资产提供方单位名称" : "接收方单位名称", picker.el, "wide"));
   if (kind === "adjust") {
     body.append(field("调剂方式（资产处置形式）", method),
       h("label", { class: "field" }, h("span", {}, "资产处置"), h("span", {}, dispose, " 同时办理资产处置（卡片状态变为已处置）")));
@@ -35,12 +58,29 @@ function registerResult(kind, row, me, reload) {
   dialog(`${RESULT_LABEL[kind]} — ${row.name}`, body, [{
     label: "保存", primary: true,
     action: async () => {
-      const json = { counterpart_unit_name: name.value.trim() };
-      const unit = (me.units || []).find((u) => u.name === json.counterpart_unit_name);
-      if (unit) json.counterpart_unit_id = unit.id;
+      const json = picker.value();
+      if (!json) { toast("请选择或填写单位。", "error"); return true; }
       if (kind === "adjust") Object.assign(json, { method: method.value, dispose: dispose.checked });
       await api(`/listings/${row.id}/result`, { method: "POST", json });
       toast("结果已登记。", "ok");
+      await reload();
+    },
+  }], { closeLabel: "取消" });
+}
+
+/** 更正接收方: a receiver chosen wrongly is put right (refused once the card was handed over). */
+async function correctResult(kind, row, me, reload) {
+  const picker = await counterpartPicker(kind, row, me);
+  const before = row.result && (row.result.receiving_unit_name || row.result.providing_unit_name);
+  dialog(`更正${kind === "demand" ? "资产提供方" : "接收方"} — ${row.name}`, h("div", { class: "form-grid" },
+    h("p", { class: "wide evidence" }, `当前登记：${before || "—"}`),
+    field(kind === "demand" ? "资产提供方单位名称" : "接收方单位名称", picker.el, "wide")), [{
+    label: "保存更正", primary: true,
+    action: async () => {
+      const json = picker.value();
+      if (!json) { toast("请选择或填写单位。", "error"); return true; }
+      await api(`/listings/${row.id}/result/correct`, { method: "POST", json });
+      toast(`已更正为 ${json.counterpart_unit_name}。`, "ok");
       await reload();
     },
   }], { closeLabel: "取消" });
@@ -64,6 +104,8 @@ export async function render(root, kind, { me, params }) {
     { label: "操作", class: "actions", value: (r) => (r.state === "listed" ? [
       h("button", { class: "link", onclick: () => delist(r, reload) }, "下架"),
       h("button", { class: "link", onclick: () => registerResult(kind, r, me, reload) }, RESULT_LABEL[kind]),
+    ] : r.state === "done" && r.result && !r.result.receiver_card_id ? [
+      h("button", { class: "link", onclick: () => correctResult(kind, r, me, reload) }, kind === "demand" ? "更正提供方" : "更正接收方"),
     ] : "") },
   ], rows, { empty: "暂无已上架的数据" }), pager(data, (n) => { location.hash = `#/bills/${kind}/manage?page=${n}`; }));
 }

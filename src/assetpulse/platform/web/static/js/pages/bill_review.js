@@ -4,10 +4,14 @@
 import { api, itemsOf } from "../api.js";
 import { dialog, field, fmtTime, h, pageHead, pageOf, pager, table, tabs, toast } from "../ui.js";
 import { linesText, NAME, PAGE_SIZE, showBill, showProgress, stageBadge } from "./bills.js";
+import { linesEvidence } from "./change_evidence.js";
 
-function decide(bill, action, title, needReason, reload) {
+// the reviewer sees the lines' photos and, for a bill from an idle suggestion, the usage
+// evidence behind it before deciding (change_evidence.js)
+async function decide(bill, action, title, needReason, reload) {
   const reason = h("textarea", { name: "reason", placeholder: needReason ? "请填写退回原因" : "审核意见（可不填）" });
-  dialog(`${title} — ${bill.bill_no}`, h("div", {}, h("p", {}, linesText(bill)), field(needReason ? "退回原因" : "审核意见", reason)), [{
+  const evidence = action === "approve" ? await linesEvidence(bill).catch(() => null) : null;
+  dialog(`${title} — ${bill.bill_no}`, h("div", {}, h("p", {}, linesText(bill)), evidence, field(needReason ? "退回原因" : "审核意见", reason)), [{
     label: title, primary: true,
     action: async () => {
       await api(`/bills/${bill.id}/${action}`, { method: "POST", json: { version: bill.version, reason: reason.value.trim() || null } });

@@ -1,16 +1,32 @@
 // 资产卡片: the unit's cards with filters; 查看 (with photos), and the two ways to change a
-// card — 卡片变动 (status, 是否共享共用) and 上传照片 — both wait for the reviewer (审核岗).
-import { api } from "../api.js";
-import { authPhoto } from "../fields.js";
+// card — 卡片变动 (status, 是否共享共用) and 上传照片 — both wait for the reviewer (审核岗),
+// offered to the unit's operators only; 打印标签 prints the chosen cards' QR labels (PDF).
+// Finance and competent departments read many units' cards: a 所属单位 column, no changes.
+import { api, download } from "../api.js";
+import { authPhoto, references } from "../fields.js";
+import { isUnitOperator, seesManyUnits } from "../roles.js";
 import { badge, CARD_STATUS, dialog, field, fmtQty, h, kv, pageHead, table, toast } from "../ui.js";
+
+/** 打印标签: the label sheet (A4 PDF, QR and Code 128) of the given cards, downloaded. */
+export async function printLabels(cardIds) {
+  if (!cardIds.length) { toast("请先勾选要打印标签的资产卡片。", "error"); return; }
+  const note = toast(`正在生成 ${cardIds.length} 张资产标签…`, "info");
+  try {
+    const resp = await api("/labels", { query: { card_id: cardIds }, raw: true });
+    await download(resp, "资产标签.pdf");
+    toast(`已生成 ${cardIds.length} 张资产标签（A4，每页 14 张），请打开后打印。`, "ok");
+  } finally {
+    note.remove();
+  }
+}
 
 const CHANGEABLE = ["in_use", "idle", "pending_disposal", "leased", "under_repair"];
 
 async function showCard(id) {
-  const c = await api(`/cards/${id}`);
+  const [c, refs] = await Promise.all([api(`/cards/${id}`), references()]);
   dialog(`${c.name}（${c.asset_code}）`, h("div", {},
     kv([
-      ["资产编号", c.asset_code], ["资产名称", c.name], ["资产分类", c.category_code], ["资产状态", c.status_label],
+      ["资产编号", c.asset_code], ["资产名称", c.name], ["资产分类", `${c.category_code} ${refs.category[c.category_code] || ""}`.trim()], ["资产状态", c.status_label],
       ["是否共享共用", c.shareable ? "是" : "否"], ["资产数量/面积", fmtQty(c)], ["品牌 / 型号", [c.brand, c.model].filter(Boolean).join(" / ")],
       ["原值（元）", c.original_value], ["净值（元）", c.net_value], ["取得日期", c.acquired_on], ["存放地点", c.location], ["版本", c.version],
     ]),
@@ -54,8 +70,8 @@ function uploadPhoto(c, reload) {
   }], { closeLabel: "取消" });
 }
 
-export async function render(root, { params }) {
-  const reload = () => render(root, { params });
+export async function render(root, { params, me }) {
+  const reload = () => render(root, { params, me });
   const status = h("select", { name: "status" }, h("option", { value: "" }, "全部状态"), Object.entries(CARD_STATUS).map(([k, v]) => h("option", { value: k, selected: k === params.status }, v)));
   const shareable = h("select", { name: "shareable" }, [["", "全部"], ["true", "是"], ["false", "否"]].map(([v, l]) => h("option", { value: v, selected: v === (params.shareable || "") }, l)));
   const code = h("input", { name: "asset_code", value: params.asset_code || "", placeholder: "资产编号" });
@@ -64,12 +80,20 @@ export async function render(root, { params }) {
     const q = new URLSearchParams([["status", status.value], ["shareable", shareable.value], ["asset_code", code.value.trim()]].filter(([, v]) => v));
     location.hash = `#/cards?${q}`;
   } }, field("资产状态", status), field("是否共享共用", shareable), field("资产编号", code), h("button", { class: "primary", type: "submit", style: "align-self:flex-end" }, "查询"));
-  const cards = await api("/cards", { query: { status: params.status, shareable: params.shareable, asset_code: params.asset_code, limit: 500 } });
-  const depts = Object.fromEntries(((await api("/units", { quiet: true })) || []).map((u) => [u.id, u.name]));
-  root.replaceChildren(pageHead("资产卡片"), form, table([
+  const [cards, refs] = await Promise.all([
+    api("/cards", { query: { status: params.status, shareable: params.shareable, asset_code: params.asset_code, limit: 500 } }),
+    references()]);
+  const depts = refs.unit;
+  const operator = isUnitOperator(me);
+  const many = seesManyUnits(me) || new Set(cards.map((c) => c.unit_id)).size > 1;
+  const labels = !seesManyUnits(me);
+  let tbl = null;
+  const printButton = labels ? h("button", { onclick: () => printLabels([...tbl.selected].map(Number)) }, "打印标签") : null;
+  tbl = table([
     { label: "资产编号", value: (c) => c.asset_code },
     { label: "资产名称", value: (c) => c.name },
-    { label: "资产分类", value: (c) => c.category_code },
+    ...(many ? [{ label: "所属单位", value: (c) => depts[c.unit_id] }] : []),
+    { label: "资产分类", value: (c) => h("span", { title: c.category_code }, refs.category[c.category_code] ? `${c.category_code} ${refs.category[c.category_code]}` : c.category_code) },
     { label: "使用部门", value: (c) => depts[c.department_id] },
     { label: "存放地点", value: (c) => c.location },
     { label: "资产状态", value: (c) => badge(c.status_label, c.status === "idle" ? "warn" : c.status === "in_use" ? "ok" : "") },
@@ -78,8 +102,9 @@ export async function render(root, { params }) {
     { label: "照片", value: (c) => (c.has_photo ? "有" : badge("无照片", "warn")) },
     { label: "操作", class: "actions", value: (c) => [
       h("button", { class: "link", onclick: () => showCard(c.id) }, "查看"),
-      h("button", { class: "link", onclick: () => proposeChange(c, reload) }, "卡片变动"),
-      h("button", { class: "link", onclick: () => uploadPhoto(c, reload) }, "上传照片"),
+      operator && c.unit_id === me.unit_id ? h("button", { class: "link", onclick: () => proposeChange(c, reload) }, "卡片变动") : null,
+      operator && c.unit_id === me.unit_id ? h("button", { class: "link", onclick: () => uploadPhoto(c, reload) }, "上传照片") : null,
     ] },
-  ], cards, { empty: "没有符合条件的资产卡片" }));
+  ], cards, { empty: "没有符合条件的资产卡片", selectable: labels });
+  root.replaceChildren(pageHead("资产卡片", printButton), form, tbl);
 }

@@ -1,6 +1,7 @@
-// 登录: the OAuth2 password form of /api/v1/auth/token; a wrong password shows the server's message.
+// 登录: the OAuth2 password form of /api/v1/auth/token; a wrong password shows the server's
+// message once, under the form (with its error code), not again as a toast.
 import { login } from "../api.js";
-import { field, h, showError } from "../ui.js";
+import { field, h } from "../ui.js";
 
 export function renderLogin(root, onDone) {
   const user = h("input", { name: "username", autocomplete: "username", required: true });
@@ -14,10 +15,10 @@ export function renderLogin(root, onDone) {
       msg.textContent = "";
       try {
         await login(user.value.trim(), pass.value);
-        onDone();
+        await onDone();
       } catch (err) {
-        msg.textContent = err.message;
-        showError(err);
+        const code = err.code && !String(err.code).startsWith("HTTP_") ? err.code : "";
+        msg.replaceChildren(err.message, code ? h("small", { class: "code" }, ` 错误代码：${code}`) : "");
       } finally {
         btn.disabled = false;
       }

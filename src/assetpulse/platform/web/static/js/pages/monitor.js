@@ -104,10 +104,17 @@ export async function draftOf(s) {
   return b || null;
 }
 
+/** In a list row: the draft bill's link once it is known (fetched after the row is drawn). */
+export function draftSlot(s) {
+  const slot = h("span", { class: "draft-slot" });
+  if (s.state === "accepted") draftOf(s).then((b) => { if (b) slot.replaceChildren(" ", draftLink(b)); });
+  return slot;
+}
+
 /** "已生成草稿发布单 PB…" with a link to where it is sent for review (发布). */
 export function draftLink(b) {
   const where = b.stage === "draft" || b.stage === "returned" ? "待送审" : b.stage_text;
-  return h("a", { class: "draft-link", href: `#/bills/${b.kind}/publish?bill=${b.id}` },
+  return h("a", { class: "draft-link", href: `#/bills/${b.kind}/publish?tab=${b.stage === "draft" || b.stage === "returned" ? "pending" : "submitted"}&bill=${b.id}` },
     `已生成${b.kind === "adjust" ? "调剂" : "共享"}资产发布单 ${b.bill_no}（${where}）`);
 }
 

@@ -55,13 +55,17 @@ export async function render(root, { args, params, me }) {
   const data = await api("/listings", { query: { plaza, tab, region: regionPrefix(params.region), category: params.category, keyword: params.keyword, page: pageNo, page_size: 60 } });
   const rows = itemsOf(data);
   const chosen = new Set();
+  const mayPreselect = plaza === "adjust" && (!data.capabilities || data.capabilities.preselect);
+  // the user's own preselections carry 已预选 on the plaza (GET /preselections: listing ids)
+  const preselected = new Set(mayPreselect ? itemsOf(await api("/preselections", { quiet: true }).catch(() => [])).map((r) => r.id) : []);
+  const preMark = (r) => (preselected.has(r.id) ? badge("已预选", "info") : null);
 
   const actions = [];
   if (plaza !== "demand") {
     actions.push(h("button", { onclick: () => go({ view: view === "picture" ? "list" : "picture" }) },
       view === "picture" ? "切换成列表" : "切换成图示"));
   }
-  if (plaza === "adjust") {
+  if (mayPreselect) {
     actions.push(h("button", { class: "primary", onclick: () => addToPreselection([...selectedIds()]) }, "加入预选资产"));
     actions.push(h("button", { onclick: () => showPreselections() }, "我的预选资产"));
   }
@@ -95,6 +99,7 @@ export async function render(root, { args, params, me }) {
     }
     await api("/preselections", { method: "POST", json: { listing_ids: ids } });
     toast(`已加入预选资产（${ids.length} 项）。`, "ok");
+    await render(root, { args, params, me }); // drawn again, with the 已预选 marks
   }
 
   async function showPreselections() {
@@ -131,7 +136,7 @@ export async function render(root, { args, params, me }) {
     { label: "操作", value: detail },
   ] : [
     { label: "资产照片", value: (r) => (photoUrl(r) ? authPhoto(photoUrl(r), r.name, "thumb") : "暂无照片") },
-    { label: "资产名称", value: (r) => r.name },
+    { label: "资产名称", value: (r) => [r.name, preMark(r) ? " " : null, preMark(r)] },
     { label: "财政区划", value: regionOf },
     { label: "资产编号", value: (r) => r.asset_code },
     { label: plaza === "adjust" ? "调剂状态" : "共享状态", value: (r) => stateBadge(r) },
@@ -154,7 +159,7 @@ export async function render(root, { args, params, me }) {
       const tile = h("div", { class: "tile", dataset: { id: r.id } },
         h("div", { class: "photo" }, url ? authPhoto(url, r.name) : "暂无照片"),
         h("div", { class: "body" },
-          h("div", { class: "name" }, r.name),
+          h("div", { class: "name" }, r.name, preMark(r) ? " " : null, preMark(r)),
           h("div", { class: "meta" }, `财政区划：${regionOf(r) || "—"}`),
           h("div", { class: "meta" }, `资产编号：${r.asset_code || "—"}`),
           h("div", { class: "meta" }, `${plaza === "adjust" ? "调剂" : "共享"}状态：`, stateBadge(r)),

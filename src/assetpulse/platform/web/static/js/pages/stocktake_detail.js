@@ -2,7 +2,9 @@
 // (unit → department → asset user), the reconciliation (盘到, 盘亏, 盘盈, 位置变动, 状态不符),
 // the XLSX export and 应用盘点结果 (proposes card changes for review).
 import { api, download } from "../api.js";
+import { isUnitOperator } from "../roles.js";
 import { badge, confirmDialog, dialog, field, fmtTime, h, kv, pageHead, table, toast } from "../ui.js";
+import { printLabels } from "./cards.js";
 
 const STATUS = { in_use: "在用", idle: "闲置", pending_disposal: "待处置", leased: "出租出借", under_repair: "维修中", disposed: "已处置", split: "已拆分" };
 
@@ -56,12 +58,16 @@ export async function render(root, { args, me }) {
   const t = p.stocktake;
   const s = p.summary;
   const actions = [];
+  const manager = isUnitOperator(me) && p.whole_task;
   if (t.state === "open") {
     actions.push(h("a", { class: "btn primary", href: `#/stocktakes/${id}/scan` }, "扫码盘点"));
-    if (p.whole_task) actions.push(h("button", { onclick: () => handDown(id, me, reload) }, "下发到部门"));
+    if (manager) actions.push(h("button", { onclick: () => handDown(id, me, reload) }, "下发到部门"));
   }
+  // the labels of every card on this task's book, to stick on before scanning
+  const bookIds = [...rep.found, ...rep.missing].map((f) => f.card_id);
+  if (bookIds.length) actions.push(h("button", { onclick: () => printLabels(bookIds) }, "打印标签"));
   actions.push(h("button", { onclick: async () => download(await api(`/stocktakes/${id}/report`, { query: { format: "xlsx" }, raw: true }), `盘点报告-${id}.xlsx`) }, "导出盘点报告"));
-  if (t.state === "open" && p.whole_task) {
+  if (t.state === "open" && manager) {
     actions.push(h("button", { onclick: async () => {
       if (!(await confirmDialog("应用盘点结果", "将根据盘点结果生成卡片变动（待审核），并结束本次盘点。确定继续？", "应用"))) return;
       const out = await api(`/stocktakes/${id}/apply`, { method: "POST" });
@@ -90,7 +96,7 @@ export async function render(root, { args, me }) {
       { label: "资产使用人", value: (a) => a.assignee_name || "（部门）" },
       { label: "进度", value: (a) => bar(a.found, a.expected) },
       { label: "下发时间", value: (a) => fmtTime(a.created_at) },
-      { label: "操作", value: (a) => (t.state === "open" && a.parent_id == null
+      { label: "操作", value: (a) => (t.state === "open" && a.parent_id == null && (isUnitOperator(me) || a.department_id === me.department_id)
         ? h("button", { onclick: () => handToUser(id, a, reload) }, "下发给使用人") : "") },
     ], p.assignments, { empty: "尚未下发" }),
     h("h2", { style: "margin-top:20px" }, "盘点报告"),

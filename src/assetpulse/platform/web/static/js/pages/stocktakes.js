@@ -1,5 +1,7 @@
-// 资产盘点: the tasks the user may see, and 新建盘点任务 (unit or one department, deadline).
+// 资产盘点: the tasks the user may see, and 新建盘点任务 (unit or one department, deadline)
+// for the unit's operators.
 import { api } from "../api.js";
+import { isUnitOperator } from "../roles.js";
 import { badge, dialog, field, fmtTime, h, pageHead, table, toast } from "../ui.js";
 
 function newTask(me, reload) {
@@ -23,7 +25,8 @@ export async function render(root, { me }) {
   const rows = await api("/stocktakes");
   const unitName = (id) => ((me.units || []).find((u) => u.id === id) || {}).name;
   root.replaceChildren(
-    pageHead("资产盘点", h("button", { class: "primary", onclick: () => newTask(me, reload) }, "新建盘点任务")),
+    // creating a task is the unit's operators' (can_manage_stocktake); others only take part
+    pageHead("资产盘点", isUnitOperator(me) ? h("button", { class: "primary", onclick: () => newTask(me, reload) }, "新建盘点任务") : null),
     table([
       { label: "任务名称", value: (t) => t.title },
       { label: "盘点范围", value: (t) => (t.department_id ? unitName(t.department_id) : `${unitName(t.unit_id) || ""}（全单位）`) },
