@@ -97,6 +97,8 @@ async def change_password(
 ) -> Token:
     """Checked like a login (the same throttle and argon2 work), so it guesses no better;
     answers a token for the new session, every earlier token of the user ends."""
+    # the policy is public: checked before the password, it costs no argon2 work
+    check_new_password(body.username, body.current_password, body.new_password)
     username = body.username[:200]
     address = request.client.host if request.client else "unknown"
     throttle.before_attempt(username, address)
@@ -109,7 +111,6 @@ async def change_password(
             throttle.failed(address)
         raise
     throttle.succeeded(username)
-    check_new_password(body.username, body.current_password, body.new_password)
     session = await change_own_password(conn, user_id, body.new_password)
     return Token(access_token=tokens.issue(user_id, session))
 

@@ -96,7 +96,7 @@ function userDialog(ctx, unit, user) {
   const phone = h("input", { name: "phone", value: (editing && user.phone) || "" });
   dialog(editing ? `编辑用户 — ${user.display_name}` : `新增用户 — ${home.name}`, h("div", { class: "form-grid" },
     field("用户名", username), field("姓名", name), field("部门", dept), field("用户类型", type),
-    field("角色", h("div", { class: "checks", role: "group", "aria-label": "角色" }, boxes), "wide"), field("电话", phone)), [{
+    h("div", { class: "field wide" }, h("span", {}, "角色"), h("div", { class: "checks", role: "group", "aria-label": "角色" }, boxes)), field("电话", phone)), [{
     label: "保存", primary: true,
     action: async (dlg) => {
       const roles = [...dlg.querySelectorAll("input[name=roles]:checked")].map((x) => x.value);
