@@ -219,7 +219,7 @@ async def export_suggestions(
     rows, total = await suggestion_list.export_rows(conn, user, query)
     names = {r.id: r.name_zh for r in load_rules(settings.idle_rules_path).rules}
     # a Chinese name for the user, an ASCII one for clients that ignore filename*
-    name = f"filename=\"suggestions.xlsx\"; filename*=UTF-8''{quote('闲置资产建议.xlsx')}"
+    name = f"filename*=UTF-8''{quote('闲置资产建议.xlsx')}; filename=\"suggestions.xlsx\""
     return Response(
         suggestion_list.to_xlsx(rows, names),
         media_type=XLSX,

@@ -1,12 +1,15 @@
-// 资产动态监管: idle / under-used suggestions from the sensors, each with its evidence and a
-// daily usage chart, 采纳 (proposes the card change for review) or 忽略 (reason, snooze);
-// and 传感器状态 — the unit's sensors and which are not bound to any card.
+// 资产动态监管: idle / under-used suggestions from the sensors as a table a reviewer can work
+// through at hundreds of assets (filters, sorting, pages and the totals from the server,
+// 导出 XLSX of the same selection); 详情 shows the evidence and the usage charts, 采纳
+// (proposes the card change for review) or 忽略 (reason, snooze); and 传感器状态 — the
+// unit's sensors and which are not bound to any card.
 // Finance and competent departments read every unit's suggestions in their scope (with the
 // unit) and the idle rules (闲置判定规则), and act on none: the unit's operators do.
-import { api, itemsOf } from "../api.js";
+import { api, download, itemsOf } from "../api.js";
 import { usageChart } from "../chart.js";
+import { references } from "../fields.js";
 import { isOperator, seesManyUnits } from "../roles.js";
-import { badge, dialog, field, fmtTime, h, pageHead, table, tabs, toast } from "../ui.js";
+import { badge, dialog, field, fmtTime, h, pageHead, pageOf, pager, table, tabs, toast } from "../ui.js";
 
 let rulesCache = null;
 /** The idle rules (GET /idle-rules), fetched once: the same for every user. */
@@ -222,11 +225,137 @@ async function sensorHealth() {
     ], health.dead_letters, { rowKey: (d) => d.id, empty: "近 7 天没有死信" }));
 }
 
+const PAGE_SIZE = 20;
+// sort keys of GET /suggestions, with the direction a click on the column starts with
+const SORTS = {
+  score: ["评分", "desc"], created_at: ["发现时间", "desc"], card_name: ["资产名称", "asc"], asset_code: ["资产编号", "asc"],
+  unit: ["单位", "asc"], department: ["使用部门", "asc"], category: ["资产分类", "asc"], verdict: ["判定", "asc"],
+};
+const FILTERS = ["verdict", "unit_id", "department_id", "category", "min_score", "q"];
+
+/** The units and departments whose suggestions this user reads (for the filters). */
+function scopeUnits(me, units) {
+  const prefix = String(me.region_code || "").replace(/(00)+$/, "");
+  const mine = seesManyUnits(me)
+    ? units.filter((u) => u.kind === "unit" && (me.unit_kind === "competent" ? u.parent_id === me.unit_id : String(u.region_code).startsWith(prefix)))
+    : units.filter((u) => u.id === me.unit_id);
+  const ids = new Set(mine.map((u) => u.id));
+  const name = Object.fromEntries(mine.map((u) => [u.id, u.name]));
+  return { units: mine, departments: units.filter((u) => u.kind === "department" && ids.has(u.parent_id)).map((d) => ({ ...d, unit_name: name[d.parent_id] })) };
+}
+
+/** 详情: what the suggestion rests on, its usage charts and, for the unit's operator, 采纳 / 忽略. */
+async function showDetail(s, reload, operator, names, wide) {
+  let shown = null;
+  // 采纳 / 忽略 inside the detail end it: the list behind is drawn again
+  const body = await suggestionCard(s, async () => { if (shown) shown.close(); await reload(); }, operator, names, wide);
+  body.classList.add("detail");
+  shown = dialog(`${s.card_name}（${s.asset_code}）`, h("div", {},
+    h("p", { class: "evidence" }, [s.unit_name, s.department_name, s.category_name ? `${s.category_code} ${s.category_name}` : s.category_code].filter(Boolean).join(" · ")),
+    body));
+}
+
+async function accept(s, reload) {
+  const out = await api(`/suggestions/${s.id}/accept`, { method: "POST", json: {} });
+  toast(`已采纳，生成卡片变动（编号 ${out.card_change_id}），请审核岗在【卡片变动】审核；审核通过后系统生成草稿发布单，在【${s.action === "adjust" ? "调剂" : "共享"}资产发布】送审。`, "ok");
+  await reload();
+}
+
+async function suggestionTable(root, head, { params, me, tab }) {
+  const wide = seesManyUnits(me);
+  const operator = !wide && isOperator(me);
+  const page = pageOf(params);
+  const sort = SORTS[params.sort] ? params.sort : "score";
+  const order = params.order === "asc" || params.order === "desc" ? params.order : SORTS[sort][1];
+  const go = (patch) => {
+    const q = new URLSearchParams({ tab, ...Object.fromEntries(FILTERS.map((k) => [k, params[k] || ""])), sort, order, page: "1", ...patch });
+    for (const [k, v] of [...q]) if (!v || (k === "page" && v === "1") || (k === "sort" && v === "score" && q.get("order") === "desc")) q.delete(k);
+    if (!q.has("sort")) q.delete("order");
+    location.hash = `#/monitor?${q}`;
+  };
+  const query = {
+    state: tab === "new" ? "new" : "done", verdict: params.verdict, unit_id: params.unit_id, department_id: params.department_id,
+    category: params.category, min_score: params.min_score ? Number(params.min_score) / 100 : undefined, q: params.q,
+    sort, order,
+  };
+  const [data, names, refs] = await Promise.all([
+    api("/suggestions", { query: { ...query, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE } }), ruleNames(), references(),
+  ]);
+  const { units, departments } = scopeUnits(me, refs.units);
+  const reload = () => suggestionTable(root, head, { params, me, tab });
+
+  const sel = (name, options, value) => h("select", { name }, options.map(([v, l]) => h("option", { value: v, selected: String(v) === String(value || "") }, l)));
+  const verdict = sel("verdict", [["", "全部"], ["idle", "闲置"], ["under_used", "低效使用"]], params.verdict);
+  const unit = wide ? sel("unit_id", [["", "全部单位"], ...units.map((u) => [u.id, u.name])], params.unit_id) : null;
+  const dept = sel("department_id", [["", "全部部门"], ...departments.filter((d) => !params.unit_id || String(d.parent_id) === String(params.unit_id))
+    .map((d) => [d.id, wide ? `${d.unit_name} / ${d.name}` : d.name])], params.department_id);
+  const catList = h("datalist", { id: "monitor-categories" }, refs.categories.map((c) => h("option", { value: c.code }, `${c.code} ${c.name}`)));
+  const category = h("input", { name: "category", value: params.category || "", list: "monitor-categories", placeholder: "分类代码，如 A0201", pattern: "[A-Z][0-9]{0,8}" });
+  const score = h("input", { name: "min_score", type: "number", min: "0", max: "100", value: params.min_score || "", placeholder: "0–100" });
+  const keyword = h("input", { name: "q", value: params.q || "", maxlength: "100", placeholder: "资产名称或编号" });
+  const sortSel = sel("sort", Object.entries(SORTS).map(([k, [l, dir]]) => [`${k}:${dir}`, `${l}${dir === "desc" ? "（高→低）" : "（升序）"}`]), `${sort}:${order}`);
+  if (![...sortSel.options].some((o) => o.selected)) sortSel.append(h("option", { value: `${sort}:${order}`, selected: true }, `${SORTS[sort][0]}${order === "desc" ? "（降序）" : "（升序）"}`));
+  const form = h("form", { class: "toolbar filters", onsubmit: (e) => {
+    e.preventDefault();
+    const [k, dir] = sortSel.value.split(":");
+    go({ verdict: verdict.value, unit_id: unit ? unit.value : "", department_id: dept.value, category: category.value.trim().toUpperCase(), min_score: score.value, q: keyword.value.trim(), sort: k, order: dir });
+  } },
+  unit ? field("单位", unit) : null, field("使用部门", dept), field("资产分类", category), catList, field("判定", verdict),
+  field("评分不低于", score), field("资产名称/编号", keyword), field("排序", sortSel),
+  h("button", { class: "primary", type: "submit", style: "align-self:flex-end" }, "查询"),
+  h("button", { type: "button", style: "align-self:flex-end", onclick: async () => {
+    const resp = await api("/suggestions/export", { raw: true, query });
+    await download(resp, "闲置资产建议.xlsx");
+  } }, "导出"));
+
+  const rows = itemsOf(data);
+  const cols = [
+    wide ? { label: "单位", sort: "unit", value: (s) => s.unit_name } : null,
+    { label: "资产编号", sort: "asset_code", value: (s) => s.asset_code },
+    { label: "资产名称", sort: "card_name", value: (s) => h("button", { class: "link", onclick: () => showDetail(s, reload, operator, names, wide) }, s.card_name) },
+    { label: "使用部门", sort: "department", value: (s) => s.department_name },
+    { label: "资产分类", sort: "category", value: (s) => (s.category_name ? `${s.category_code} ${s.category_name}` : s.category_code) },
+    { label: "判定", sort: "verdict", value: (s) => badge(...(VERDICT[s.verdict] || [s.verdict, ""])) },
+    { label: "建议", value: (s) => (s.action === "adjust" ? "调剂" : "共享") },
+    { label: "评分", sort: "score", value: (s) => String(Math.round(s.score * 100)) },
+    { label: "判定依据", class: "why", value: (s) => s.evidence_zh },
+    tab === "done" ? { label: "处理结果", value: (s) => [badge(STATE[s.state] || s.state, s.state === "accepted" ? "ok" : ""), s.dismiss_reason ? ` ${s.dismiss_reason}` : "", draftSlot(s)] } : null,
+    { label: "发现时间", sort: "created_at", value: (s) => fmtTime(s.created_at) },
+    { label: "操作", class: "actions", value: (s) => [
+      h("button", { class: "link", onclick: () => showDetail(s, reload, operator, names, wide) }, "详情"),
+      operator && s.state === "new" ? h("button", { class: "link", onclick: () => accept(s, reload) }, "采纳") : null,
+      operator && s.state === "new" ? h("button", { class: "link", onclick: () => dismiss(s, reload) }, "忽略") : null,
+    ] },
+  ].filter(Boolean);
+  const list = table(cols, rows, { empty: tab === "new" ? "暂无待处理的建议" : "暂无已处理的建议" });
+  list.classList.add("suggestions");
+  // the column headers sort too (desktop); the 排序 field does it where headers are hidden
+  list.querySelectorAll("thead th").forEach((th, i) => {
+    const c = cols[i];
+    if (!c || !c.sort) return;
+    const on = c.sort === sort;
+    th.setAttribute("aria-sort", on ? (order === "asc" ? "ascending" : "descending") : "none");
+    th.replaceChildren(h("button", { class: "link sort", type: "button", onclick: () => go({ sort: c.sort, order: on ? (order === "asc" ? "desc" : "asc") : SORTS[c.sort][1] }) },
+      c.label, on ? (order === "asc" ? " ▲" : " ▼") : ""));
+  });
+  const by = data.by_verdict || {};
+  const shown = wide ? new Set(rows.map((s) => s.unit_name)).size : 0;
+  root.replaceChildren(...head, h("p", { class: "evidence" }, wide
+    ? `${me.unit_kind === "competent" ? "所属各单位" : "本区划各单位"}由传感器发现的闲置、低效使用资产（只读）；采纳或忽略由资产所属单位的经办岗办理。`
+    : tab === "new"
+      ? "系统根据光电、温度、位置传感器统计的使用时长、使用频率和位置，提示可纳入调剂共享范围的资产。采纳后生成卡片变动，经审核岗审核通过后即可发布。"
+      : "已采纳、已忽略或已失效的建议。"),
+  form,
+  h("p", { class: "totals", "data-total": String(data.total) },
+    `符合条件 ${data.total} 条：闲置 ${by.idle || 0} 条，低效使用 ${by.under_used || 0} 条${wide && rows.length ? `（本页 ${shown} 个单位）` : ""}`),
+  list,
+  pager({ total: data.total, page, page_size: PAGE_SIZE, has_more: data.offset + rows.length < data.total }, (n) => go({ page: String(n) })));
+}
+
 export async function render(root, { params, me }) {
   const wide = seesManyUnits(me);
   const tabList = [["new", "闲置资产建议"], ["done", "已处理建议"], wide ? null : ["sensors", "传感器状态"], ["rules", "闲置判定规则"]].filter(Boolean);
   const tab = tabList.some(([k]) => k === params.tab) ? params.tab : "new";
-  const reload = () => render(root, { params: { tab }, me });
   const head = [pageHead(wide ? "资产动态监管（辖区闲置资产）" : "资产动态监管"), tabs(tabList, tab, (t) => { location.hash = `#/monitor?tab=${t}`; })];
   if (tab === "sensors") {
     root.replaceChildren(...head, await sensorHealth());
@@ -236,15 +365,5 @@ export async function render(root, { params, me }) {
     root.replaceChildren(...head, await rulesView());
     return;
   }
-  const [data, names] = await Promise.all([api("/suggestions", { query: { state: tab === "new" ? "new" : "all", limit: 50 } }), ruleNames()]);
-  const rows = itemsOf(data).filter((s) => (tab === "new" ? s.state === "new" : s.state !== "new"));
-  const operator = !wide && isOperator(me);
-  const cards = await Promise.all(rows.map((s) => suggestionCard(s, reload, operator, names, wide)));
-  const units = wide ? new Set(rows.map((s) => s.unit_name)).size : 0;
-  root.replaceChildren(...head, h("p", { class: "evidence" }, wide
-    ? `${me.unit_kind === "competent" ? "所属各单位" : "本区划各单位"}由传感器发现的闲置、低效使用资产（${units} 个单位，共 ${data.total} 条，只读）；采纳或忽略由资产所属单位的经办岗办理。`
-    : tab === "new"
-      ? "系统根据光电、温度、位置传感器统计的使用时长、使用频率和位置，提示可纳入调剂共享范围的资产。采纳后生成卡片变动，经审核岗审核通过后即可发布。"
-      : "已采纳、已忽略或已失效的建议。"),
-  ...(cards.length ? cards : [h("p", { class: "empty" }, tab === "new" ? "暂无待处理的建议" : "暂无已处理的建议")]));
+  await suggestionTable(root, head, { params, me, tab });
 }
