@@ -27,6 +27,9 @@ const PAGES = [
   [/^\/card-changes$/, (me) => isUnitStaff(me)],
   [/^\/stocktakes(\/|$)/, (me) => !!me && me.unit_kind === "unit" && (isUnitStaff(me) || isAssetUser(me))],
   [/^\/monitor$/, (me) => isUnitStaff(me) || has(me, "admin") || seesManyUnits(me)],
+  // org/admin_rules.py: administrators of a unit or (finance) of the region; MOF: finance
+  [/^\/admin$/, (me) => has(me, "admin")],
+  [/^\/mof$/, (me) => isFinance(me) && me.unit_kind === "finance"],
 ];
 
 export function mayOpen(me, path) {
