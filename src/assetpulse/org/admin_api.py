@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from anyio import to_thread
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from assetpulse.org import admin_store as store
@@ -236,6 +236,24 @@ async def audit(
     scope = admin_scope(user)
     rows = await store.audit_rows(conn, scope, entity=entity, entity_id=entity_id, limit=limit)
     return [AuditOut.model_validate(r) for r in rows]
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/org-import/template",
+    summary="组织机构导入模板（XLSX）",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+)
+async def import_template(user: CurrentUser) -> Response:
+    admin_scope(user)
+    return Response(
+        org_import.template(),
+        media_type=XLSX,
+        headers={"Content-Disposition": "attachment; filename*=UTF-8''org-import-template.xlsx"},
+    )
 
 
 @router.post(

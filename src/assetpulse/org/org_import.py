@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import psycopg
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from psycopg import AsyncConnection
 
 from assetpulse.errors import DomainError, ErrorKind
@@ -48,6 +48,14 @@ USER_COLUMNS = {
     "用户名": "username", "姓名": "display_name", "单位编码": "unit_code",
     "部门编码": "department_code", "用户类型": "user_type", "角色": "roles", "电话": "phone",
 }  # fmt: skip
+NOTES = (
+    "带 * 的列必填；两张表可只填其一，先导入“单位”再导入“人员”。",
+    "单位类型：财政部门、主管部门、预算单位、内设部门；内设部门的上级单位编码填其所属单位，财政区划可不填。",
+    "财政区划：6 位区划代码，如 460100 海口市。",
+    "用户类型：002-财政用户（财政部门）、003-预算单位用户（其他单位）。",
+    "角色：经办岗、审核岗、资产使用人、管理员，多个用“、”或逗号分隔；管理员只能由系统管理员设置。",
+    "已存在的单位编码或用户名按文件更新；出错的行单独报告，不影响其他行；新用户的临时密码在导入报告中只显示一次。",
+)
 REQUIRED = {
     "单位": ("code", "name", "kind"),
     "人员": ("username", "display_name", "unit_code", "user_type"),
@@ -116,6 +124,27 @@ def read_workbook(data: bytes) -> dict[str, list[tuple[int, dict[str, str]]]]:
         raise _unreadable("文件不是 Excel 2007+ 的 XLSX 格式或已损坏。") from exc
     finally:
         wb.close()
+
+
+def template() -> bytes:
+    """The workbook to fill in: both sheets with their headings (* = required) and a sheet
+    saying what each column takes."""
+    wb = Workbook()
+    units = wb.active
+    assert units is not None
+    units.title = "单位"
+
+    def heading(columns: dict[str, str], sheet: str) -> list[str]:
+        return [f"{t}*" if f in REQUIRED[sheet] else t for t, f in columns.items()]
+
+    units.append(heading(UNIT_COLUMNS, "单位"))
+    wb.create_sheet("人员").append(heading(USER_COLUMNS, "人员"))
+    notes = wb.create_sheet("说明")
+    for line in NOTES:
+        notes.append([line])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def _required(values: dict[str, str], sheet: str) -> None:

@@ -188,6 +188,11 @@ def test_org_import_when_rows_mixed_then_each_row_reported(
     assert [(u["department_name"], u["roles"]) for u in lib] == [("图书馆", ["asset_user"])]
     again = run(False)
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    # the template is what the import reads: empty, it imports nothing and refuses nothing
+    blank = api.get(f"{API}/admin/org-import/template", headers=fast_auth("hd_jb")).content
+    r = api.post(f"{API}/admin/org-import", files={"file": ("t.xlsx", blank)},
+                 headers=fast_auth("hd_jb"))  # fmt: skip
+    assert (r.status_code, r.json()["rows"]) == (200, [])
 
 
 def test_org_changes_when_made_then_audited_with_actor_and_before_after(

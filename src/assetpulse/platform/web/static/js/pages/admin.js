@@ -2,7 +2,7 @@
 // its departments; the system administrator: the province), the users of the chosen unit
 // (new, edit, 停用/启用, 重置密码), the organisation import with its row report, and the
 // change log (who, when, what, before → after). The server judges every action.
-import { api, itemsOf } from "../api.js";
+import { api, download, itemsOf } from "../api.js";
 import { badge, dialog, field, fmtTime, h, pageHead, table, tabs, toast } from "../ui.js";
 
 const ROLE = { operator: "经办岗", reviewer: "审核岗", asset_user: "资产使用人", admin: "管理员" };
@@ -181,7 +181,8 @@ function importPanel() {
       h("li", {}, "“单位”：单位编码*、单位名称*、单位类型*（财政部门/主管部门/预算单位/内设部门）、财政区划、上级单位编码、地址、电话；"),
       h("li", {}, "“人员”：用户名*、姓名*、单位编码*、部门编码、用户类型*（002/003）、角色（经办岗、审核岗、资产使用人、管理员）、电话。")),
     h("p", { class: "evidence" }, "已存在的编码或用户名按文件更新；每行单独校验，出错的行不影响其他行；新用户的临时密码只在本报告中显示一次。"),
-    h("div", { class: "toolbar" }, file, h("label", { class: "check" }, dry, " 只校验，不保存"), h("button", { class: "primary", onclick: run }, "导入")),
+    h("div", { class: "toolbar" }, file, h("label", { class: "check" }, dry, " 只校验，不保存"), h("button", { class: "primary", onclick: run }, "导入"),
+      h("button", { onclick: async () => download(await api("/admin/org-import/template", { raw: true }), "组织机构导入模板.xlsx") }, "下载导入模板")),
     out);
 }
 
