@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "migrate": ("assetpulse.db.cli:migrate", "Apply database migrations."),
     "scan": ("assetpulse.inventory.cli:scan", "Decode QR codes and barcodes in images."),
     "seed-demo": ("assetpulse.db.cli:seed_demo", "Create the demo organisation."),
+    "categories": (
+        "assetpulse.inventory.categories.cli:categories",
+        "GB/T 14885 code tables: status, load the official ones.",
+    ),
 }
 
 

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from assetpulse.inventory.http import cards, changes, labels, lifecycle, sensors, stocktakes
+from assetpulse.inventory.http import (
+    cards,
+    categories,
+    changes,
+    labels,
+    lifecycle,
+    sensors,
+    stocktakes,
+)
 
 router = APIRouter(tags=["inventory"])
-for _module in (cards, changes, labels, lifecycle, sensors, stocktakes):
+for _module in (cards, categories, changes, labels, lifecycle, sensors, stocktakes):
     router.include_router(_module.router)

@@ -27,6 +27,7 @@ CORES = [
     "assetpulse.inventory.labels.payload",
     "assetpulse.inventory.split",
     "assetpulse.inventory.rules",
+    "assetpulse.inventory.categories.table",
     "assetpulse.org.scope",
     "assetpulse.org.admin_rules",
     "assetpulse.platform.review",
