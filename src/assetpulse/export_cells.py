@@ -9,17 +9,48 @@ skips before looking) is taken for a formula: ``=HYPERLINK(...)`` becomes a live
 - XLSX: stored as a string cell with Excel's quote prefix, so it shows exactly as typed
   and stays text when the cell is edited (openpyxl would otherwise store a formula).
 
-Numbers, dates and other non-text values are written as they are.
+Numbers, dates and other non-text values are written as they are; a moment in time is
+written in Beijing time (Asia/Shanghai), as the pages show it, since a spreadsheet cell
+has no time zone. ``content_disposition`` gives every download its Chinese file name
+(RFC 6266 with RFC 5987 ``filename*``) and an ASCII one for clients that ignore it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def beijing_time(value: datetime | str | None) -> datetime | None:
+    """A moment (aware datetime or ISO text with an offset) as Beijing wall-clock time
+    without a zone, the form an XLSX cell holds; a naive datetime is taken as UTC (what
+    the database hands out when it has lost the zone)."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    return moment.astimezone(BEIJING).replace(tzinfo=None)
+
+
+def beijing_text(value: datetime | str | None) -> str:
+    """The same moment as ``YYYY-MM-DD HH:MM:SS`` (北京时间) for CSV."""
+    local = beijing_time(value)
+    return "" if local is None else local.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def content_disposition(name: str, ascii_name: str, *, inline: bool = False) -> str:
+    """``attachment; filename="ascii"; filename*=UTF-8''<name percent-encoded>``."""
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def is_formula_like(value: object) -> bool:

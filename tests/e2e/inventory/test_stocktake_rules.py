@@ -119,10 +119,26 @@ def test_card_disposed_during_task_is_no_longer_expected(
     )
     assert r.status_code == 201, r.text
     report = api.get(f"{API}/stocktakes/{task}/report", headers=auth("hd_jb")).json()
-    assert report["summary"]["expected"] == 4
+    s = report["summary"]
+    assert (s["booked"], s["left_book"], s["expected"]) == (5, 1, 4)  # 应盘 says why it shrank
+    assert [(x["asset_code"], x["reason"]) for x in report["left_book"]] == [
+        ("HD-0002", "盘点期间已处置")
+    ]
+    assert report["left_book"][0]["at"] is not None
+    assert report["surplus"] == []  # its scan is no 盘盈
+    # while the task is open, what nobody has scanned yet is 未盘, not 盘亏
+    assert (s["not_scanned"], s["missing"], report["missing"]) == (4, 0, [])
     applied = api.post(f"{API}/stocktakes/{task}/apply", headers=auth("hd_jb"))
     assert applied.status_code == 200, applied.text
     assert applied.json()["change_ids"] == []
+    closed = api.get(f"{API}/stocktakes/{task}/report", headers=auth("hd_jb")).json()
+    assert (closed["summary"]["missing"], closed["summary"]["not_scanned"]) == (4, 0)
+    assert [f["asset_code"] for f in closed["missing"]] == [
+        "HD-0001",
+        "HD-0003",
+        "HD-0004",
+        "HD-0005",
+    ]
     other_dept = api.post(
         f"{API}/stocktakes",
         json={"title": "x", "deadline": "2030-01-01", "department_id": demo_units["D460001-01"]},

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import psycopg
 from fastapi.testclient import TestClient
@@ -90,7 +92,8 @@ def test_stocktaking_story_from_task_to_reviewed_card_changes(
         ).json()["access_token"]
     }
     mine = api.get(f"{API}/stocktakes/{task}/report", headers=wl2_headers).json()
-    assert [f["asset_code"] for f in mine["missing"]] == ["HD-0002"]
+    assert [f["asset_code"] for f in mine["not_scanned"]] == ["HD-0002"]  # 未盘 while open
+    assert mine["missing"] == []
     assert api.get(f"{API}/stocktakes/{task}", headers=auth("hs_jb")).status_code == 404
 
     # 3. labels printed for the unit's cards
@@ -177,15 +180,15 @@ def test_stocktaking_story_from_task_to_reviewed_card_changes(
     assert (parts[(d1, None)]["expected"], parts[(d1, None)]["found"]) == (2, 2)
     assert (parts[(d1, wl2)]["expected"], parts[(d1, wl2)]["found"]) == (1, 1)
     by_dept = {d["department_id"]: d for d in progress["by_department"]}
-    assert (by_dept[d2]["found"], by_dept[d2]["missing"]) == (1, 1)
+    assert (by_dept[d2]["found"], by_dept[d2]["not_scanned"], by_dept[d2]["missing"]) == (1, 1, 0)
     report = api.get(f"{API}/stocktakes/{task}/report", headers=auth("hd_sh")).json()
     codes = {
         k: sorted(f["asset_code"] or f.get("raw_code") for f in report[k])
-        for k in ("found", "missing", "moved", "status_differs")
+        for k in ("found", "not_scanned", "moved", "status_differs")
     }
     assert codes == {
         "found": ["HD-0001", "HD-0002", "HD-0003", "HD-0005"],
-        "missing": ["HD-0004"],
+        "not_scanned": ["HD-0004"],
         "moved": ["HD-0002"],
         "status_differs": ["HD-0003"],
     }
@@ -196,8 +199,16 @@ def test_stocktaking_story_from_task_to_reviewed_card_changes(
     xlsx = api.get(
         f"{API}/stocktakes/{task}/report", params={"format": "xlsx"}, headers=auth("hd_jb")
     )
+    # a Chinese file name; times in Beijing time as the pages show them
+    assert (
+        f"filename*=UTF-8''{quote(f'盘点报告-{task}.xlsx')}" in xlsx.headers["content-disposition"]
+    )
     wb = load_workbook(io.BytesIO(xlsx.content))
-    assert [c.value for c in wb["盘亏"]["A"]] == ["资产编号", "HD-0004"]
+    assert [c.value for c in wb["未盘"]["A"]] == ["资产编号", "HD-0004"]
+    seen = {r[0]: r[5] for r in wb["已盘到"].iter_rows(min_row=2, values_only=True)}
+    last = next(f["last_seen"] for f in report["found"] if f["asset_code"] == "HD-0003")
+    beijing = datetime.fromisoformat(last).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"{seen['HD-0003']:%Y-%m-%d %H:%M:%S}" == f"{beijing:%Y-%m-%d %H:%M:%S}"
     assert {r[2] for r in wb["盘盈"].iter_rows(min_row=2, values_only=True)} == {
         "其他单位资产",
         "账外资产（无此编号）",

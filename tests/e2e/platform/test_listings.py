@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import psycopg
 from openpyxl import load_workbook
@@ -157,23 +159,32 @@ def test_plaza_photo_visible_to_other_units_through_the_listing_only(
     assert denied.json()["error"]["code"] == "LISTING_NOT_FOUND"
 
 
-def test_export_selected_rows_as_xlsx_and_csv_with_bom(flow: Flow, make_card: CardMaker) -> None:
+def test_export_selected_rows_as_xlsx_and_csv_with_bom(
+    flow: Flow, make_card: CardMaker, db_url: str
+) -> None:
     a = _listed(flow, make_card, name="打印机")
     _listed(flow, make_card, name="扫描仪")
+    with psycopg.connect(db_url) as conn:
+        listed = conn.execute("select listed_at from listings where id = %s", (a,)).fetchone()[0]
+    beijing = f"{listed.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M:%S}"
     r = flow.api.get("/api/v1/listings/export", params={"ids": [a], "format": "xlsx"},
                      headers=flow.auth("hs_jb"))  # fmt: skip
     assert r.status_code == 200
+    assert f"filename*=UTF-8''{quote('导出资产.xlsx')}" in r.headers["content-disposition"]
     ws = load_workbook(io.BytesIO(r.content)).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == "资产名称"
     assert len(rows) == 2
     assert str(rows[1][0]).startswith("打印机")
+    assert f"{rows[1][-1]:%Y-%m-%d %H:%M:%S}" == beijing  # the time the pages show
     c = flow.api.get("/api/v1/listings/export", params={"ids": [a], "format": "csv"},
                      headers=flow.auth("hs_jb"))  # fmt: skip
     assert c.content.startswith(b"\xef\xbb\xbf")
+    assert f"filename*=UTF-8''{quote('导出资产.csv')}" in c.headers["content-disposition"]
     table = list(csv.reader(io.StringIO(c.content.decode("utf-8-sig"))))
     assert table[0][0] == "资产名称"
     assert len(table) == 2
+    assert table[1][-1] == beijing
 
 
 def test_preselection_add_many_repeat_list_remove(flow: Flow, make_card: CardMaker) -> None:

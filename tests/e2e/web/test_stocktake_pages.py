@@ -69,7 +69,9 @@ def test_scan_from_uploaded_photo_shows_found_then_report_counts_it(
     body = web_page.locator("#page")
     expect(body).to_contain_text("物理学院")
     expect(body).to_contain_text("2/2（100%）")
-    expect(body).to_contain_text("盘亏（未盘到） 1")
+    # still open: what nobody has scanned yet is 未盘, not 盘亏
+    expect(body).to_contain_text("未盘（尚未扫到，任务结束后计为盘亏） 1")
+    expect(body).not_to_contain_text("盘亏（未盘到）")
     expect(body).to_contain_text("WEB-PR-0001")
     expect(body).to_contain_text("盘盈（账外） 1")
     expect(body).to_contain_text("XYZ-0000-UNKNOWN")
@@ -85,6 +87,7 @@ def test_scan_from_uploaded_photo_shows_found_then_report_counts_it(
     web_page.locator("dialog[open]").get_by_role("button", name="应用").click()
     expect_toast(web_page, "条卡片变动，请到【卡片变动】审核")
     expect(body).to_contain_text("已结束")
+    expect(body).to_contain_text("盘亏（未盘到） 1")  # closed: now it is 盘亏
     expect(web_page.get_by_role("link", name="扫码盘点")).to_have_count(0)
 
 

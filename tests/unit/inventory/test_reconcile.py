@@ -1,4 +1,5 @@
-"""盘点 reconciliation (pure): found, missing, surplus, wrong place, status differs."""
+"""盘点 reconciliation (pure): found, not yet scanned or missing, surplus, wrong place,
+status differs, cards that left the book."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from assetpulse.inventory.stocktake.codes import asset_code_of, split_paste
 from assetpulse.inventory.stocktake.reconcile import (
     BookEntry,
     KnownCard,
+    LeftBook,
     Sighting,
     SurplusReason,
     reconcile,
@@ -48,7 +50,8 @@ def test_reconcile_classifies_every_kind_of_finding() -> None:
     known = {"HS-0001": KnownCard(50, OTHER), "HD-0100": KnownCard(60, UNIT)}
     r = reconcile(BOOK, sightings, unit_id=UNIT, known_elsewhere=known)
     assert [f.entry.asset_code for f in r.found] == ["HD-0001", "HD-0003", "HD-0004"]
-    assert [f.entry.asset_code for f in r.missing] == ["HD-0002"]
+    assert [f.entry.asset_code for f in r.not_scanned] == ["HD-0002"]  # 未盘: task open
+    assert r.missing == ()
     assert [f.entry.asset_code for f in r.moved] == ["HD-0003"]
     assert [f.entry.asset_code for f in r.status_differs] == ["HD-0004"]
     reasons = {(s.raw_code, s.reason) for s in r.surplus}
@@ -59,9 +62,12 @@ def test_reconcile_classifies_every_kind_of_finding() -> None:
         ("hello world", SurplusReason.UNREADABLE),
     }
     assert r.summary() == {
+        "booked": 4,
+        "left_book": 0,
         "expected": 4,
         "found": 3,
-        "missing": 1,
+        "not_scanned": 1,
+        "missing": 0,
         "surplus": 4,
         "moved": 1,
         "status_differs": 1,
@@ -70,7 +76,8 @@ def test_reconcile_classifies_every_kind_of_finding() -> None:
     assert r.by_department[D1] == {
         "expected": 2,
         "found": 1,
-        "missing": 1,
+        "not_scanned": 1,
+        "missing": 0,
         "moved": 0,
         "status_differs": 0,
     }
@@ -89,6 +96,19 @@ def test_latest_sighting_wins_regardless_of_arrival_order() -> None:
     assert r.found[0].scans == 2
 
 
+def test_reconcile_when_task_closed_then_unscanned_is_missing_and_left_cards_say_why() -> None:
+    gone = LeftBook(BookEntry(5, "HD-0005", "旧电脑", D1, None, "disposed"), T0)
+    sightings = [seen(1, "HD-0001"), seen(2, "HD-0005")]
+    r = reconcile(BOOK, sightings, unit_id=UNIT, known_elsewhere={}, closed=True, left=[gone])
+    assert [f.entry.asset_code for f in r.missing] == ["HD-0002", "HD-0003", "HD-0004"]
+    assert r.not_scanned == ()
+    assert r.surplus == ()  # a scan of a card that left the book is no 盘盈
+    s = r.summary()
+    assert (s["booked"], s["left_book"], s["expected"], s["missing"]) == (5, 1, 4, 3)
+    assert r.left_book[0].reason == "盘点期间已处置"
+    assert r.by_department[D2]["missing"] == 2
+
+
 def test_repeated_surplus_code_is_kept_once_with_its_count() -> None:
     r = reconcile(
         [], [seen(1, "ZZ-0001"), seen(2, "ZZ-0001", minutes=5)], unit_id=UNIT, known_elsewhere={}
@@ -104,7 +124,7 @@ def test_repeated_surplus_code_is_kept_once_with_its_count() -> None:
 def test_every_book_entry_is_found_or_missing_and_nothing_read_is_lost(codes: list[str]) -> None:
     sightings = [seen(i, c, minutes=i) for i, c in enumerate(codes)]
     r = reconcile(BOOK, sightings, unit_id=UNIT, known_elsewhere={})
-    assert len(r.found) + len(r.missing) == len(BOOK)
+    assert len(r.found) + len(r.not_scanned) == len(BOOK)
     surplus_scans = sum(s.scans for s in r.surplus)
     found_scans = sum(f.scans for f in r.found)
     assert surplus_scans + found_scans == len(codes)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from assetpulse.export_cells import content_disposition
 from assetpulse.inventory import errors
 from assetpulse.inventory.cards import visible_card
 from assetpulse.inventory.labels import LabelInfo, label_sheet_pdf
@@ -48,5 +49,7 @@ async def labels(
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": 'inline; filename="labels.pdf"'},
+        headers={
+            "Content-Disposition": content_disposition("资产标签.pdf", "labels.pdf", inline=True)
+        },
     )

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from assetpulse.export_cells import content_disposition
 from assetpulse.inventory import errors
 from assetpulse.inventory.stocktake import report, results, scans, tasks
 from assetpulse.inventory.stocktake.codes import split_paste
@@ -303,7 +304,11 @@ async def get_report(
     return Response(
         report.as_xlsx(body, depts),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="stocktake-{task_id}.xlsx"'},
+        headers={
+            "Content-Disposition": content_disposition(
+                f"盘点报告-{task_id}.xlsx", f"stocktake-{task_id}.xlsx"
+            )
+        },
     )
 
 

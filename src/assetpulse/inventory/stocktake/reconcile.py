@@ -2,7 +2,8 @@
 
 For every card expected by the task (the book), the latest sightings decide:
 
-- found (已盘到) or missing (盘亏: never scanned);
+- found (已盘到); never scanned is 未盘 while the task is open (people are still
+  scanning) and becomes missing (盘亏) only once it is closed;
 - found in the wrong place (位置不符): seen in another department, or at a location other
   than the booked one (compared without case or spacing);
 - status differs (状态不符): the state seen on the spot is not the booked status.
@@ -10,6 +11,10 @@ For every card expected by the task (the book), the latest sightings decide:
 Every scan whose code is not an expected card is surplus (盘盈) and is kept with its
 reason — an unknown code, another unit's card, or a card of this unit outside the task —
 so that it can be followed up; nothing read is ever thrown away.
+
+The book is fixed when the task is created; a card on it that is disposed of or split
+during the task leaves it (离开账面), so 应盘 shrinks, and the report lists each such card
+with the reason, so that a total that changed says why.
 """
 
 from __future__ import annotations
@@ -115,19 +120,48 @@ class Surplus:
     location: str | None = None
 
 
+# why a card left the book during the task (its status then)
+LEFT_LABELS = {"disposed": "盘点期间已处置", "split": "盘点期间已拆分"}
+
+
+@dataclass(frozen=True, slots=True)
+class LeftBook:
+    """A card on the book when the task was created that no business may run on any more."""
+
+    entry: BookEntry
+    at: datetime | None = None  # when it was disposed of or split
+
+    @property
+    def reason(self) -> str:
+        return LEFT_LABELS.get(self.entry.status, "盘点期间已离开账面")
+
+
 @dataclass(frozen=True, slots=True)
 class Reconciliation:
     findings: tuple[Finding, ...]
     surplus: tuple[Surplus, ...]
     by_department: Mapping[int | None, Mapping[str, int]] = field(default_factory=dict)
+    closed: bool = False  # the task is closed: what was not scanned is 盘亏, else 未盘
+    left_book: tuple[LeftBook, ...] = ()
 
     @property
     def found(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.found)
 
     @property
-    def missing(self) -> tuple[Finding, ...]:
+    def not_found(self) -> tuple[Finding, ...]:
+        """Never scanned, whatever the task's state (the labels still to be found)."""
         return tuple(f for f in self.findings if not f.found)
+
+    @property
+    def not_scanned(self) -> tuple[Finding, ...]:
+        """未盘: not scanned yet, while the task is open."""
+        return () if self.closed else self.not_found
+
+    @property
+    def missing(self) -> tuple[Finding, ...]:
+        """盘亏: not scanned by the time the task closed."""
+        return self.not_found if self.closed else ()
 
     @property
     def moved(self) -> tuple[Finding, ...]:
@@ -140,8 +174,11 @@ class Reconciliation:
     def summary(self) -> dict[str, int]:
         total = len(self.findings)
         return {
+            "booked": total + len(self.left_book),  # on the book when the task was created
+            "left_book": len(self.left_book),
             "expected": total,
             "found": len(self.found),
+            "not_scanned": len(self.not_scanned),
             "missing": len(self.missing),
             "surplus": len(self.surplus),
             "moved": len(self.moved),
@@ -172,10 +209,14 @@ def reconcile(
     *,
     unit_id: int,
     known_elsewhere: Mapping[str, KnownCard],
+    closed: bool = False,
+    left: Iterable[LeftBook] = (),
 ) -> Reconciliation:
     """Classify the book and the sightings; ``known_elsewhere`` maps codes of cards that
-    exist but are not on this task's book (own unit outside the task, or another unit)."""
+    exist but are not on this task's book (own unit outside the task, or another unit);
+    ``left``: cards that left the book during the task (their scans are no surplus)."""
     entries = list(book)
+    left_book = tuple(left)
     by_code: dict[str, list[Sighting]] = {}
     unread: dict[str, list[Sighting]] = {}
     for s in sightings:
@@ -185,7 +226,7 @@ def reconcile(
             by_code.setdefault(s.asset_code, []).append(s)
 
     findings: list[Finding] = []
-    booked: set[str] = set()
+    booked: set[str] = {x.entry.asset_code for x in left_book}
     for e in entries:
         booked.add(e.asset_code)
         seen = by_code.get(e.asset_code, [])
@@ -222,7 +263,13 @@ def reconcile(
     for raw, seen in sorted(unread.items()):
         surplus.append(_surplus(raw, None, SurplusReason.UNREADABLE, seen, None))
 
-    return Reconciliation(tuple(findings), tuple(surplus), _by_department(findings))
+    return Reconciliation(
+        tuple(findings),
+        tuple(surplus),
+        _by_department(findings, closed=closed),
+        closed=closed,
+        left_book=left_book,
+    )
 
 
 def _surplus(
@@ -243,12 +290,19 @@ def _surplus(
     )
 
 
-def _by_department(findings: list[Finding]) -> dict[int | None, dict[str, int]]:
+def _by_department(findings: list[Finding], *, closed: bool) -> dict[int | None, dict[str, int]]:
     out: dict[int | None, dict[str, int]] = {}
     for f in findings:
         d = out.setdefault(
             f.entry.department_id,
-            {"expected": 0, "found": 0, "missing": 0, "moved": 0, "status_differs": 0},
+            {
+                "expected": 0,
+                "found": 0,
+                "not_scanned": 0,
+                "missing": 0,
+                "moved": 0,
+                "status_differs": 0,
+            },
         )
         d["expected"] += 1
         if f.found:
@@ -256,5 +310,5 @@ def _by_department(findings: list[Finding]) -> dict[int | None, dict[str, int]]:
             d["moved"] += int(f.moved)
             d["status_differs"] += int(f.status_differs)
         else:
-            d["missing"] += 1
+            d["missing" if closed else "not_scanned"] += 1
     return out

@@ -1,4 +1,6 @@
-"""The 盘点 report: a reconciliation as JSON and as an XLSX workbook with Chinese headers."""
+"""The 盘点 report: a reconciliation as JSON and as an XLSX workbook with Chinese headers
+(times in Beijing time, as the pages show them; 未盘 while the task is open, 盘亏 once it
+is closed; the cards that left the book during the task, with why)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,14 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from assetpulse.export_cells import append_row
+from assetpulse.export_cells import append_row, beijing_time
 from assetpulse.inventory.rules import STATUS_LABELS
-from assetpulse.inventory.stocktake.reconcile import SURPLUS_LABELS, Finding, Reconciliation
+from assetpulse.inventory.stocktake.reconcile import (
+    SURPLUS_LABELS,
+    Finding,
+    LeftBook,
+    Reconciliation,
+)
 
 
 def _finding(f: Finding, depts: Mapping[int, str]) -> dict[str, Any]:
@@ -35,18 +42,35 @@ def _finding(f: Finding, depts: Mapping[int, str]) -> dict[str, Any]:
     }
 
 
+def _left(x: LeftBook, depts: Mapping[int, str]) -> dict[str, Any]:
+    e = x.entry
+    return {
+        "card_id": e.card_id,
+        "asset_code": e.asset_code,
+        "name": e.name,
+        "department_name": depts.get(e.department_id) if e.department_id else None,
+        "location": e.location,
+        "status": e.status,
+        "reason": x.reason,
+        "at": x.at.isoformat() if x.at else None,
+    }
+
+
 def as_json(
     task: Mapping[str, Any], result: Reconciliation, depts: Mapping[int, str]
 ) -> dict[str, Any]:
     return {
         "stocktake": dict(task),
+        "closed": result.closed,
         "summary": result.summary(),
         "by_department": [
             {"department_id": d, "department_name": depts.get(d) if d else "（未分配部门）", **c}
             for d, c in sorted(result.by_department.items(), key=lambda kv: kv[0] or 0)
         ],
         "found": [_finding(f, depts) for f in result.found],
+        "not_scanned": [_finding(f, depts) for f in result.not_scanned],
         "missing": [_finding(f, depts) for f in result.missing],
+        "left_book": [_left(x, depts) for x in result.left_book],
         "moved": [_finding(f, depts) for f in result.moved],
         "status_differs": [_finding(f, depts) for f in result.status_differs],
         "surplus": [
@@ -85,12 +109,17 @@ def as_xlsx(report: Mapping[str, Any], depts: Mapping[int, str]) -> bytes:
     ws = wb.active
     ws.title = "汇总"
     s = report["summary"]
+    closed = report["closed"]
+    gap, gap_key = ("盘亏", "missing") if closed else ("未盘", "not_scanned")
     append_row(ws, ["盘点任务", report["stocktake"]["title"]])
     ws.append(["截止日期", str(report["stocktake"]["deadline"])])
+    ws.append(["任务状态", "已结束" if closed else "进行中（未扫到的资产为未盘，结束后计为盘亏）"])
     for label, key in (
+        ("创建时账面", "booked"),
+        ("盘点期间离开账面", "left_book"),
         ("应盘", "expected"),
         ("已盘到", "found"),
-        ("盘亏", "missing"),
+        (gap, gap_key),
         ("盘盈", "surplus"),
         ("位置不符", "moved"),
         ("状态不符", "status_differs"),
@@ -98,7 +127,7 @@ def as_xlsx(report: Mapping[str, Any], depts: Mapping[int, str]) -> bytes:
     ):
         ws.append([label, s[key]])
     ws.append([])
-    ws.append(["部门", "应盘", "已盘到", "盘亏", "位置不符", "状态不符"])
+    ws.append(["部门", "应盘", "已盘到", gap, "位置不符", "状态不符"])
     for d in report["by_department"]:
         append_row(
             ws,
@@ -106,20 +135,34 @@ def as_xlsx(report: Mapping[str, Any], depts: Mapping[int, str]) -> bytes:
                 d["department_name"],
                 d["expected"],
                 d["found"],
-                d["missing"],
+                d[gap_key],
                 d["moved"],
                 d["status_differs"],
             ],
         )
 
     found = wb.create_sheet("已盘到")
-    found.append([*_CARD_HEADERS, "最后扫描时间", "扫描次数"])
+    found.append([*_CARD_HEADERS, "最后扫描时间（北京时间）", "扫描次数"])
     for f in report["found"]:
-        append_row(found, [*_card_row(f), f["last_seen"], f["scans"]])
-    missing = wb.create_sheet("盘亏")
+        append_row(found, [*_card_row(f), beijing_time(f["last_seen"]), f["scans"]])
+    missing = wb.create_sheet(gap)
     missing.append(list(_CARD_HEADERS))
-    for f in report["missing"]:
+    for f in report[gap_key]:
         append_row(missing, _card_row(f))
+    left = wb.create_sheet("离开账面")
+    left.append(["资产编号", "资产名称", "账面部门", "账面存放地点", "原因", "时间（北京时间）"])
+    for x in report["left_book"]:
+        append_row(
+            left,
+            [
+                x["asset_code"],
+                x["name"],
+                x["department_name"] or "",
+                x["location"] or "",
+                x["reason"],
+                beijing_time(x["at"]),
+            ],
+        )
     moved = wb.create_sheet("位置不符")
     moved.append([*_CARD_HEADERS, "实际部门", "实际存放地点"])
     for f in report["moved"]:
@@ -130,7 +173,10 @@ def as_xlsx(report: Mapping[str, Any], depts: Mapping[int, str]) -> bytes:
     for f in report["status_differs"]:
         append_row(status, [*_card_row(f), STATUS_LABELS.get(f["seen_status"], f["seen_status"])])
     surplus = wb.create_sheet("盘盈")
-    surplus.append(["扫描内容", "资产编号", "原因", "扫描次数", "首次扫描", "最后扫描", "存放地点"])
+    surplus.append(
+        ["扫描内容", "资产编号", "原因", "扫描次数", "首次扫描（北京时间）", "最后扫描（北京时间）",
+         "存放地点"]
+    )  # fmt: skip
     for x in report["surplus"]:
         append_row(
             surplus,
@@ -139,8 +185,8 @@ def as_xlsx(report: Mapping[str, Any], depts: Mapping[int, str]) -> bytes:
                 x["asset_code"] or "",
                 x["reason_label"],
                 x["scans"],
-                x["first_seen"],
-                x["last_seen"],
+                beijing_time(x["first_seen"]),
+                beijing_time(x["last_seen"]),
                 x["location"] or "",
             ],
         )

@@ -19,6 +19,7 @@ from assetpulse.inventory.rules import STATUS_LABELS
 from assetpulse.inventory.stocktake.reconcile import (
     BookEntry,
     KnownCard,
+    LeftBook,
     Reconciliation,
     Sighting,
     reconcile,
@@ -26,12 +27,19 @@ from assetpulse.inventory.stocktake.reconcile import (
 from assetpulse.inventory.stocktake.tasks import TaskAccess
 from assetpulse.org.principal import Principal
 
+# The book as created, with the cards that ended during the task (they leave it, and say
+# when: the disposal or split event).
 BOOK = """
-select c.id, c.asset_code, c.name, c.department_id, c.location, c.status, i.assignment_id
+select c.id, c.asset_code, c.name, c.department_id, c.location, c.status, i.assignment_id,
+       case when c.status in ('disposed', 'split') then
+           (select max(e.at) from card_events e
+            where e.card_id = c.id and e.kind in ('disposed', 'split'))
+       end as ended_at
 from stocktake_items i join asset_cards c on c.id = i.card_id
-where i.stocktake_id = %s and c.status not in ('disposed', 'split')  -- ended during the task
+where i.stocktake_id = %s
 order by c.asset_code
 """
+ENDED = frozenset({"disposed", "split"})
 
 SIGHTINGS = """
 select id, raw_code, asset_code, scanned_at, department_id, location, status, scanned_by
@@ -54,17 +62,24 @@ async def reconcile_task(
     viewer: Principal,
     *,
     department_id: int | None = None,
+    closed: bool | None = None,
 ) -> Reconciliation:
     """The reconciliation the viewer may see: the whole task, or their part of it;
-    ``department_id`` narrows it to one department's book and what was seen there."""
+    ``department_id`` narrows it to one department's book and what was seen there.
+    ``closed``: judge as a closed task (盘亏) or an open one (未盘); default its state."""
     task_id = access.task["id"]
     cur = await conn.execute(BOOK, (task_id,))
-    book = [
-        BookEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
-        for r in await cur.fetchall()
-        if access.covers(r[6]) and (department_id is None or r[3] == department_id)
-    ]
-    own_codes = {e.asset_code for e in book}
+    book: list[BookEntry] = []
+    left: list[LeftBook] = []
+    for r in await cur.fetchall():
+        if not access.covers(r[6]) or (department_id is not None and r[3] != department_id):
+            continue
+        entry = BookEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
+        if entry.status in ENDED:
+            left.append(LeftBook(entry, r[7]))
+        else:
+            book.append(entry)
+    own_codes = {e.asset_code for e in book} | {x.entry.asset_code for x in left}
     cur = await conn.execute(SIGHTINGS, (task_id,))
     sightings = [
         Sighting(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
@@ -80,7 +95,14 @@ async def reconcile_task(
     if codes:
         cur = await conn.execute(KNOWN_CARDS, (codes,))
         known = {r[0]: KnownCard(r[1], r[2]) for r in await cur.fetchall()}
-    return reconcile(book, sightings, unit_id=access.task["unit_id"], known_elsewhere=known)
+    return reconcile(
+        book,
+        sightings,
+        unit_id=access.task["unit_id"],
+        known_elsewhere=known,
+        closed=access.task["state"] == "closed" if closed is None else closed,
+        left=left,
+    )
 
 
 def _reason(changes: dict[str, object]) -> str:
@@ -102,7 +124,7 @@ async def apply_results(
     if access.task["state"] != "open":
         raise errors.conflict("STOCKTAKE_CLOSED", "盘点结果已应用，任务已结束。")
     async with conn.transaction():
-        result = await reconcile_task(conn, access, operator)
+        result = await reconcile_task(conn, access, operator, closed=True)
         cur = await conn.execute(PENDING_FROM_TASK, (task_id,))
         already = {r[0] for r in await cur.fetchall()}
         change_ids: list[int] = []

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from assetpulse.export_cells import content_disposition
 from assetpulse.inventory.photos import photo_bytes, shown_to_other_units
 from assetpulse.org.queries import load_principal
 from assetpulse.platform import rules
@@ -109,12 +110,12 @@ async def export_rows(
     if fmt == "csv":
         return Response(
             export.to_csv(rows), media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="listings.csv"'},
+            headers={"Content-Disposition": content_disposition("导出资产.csv", "listings.csv")},
         )  # fmt: skip
     return Response(
         export.to_xlsx(rows),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="listings.xlsx"'},
+        headers={"Content-Disposition": content_disposition("导出资产.xlsx", "listings.xlsx")},
     )
 
 

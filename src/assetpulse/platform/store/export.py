@@ -1,14 +1,16 @@
-"""Export of chosen plaza rows (导出): XLSX with openpyxl, or CSV with a BOM for Excel."""
+"""Export of chosen plaza rows (导出): XLSX with openpyxl, or CSV with a BOM for Excel;
+times in Beijing time, as the pages show them."""
 
 from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
 
-from assetpulse.export_cells import append_row, csv_cell
+from assetpulse.export_cells import append_row, beijing_text, beijing_time, csv_cell
 
 COLUMNS = (
     ("name", "资产名称"),
@@ -23,16 +25,20 @@ COLUMNS = (
     ("measure_unit", "计量单位"),
     ("kind_state_text", "状态"),
     ("review_code_text", "调剂共享审核状态"),
-    ("listed_at", "发布时间"),
+    ("listed_at", "发布时间（北京时间）"),
 )
 
 
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
-    if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
-        return value.replace(tzinfo=None)
+    if isinstance(value, datetime):
+        return beijing_time(value)
     return value
+
+
+def _csv(value: Any) -> Any:
+    return beijing_text(value) if isinstance(value, datetime) else csv_cell(value)
 
 
 def to_xlsx(rows: list[dict[str, Any]]) -> bytes:
@@ -52,5 +58,5 @@ def to_csv(rows: list[dict[str, Any]]) -> bytes:
     writer = csv.writer(buf)
     writer.writerow([label for _, label in COLUMNS])
     for r in rows:
-        writer.writerow([csv_cell(r.get(k)) for k, _ in COLUMNS])  # text from other units
+        writer.writerow([_csv(r.get(k)) for k, _ in COLUMNS])  # text from other units
     return "\ufeff".encode() + buf.getvalue().encode("utf-8")

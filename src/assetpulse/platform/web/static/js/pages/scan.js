@@ -27,7 +27,7 @@ export function beep(kind) {
 export async function render(root, { args }) {
   const id = args[0];
   const [progress, rep] = await Promise.all([api(`/stocktakes/${id}`), api(`/stocktakes/${id}/report`)]);
-  const book = new Map([...rep.found, ...rep.missing].map((f) => [f.asset_code, f]));
+  const book = new Map([...rep.found, ...rep.not_scanned, ...rep.missing].map((f) => [f.asset_code, f]));
   const found = new Set(rep.found.map((f) => f.asset_code));
   const counter = h("span", {});
   const drawCounter = () => counter.replaceChildren(`已盘到 ${found.size} / ${book.size}`);

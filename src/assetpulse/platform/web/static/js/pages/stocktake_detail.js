@@ -57,6 +57,7 @@ export async function render(root, { args, me }) {
   const [p, rep] = await Promise.all([api(`/stocktakes/${id}`), api(`/stocktakes/${id}/report`)]);
   const t = p.stocktake;
   const s = p.summary;
+  const closed = t.state !== "open";
   const actions = [];
   const manager = isUnitOperator(me) && p.whole_task;
   if (t.state === "open") {
@@ -81,14 +82,17 @@ export async function render(root, { args, me }) {
       ["截止日期", `${t.deadline}${t.overdue ? "（已逾期）" : ""}`],
       ["状态", t.state === "open" ? "进行中" : "已结束"],
       ["总体进度", bar(s.found, s.expected)],
-      ["盘亏 / 盘盈", `${s.missing} / ${s.surplus}`],
+      // 应盘 shrinks when a card on the book is disposed of or split during the task: say so
+      ...(s.left_book ? [["应盘变动", `创建时账面 ${s.booked} 项，盘点期间 ${s.left_book} 项已处置或拆分（见下方“离开账面”），现应盘 ${s.expected} 项`]] : []),
+      // not scanned yet is 未盘 while people are still scanning; 盘亏 only once the task is closed
+      closed ? ["盘亏 / 盘盈", `${s.missing} / ${s.surplus}`] : ["未盘 / 盘盈", `${s.not_scanned} / ${s.surplus}`],
       ["位置变动 / 状态不符", `${s.moved} / ${s.status_differs}`],
     ])),
     h("h3", {}, "各部门进度"),
     table([
       { label: "部门", value: (d) => d.department_name },
       { label: "进度", value: (d) => bar(d.found || 0, d.expected || 0) },
-      { label: "盘亏", value: (d) => d.missing },
+      { label: closed ? "盘亏" : "未盘", value: (d) => (closed ? d.missing : d.not_scanned) },
     ], p.by_department, { rowKey: (d) => d.department_id, empty: "本任务没有账面资产" }),
     h("h3", { style: "margin-top:16px" }, "下发情况"),
     table([
@@ -100,8 +104,17 @@ export async function render(root, { args, me }) {
         ? h("button", { onclick: () => handToUser(id, a, reload) }, "下发给使用人") : "") },
     ], p.assignments, { empty: "尚未下发" }),
     h("h2", { style: "margin-top:20px" }, "盘点报告"),
-    h("h3", {}, `盘亏（未盘到） ${rep.missing.length}`),
-    table(findingCols(), rep.missing, { rowKey: (f) => f.card_id, empty: "无" }),
+    h("h3", {}, closed ? `盘亏（未盘到） ${rep.missing.length}` : `未盘（尚未扫到，任务结束后计为盘亏） ${rep.not_scanned.length}`),
+    table(findingCols(), closed ? rep.missing : rep.not_scanned, { rowKey: (f) => f.card_id, empty: "无" }),
+    ...(rep.left_book.length ? [
+      h("h3", { style: "margin-top:12px" }, `离开账面 ${rep.left_book.length}（不再计入应盘）`),
+      table([
+        { label: "资产编号", value: (x) => x.asset_code },
+        { label: "资产名称", value: (x) => x.name },
+        { label: "原因", value: (x) => badge(x.reason, "") },
+        { label: "时间", value: (x) => fmtTime(x.at) },
+      ], rep.left_book, { rowKey: (x) => x.card_id }),
+    ] : []),
     h("h3", { style: "margin-top:12px" }, `盘盈（账外） ${rep.surplus.length}`),
     table([
       { label: "扫描内容", value: (x) => x.raw_code },
