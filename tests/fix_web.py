@@ -29,6 +29,7 @@ from assetpulse.localservices import free_port
 from assetpulse.org.seed import DEMO_PASSWORD
 from assetpulse.platform.api import create_app
 from assetpulse.settings import Settings
+from tests.e2e.platform.mofhub import province_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,7 +75,10 @@ class _Server(uvicorn.Server):
 def web_url(db_url: str, demo_units: dict[str, int]) -> Iterator[str]:
     """Base URL of the real app (API and pages) on this test's database."""
     settings = Settings(
-        database_url=db_url, jwt_secret="web-test-secret-" + "x" * 20, api_docs=True
+        database_url=db_url,
+        jwt_secret="web-test-secret-" + "x" * 20,
+        api_docs=True,
+        **province_settings("46"),  # signs MOF batches, trusts the test hub
     )
     port = free_port()
     config = uvicorn.Config(

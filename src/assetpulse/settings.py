@@ -107,6 +107,15 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=25 * 1024 * 1024, ge=1024, description="largest request body the API reads"
     )
+    # MOF exchange keys (Ed25519; docs/mof-exchange.md): "base64:<raw 32 bytes>" or a PEM path
+    mof_signing_key: SecretStr | None = Field(
+        default=None,
+        description="this province's private key that signs report batches (empty: none built)",
+    )
+    mof_verify_keys: str | None = Field(
+        default=None,
+        description="MOF's public keys, comma-separated: feedback and national files must verify",
+    )
 
     # --- monitor ---
     site_lat: float = Field(

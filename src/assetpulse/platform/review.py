@@ -1,8 +1,8 @@
 """The review state machine of publish bills (审核流程) — pure, no I/O.
 
 A bill walks a chain of review nodes fixed when it is submitted (default: 单位审核 →
-主管部门审核, national scope adds 财政审核). Local final approval (本地终审) lists it; for
-national scope the summary-system report sets ``01-待财政部审核`` and MOF's feedback sets
+主管部门审核, national scope adds 财政审核). Local final approval (本地终审) lists it; the
+summary-system report sets ``01-待财政部审核`` and MOF's feedback sets
 ``02-财政部已审核`` or sends the bill back. Every transition is a function from one
 :class:`BillState` to the next, or a :class:`TransitionRefusedError` with a stable code; the
 adapter locks the bill's row, applies the function and writes the result.
@@ -189,9 +189,14 @@ def cancel_approval(s: BillState, node_index: int) -> BillState:
 
 
 def report(s: BillState) -> BillState:
-    """汇总系统上报: a locally final, national-scope bill becomes 01-待财政部审核."""
-    if s.stage is not Stage.FINAL or not s.national:
-        raise refused("BILL_NOT_REPORTABLE", "只有本地终审通过的全国范围单据可以上报财政部。")
+    """汇总系统上报: a locally final bill becomes 01-待财政部审核.
+
+    Every scope is reported (manual: "本地终审审核通过的，通过汇总系统进行数据上报"): MOF
+    keeps the country's books of what is published; only national scope reaches the other
+    provinces' 全国 tabs.
+    """
+    if s.stage is not Stage.FINAL:
+        raise refused("BILL_NOT_REPORTABLE", "只有本地终审通过的单据可以上报财政部。")
     return replace(s, stage=Stage.REPORTED, status_text="待财政部审核")
 
 
@@ -217,8 +222,6 @@ def check_invariants(s: BillState) -> None:
     """Raise AssertionError-free ValueError when ``s`` is a state no action may produce."""
     if s.stage is Stage.IN_REVIEW and not 0 <= s.node_index < len(s.chain):
         raise ValueError(f"node {s.node_index} outside chain of {len(s.chain)}")
-    if s.stage in (Stage.REPORTED, Stage.MOF_APPROVED) and not s.national:
-        raise ValueError("a local-scope bill reached MOF")
     if s.stage in EDITABLE and s.node_index != 0:
         raise ValueError("an editable bill points into its chain")
     if s.stage is Stage.RETURNED and not s.reason:

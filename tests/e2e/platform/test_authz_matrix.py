@@ -19,11 +19,12 @@ from assetpulse.localservices import PostgresProcess
 from assetpulse.org.seed import DEMO_PASSWORD, USERS, seed_demo_org
 from assetpulse.platform.api import create_app
 from assetpulse.settings import Settings
+from tests.e2e.platform.mofhub import province_settings
 from tests.fix_db import _clone
 from tests.fix_platform import Flow, make_card_sql
 
 OWN = ("hd_jb", "hd_sh", "hd_wl", "hd_hq")  # 海南大学 (003): operator, reviewer, asset users
-FINANCE = ("cz_sh", "cz_jb")  # 002
+FINANCE = tuple(u.username for u in USERS if u.user_type == "002")  # 财政部门用户
 OPERATORS = tuple(u.username for u in USERS if "operator" in u.roles)  # 经办岗
 EVERYONE = tuple(u.username for u in USERS)
 ANON = "anonymous"
@@ -89,10 +90,11 @@ CASES = [
     Case("omissions report", "GET", "/omissions", {}, 200),
     Case("omissions of our unit", "GET", "/omissions", {}, 200,
          params={"unit_id": "{our_unit}"}),
-    Case("mof report", "POST", "/mof/reports", by(FINANCE, 409), 403),
+    Case("mof report", "POST", "/mof/reports", by(FINANCE, None), 403),  # builds: mutates
     Case("mof history", "GET", "/mof/reports", by(FINANCE, 200), 403),
-    Case("mof feedback", "POST", "/mof/feedback", by(FINANCE, 409), 403,
+    Case("mof feedback", "POST", "/mof/feedback", by(FINANCE, 422), 403,
          body={"batch_no": "MOF46NONE", "items": [{"bill_no": "PB-NONE", "decision": "approved"}]}),
+    Case("mof national", "POST", "/mof/national", by(FINANCE, 422), 403, body={}),
 ]  # fmt: skip
 
 
@@ -100,7 +102,9 @@ CASES = [
 def scene(pg_server: PostgresProcess, pg_template: str) -> Iterator[dict[str, Any]]:
     url = _clone(pg_server, pg_template)
     units = seed_demo_org(url)
-    settings = Settings(database_url=url, jwt_secret="test-secret-" + "x" * 20)
+    settings = Settings(
+        database_url=url, jwt_secret="test-secret-" + "x" * 20, **province_settings("46")
+    )
     with TestClient(create_app(settings)) as client:
         tokens: dict[str, dict[str, str]] = {}
         for user in EVERYONE:

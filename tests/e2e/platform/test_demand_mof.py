@@ -6,7 +6,10 @@ import hashlib
 import json
 
 import psycopg
+import pytest
 
+from assetpulse.platform import mofformat
+from tests.e2e.platform.mofhub import PROVINCE_KEYS, post_feedback
 from tests.fix_platform import CardMaker, Flow
 
 DEMAND = {
@@ -104,24 +107,32 @@ def _national_final(flow: Flow, make_card: CardMaker) -> dict:
     return flow.final(flow.create(kind="adjust", scope="national", card_ids=[make_card()]))
 
 
-def test_mof_report_is_checksummed_idempotent_and_marks_01(
+def test_mof_report_is_signed_idempotent_covers_local_scope_and_marks_01(
     flow: Flow, make_card: CardMaker
 ) -> None:
     bill = _national_final(flow, make_card)
-    flow.final(flow.create(kind="adjust", scope="province", card_ids=[make_card()]))
+    local = flow.final(flow.create(kind="adjust", scope="province", card_ids=[make_card()]))
     assert flow.api.post("/api/v1/mof/reports", headers=flow.auth("hd_jb")).status_code == 403
     r = flow.api.post("/api/v1/mof/reports", headers=flow.auth("cz_jb"))
     assert r.status_code == 201, r.text
     manifest = r.json()
-    assert manifest["item_count"] == 1
+    assert manifest["item_count"] == 2  # every locally final bill, not only national ones
     f = flow.api.get(f"/api/v1/mof/reports/{manifest['id']}/file", headers=flow.auth("cz_jb"))
     assert hashlib.sha256(f.content).hexdigest() == manifest["sha256"]
+    # MOF verifies it with the province's public key, and with no other
+    doc = mofformat.read_document(f.content, [PROVINCE_KEYS["46"].public_key()], "report")
+    assert doc.key_id == manifest["key_id"] == f.headers["X-Signature-Key-Id"]
+    with pytest.raises(mofformat.ExchangeFileError) as err:
+        mofformat.read_document(f.content, [PROVINCE_KEYS["44"].public_key()])
+    assert err.value.code == "MOF_SIGNATURE_INVALID"
     lines = [json.loads(x) for x in f.content.decode().splitlines()]
     assert lines[0]["format"] == "assetpulse-mof-exchange"
-    assert lines[1]["bill_no"] == bill["bill_no"]
-    assert lines[1]["action"] == "publish"
-    got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()
-    assert got["review_code_text"] == "01-待财政部审核"
+    by_bill = {i["bill_no"]: i for i in lines[1:]}
+    assert by_bill[bill["bill_no"]]["action"] == "publish"
+    assert by_bill[local["bill_no"]]["scope"] == "province"
+    for b in (bill, local):
+        got = flow.api.get(f"/api/v1/bills/{b['id']}", headers=flow.auth("hd_jb")).json()
+        assert got["review_code_text"] == "01-待财政部审核"
     again = flow.api.post("/api/v1/mof/reports", headers=flow.auth("cz_jb"))
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "MOF_NOTHING_TO_REPORT"
@@ -136,10 +147,10 @@ def test_mof_feedback_approve_sets_02_and_national_tab(flow: Flow, make_card: Ca
     bill = _national_final(flow, make_card)
     assert flow.plaza("sy_jb", plaza="adjust", tab="national")["items"] == []
     batch_no = flow.api.post("/api/v1/mof/reports", headers=flow.auth("cz_jb")).json()["batch_no"]
-    body = {"batch_no": batch_no, "items": [{"bill_no": bill["bill_no"], "decision": "approved"}]}
-    r = flow.api.post("/api/v1/mof/feedback", json=body, headers=flow.auth("cz_jb"))
+    item = {"bill_no": bill["bill_no"], "decision": "approved"}
+    r = post_feedback(flow.api, flow.auth("cz_jb"), batch_no, item)
     assert r.json() == {"item_count": 1, "applied": 1, "unchanged": 0}
-    again = flow.api.post("/api/v1/mof/feedback", json=body, headers=flow.auth("cz_jb"))
+    again = post_feedback(flow.api, flow.auth("cz_jb"), batch_no, item)
     assert again.json()["applied"] == 0
     got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()
     assert got["review_code_text"] == "02-财政部已审核"
@@ -153,18 +164,13 @@ def test_mof_feedback_reject_returns_bill_with_reason_and_bad_batch_changes_noth
 ) -> None:
     bill = _national_final(flow, make_card)
     batch_no = flow.api.post("/api/v1/mof/reports", headers=flow.auth("cz_jb")).json()["batch_no"]
-    bad = {"batch_no": batch_no,
-           "items": [{"bill_no": bill["bill_no"], "decision": "rejected", "reason": "信息不全"},
-                     {"bill_no": "PB-NOPE", "decision": "approved"}]}  # fmt: skip
-    r = flow.api.post("/api/v1/mof/feedback", json=bad, headers=flow.auth("cz_jb"))
+    rejected = {"bill_no": bill["bill_no"], "decision": "rejected", "reason": "信息不全"}
+    unknown = {"bill_no": "PB-NOPE", "decision": "approved"}
+    r = post_feedback(flow.api, flow.auth("cz_jb"), batch_no, rejected, unknown)
     assert r.status_code == 409
     assert flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()[
         "review_code"] == "01"  # fmt: skip
-    good = {"batch_no": batch_no, "items": [bad["items"][0]]}
-    assert (
-        flow.api.post("/api/v1/mof/feedback", json=good, headers=flow.auth("cz_jb")).status_code
-        == 200
-    )
+    assert post_feedback(flow.api, flow.auth("cz_jb"), batch_no, rejected).status_code == 200
     got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()
     assert got["stage"] == "returned"
     assert got["return_reason"] == "信息不全"

@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 
+from tests.e2e.platform.mofhub import post_feedback
 from tests.fix_platform import CardMaker, Flow
 
 
@@ -31,8 +32,7 @@ def _items(flow: Flow, report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _feedback(flow: Flow, batch_no: str, *items: dict[str, Any]) -> Any:
-    body = {"batch_no": batch_no, "items": list(items)}
-    return flow.api.post("/api/v1/mof/feedback", json=body, headers=flow.auth("cz_jb"))
+    return post_feedback(flow.api, flow.auth("cz_jb"), batch_no, *items)
 
 
 # 1. one MOF rejection must not block the province's reporting
@@ -345,9 +345,9 @@ def test_national_final_before_report_is_not_03_and_01_after(
 def test_mof_feedback_without_batch_no_is_refused(flow: Flow, make_card: CardMaker) -> None:
     bill = _national_final(flow, make_card)
     _report(flow)
-    body = {"items": [{"bill_no": bill["bill_no"], "decision": "approved"}]}
-    r = flow.api.post("/api/v1/mof/feedback", json=body, headers=flow.auth("cz_jb"))
+    r = _feedback(flow, "", {"bill_no": bill["bill_no"], "decision": "approved"})
     assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "MOF_FILE_INVALID"
     got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()
     assert got["review_code"] == "01"
 
@@ -640,7 +640,7 @@ def test_mof_batch_validates_against_the_schema_and_carries_values_contacts_phot
     for line in lines:
         errors = [e.message for e in validator.iter_errors(line)]
         assert not errors, (line.get("seq"), errors)
-    assert lines[0]["version"] == 2
+    assert lines[0]["version"] == 3
     by_bill = {i["bill_no"]: i for i in lines[1:]}
     item = by_bill[bill["bill_no"]]
     assert item["contact"] == {"name": "王老师", "phone": "0898-66000000",
@@ -654,5 +654,6 @@ def test_mof_batch_validates_against_the_schema_and_carries_values_contacts_phot
     assert base64.b64decode(shot["data_base64"]) == photo_bytes
     assert shot["sha256"] == hashlib.sha256(photo_bytes).hexdigest()
     assert [i["demand"]["demand_type"] for i in lines[1:] if i["kind"] == "demand"] == ["share"]
-    # a schema that accepted anything would prove nothing: a v1 line is refused
-    assert not validator.is_valid({**lines[0], "version": 1})
+    # a schema that accepted anything would prove nothing: an older version is refused
+    assert not validator.is_valid({**lines[0], "version": 2})
+    assert not validator.is_valid({k: v for k, v in lines[0].items() if k != "signature"})

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assetpulse.platform import chains, matching, mofformat, rules
+from assetpulse.platform import chains, matching, rules
 from assetpulse.platform.review import Node
 
 PURE = ("review.py", "chains.py", "rules.py", "matching.py", "mofformat.py")
@@ -81,16 +81,3 @@ def test_matching_prefers_closer_category_and_region_and_drops_wrong_kind() -> N
     assert (
         matching.score(ended, matching.Supply("adjust", "A02", "460100", None, None), today) is None
     )
-
-
-def test_mof_file_roundtrip_and_checksum() -> None:
-    now = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
-    batch = mofformat.build_batch(
-        "B1", "46", now, [{"bill_no": "PB1", "quantity": Decimal("1.50")}]
-    )
-    header, items = mofformat.read_batch(batch.content, batch.sha256)
-    assert header["item_count"] == 1
-    assert items[0]["quantity"] == "1.50"
-    assert batch.manifest("B1")["bytes"] == len(batch.content)
-    with pytest.raises(ValueError, match="checksum"):
-        mofformat.read_batch(batch.content + b"x", batch.sha256)

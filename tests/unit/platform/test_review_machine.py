@@ -49,10 +49,15 @@ def test_final_cancellable_until_reported_not_after() -> None:
     assert review.mof_approve(reported).code is review.ReviewCode.MOF_APPROVED
 
 
-def test_local_scope_is_never_reportable() -> None:
+def test_local_scope_final_is_reported_and_then_cannot_be_cancelled() -> None:
     s = review.approve(review.approve(review.submit(draft()), 0), 1)
+    reported = review.report(s)
+    assert reported.code is review.ReviewCode.AWAITING_MOF
+    with pytest.raises(TransitionRefusedError) as err:
+        review.cancel_approval(reported, 1)
+    assert err.value.code == "FINAL_ALREADY_REPORTED"
     with pytest.raises(TransitionRefusedError):
-        review.report(s)
+        review.report(reported)
 
 
 def test_reject_needs_a_reason() -> None:
@@ -128,6 +133,7 @@ class ReviewMachine(RuleBasedStateMachine):
     def mof_reject(self, reason: str) -> None:
         if self._apply(review.mof_reject, reason) is not None:
             self.approved = set()
+            self.reports = 0  # sent back: the next final approval is reported afresh
 
     @invariant()
     def state_is_legal(self) -> None:
@@ -145,7 +151,8 @@ class ReviewMachine(RuleBasedStateMachine):
 
     @invariant()
     def reported_at_most_once_per_final(self) -> None:
-        assert self.reports <= 1 or self.s.national
+        if self.s.stage in review.LISTED:
+            assert self.reports <= 1
 
     @invariant()
     def codes_match_stage(self) -> None:
@@ -156,7 +163,6 @@ class ReviewMachine(RuleBasedStateMachine):
             assert code is review.ReviewCode.AWAITING_MOF
         elif self.s.stage is Stage.MOF_APPROVED:
             assert code is review.ReviewCode.MOF_APPROVED
-            assert self.s.national
         else:
             assert code is review.ReviewCode.LOCAL_REVIEW
 

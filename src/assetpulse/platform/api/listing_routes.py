@@ -27,7 +27,14 @@ from assetpulse.platform.api.listing_schemas import (
     ResultOut,
 )
 from assetpulse.platform.errors import invalid
-from assetpulse.platform.store import export, listings_write, matches, plaza, preselect
+from assetpulse.platform.store import (
+    export,
+    listings_write,
+    matches,
+    mof_national,
+    plaza,
+    preselect,
+)
 from assetpulse.platform.store.access import competent_of
 
 router = APIRouter(tags=["platform: plazas"])
@@ -132,9 +139,13 @@ async def listing_detail(conn: Conn, user: CurrentUser, listing_id: int) -> List
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
 )
 async def listing_photo(conn: Conn, user: CurrentUser, listing_id: int, photo_id: int) -> Response:
-    competent = await competent_of(conn, user.unit_id)
-    card_id = await plaza.listed_photo_card(conn, user, listing_id, photo_id, competent)
-    content_type, _, data = await photo_bytes(conn, card_id=card_id, photo_id=photo_id)
+    downlinked = await mof_national.photo(conn, listing_id, photo_id)
+    if downlinked is not None:  # another province's, as MOF sent it: shown to everyone
+        content_type, data = downlinked
+    else:
+        competent = await competent_of(conn, user.unit_id)
+        card_id = await plaza.listed_photo_card(conn, user, listing_id, photo_id, competent)
+        content_type, _, data = await photo_bytes(conn, card_id=card_id, photo_id=photo_id)
     shown = shown_to_other_units(content_type, data)  # the plaza is for other units
     etag = hashlib.sha256(shown).hexdigest()
     return Response(shown, media_type=content_type, headers={"ETag": f'"{etag}"'})

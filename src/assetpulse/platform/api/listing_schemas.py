@@ -14,9 +14,9 @@ from assetpulse.platform.api.schemas import Attachment
 class ListingRow(BaseModel):
     id: int
     kind: str
-    bill_id: int
+    bill_id: int | None = Field(description="空：其他省份经财政部下发的只读资产")
     card_id: int | None
-    unit_id: int
+    unit_id: int | None = Field(description="空：其他省份经财政部下发的只读资产")
     unit_name: str
     scope: str
     region_code: str
@@ -36,6 +36,8 @@ class ListingRow(BaseModel):
     result: dict[str, Any] | None
     listed_at: dt.datetime
     photo_id: int | None
+    origin_province: str | None = Field(default=None, description="所属省份（财政区划前两位）")
+    read_only: bool = Field(default=False, description="财政部下发的其他省份资产，只读")
 
 
 class Capabilities(BaseModel):
@@ -79,7 +81,7 @@ class PlazaPage(BaseModel):
 
 
 class Publisher(BaseModel):
-    unit_id: int
+    unit_id: int | None
     unit_name: str
     bill_no: str
     contact_name: str | None
@@ -167,20 +169,8 @@ class ReportOut(BaseModel):
     item_count: int
     bytes: int
     sha256: str
+    key_id: str | None = Field(default=None, description="签名公钥标识（SHA-256 前 16 位）")
     created_at: dt.datetime
-
-
-class FeedbackItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    bill_no: str = Field(min_length=1, max_length=40)
-    decision: Literal["approved", "rejected"]
-    reason: str | None = Field(default=None, max_length=1000)
-
-
-class FeedbackBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    batch_no: str = Field(min_length=1, max_length=40, description="所答复的本省上报批次号（必填）")
-    items: list[FeedbackItem] = Field(min_length=1, max_length=10_000)
 
 
 class FeedbackOut(BaseModel):

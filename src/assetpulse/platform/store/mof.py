@@ -1,6 +1,7 @@
-"""MOF summary-system exchange in PostgreSQL: build report batches, import feedback.
+"""MOF summary-system exchange in PostgreSQL: build signed report batches, import feedback.
 
-The file format is documented in :mod:`assetpulse.platform.mofformat`. Building a batch
+The file format is documented in :mod:`assetpulse.platform.mofformat` and
+``docs/mof-exchange.md``; the national downlink is :mod:`.mof_national`. Building a batch
 takes a per-province advisory lock, so two finance users pressing the button at once
 produce one batch and one empty answer; the unique index on published items makes
 "never reported twice" hold even if that lock were bypassed.
@@ -13,6 +14,7 @@ import hashlib
 import json
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
@@ -24,15 +26,15 @@ from assetpulse.platform.store.reviews import state_of, write_state
 
 DUE = """
 select b.*, u.code as unit_code, u.name as unit_name from bills b join units u on u.id = b.unit_id
-where left(b.region_code, 2) = %(province)s and b.scope = 'national'
+where left(b.region_code, 2) = %(province)s
   and (b.stage = 'final' or (b.stage in ('reported', 'mof_approved') and b.mof_dirty))
 order by b.id for update of b
 """
-# what the national platform needs to show a listing (format version 2): the asset's values,
+# what the national platform needs to show a listing (format version 3): the asset's values,
 # details and attached photos (bytes in base64, each with its SHA-256), beside its state
 LISTING_ROWS = """
 select l.id as listing_id, l.asset_code, l.name, l.category_code, l.quantity, l.area,
-       l.measure_unit, l.region_code, l.scope, l.state, l.delist_reason, l.result,
+       l.measure_unit, l.region_code, l.scope, l.state, l.delist_reason, l.result, l.listed_at,
        c.original_value, c.net_value, c.brand, c.model, c.spec, c.acquired_on, c.location,
        coalesce((select jsonb_agg(jsonb_build_object(
                    'sha256', p.sha256, 'content_type', p.content_type,
@@ -48,8 +50,8 @@ DEMAND_FIELDS = ("demand_type", "expected_arrival", "end_date", "urgency", "quan
                  "measure_unit", "accounting_subject")  # fmt: skip
 
 
-# Items that move a bill to 01-待财政部审核: ``publish`` the first time, ``resubmit`` after
-# MOF sent it back and the unit fixed it and approved it again (the unique index
+# Items that move a bill (any scope) to 01-待财政部审核: ``publish`` the first time,
+# ``resubmit`` after MOF sent it back and the unit fixed it and approved it again (the unique index
 # mof_report_items_once_idx still lets ``publish`` happen once per bill).
 FIRST_REPORTS = frozenset({"publish", "resubmit"})
 
@@ -65,8 +67,11 @@ def require_finance(p: Principal) -> None:
         raise forbidden("MOF_FINANCE_ONLY", "只有财政部门用户可以办理汇总系统上报和反馈导入。")
 
 
-async def build_report(conn: AsyncConnection[Any], p: Principal) -> dict[str, Any]:
-    """Report every due item of the province once; marks new items 01-待财政部审核."""
+async def build_report(
+    conn: AsyncConnection[Any], p: Principal, key: Ed25519PrivateKey
+) -> dict[str, Any]:
+    """Report every due item of the province once, signed with ``key``; marks new items
+    01-待财政部审核."""
     require_finance(p)
     province = p.region_code[:2]
     async with conn.transaction():
@@ -101,10 +106,11 @@ async def build_report(conn: AsyncConnection[Any], p: Principal) -> dict[str, An
         )
         seq = (await cur.fetchone() or {"n": 1})["n"]
         batch_no = f"MOF{province}{now:%Y%m%d}{seq:06d}"
-        batch = mofformat.build_batch(batch_no, province, now, items)
+        batch = mofformat.build_batch(batch_no, province, now, items, key)
         await cur.execute(
             "insert into mof_reports (batch_no, province, created_by, created_at, file_name,"
-            " sha256, item_count, content) values (%s, %s, %s, %s, %s, %s, %s, %s) returning id",
+            " sha256, item_count, content, key_id) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " returning id",
             (
                 batch_no,
                 province,
@@ -114,6 +120,7 @@ async def build_report(conn: AsyncConnection[Any], p: Principal) -> dict[str, An
                 batch.sha256,
                 batch.item_count,
                 batch.content,
+                batch.key_id,
             ),
         )
         report = await cur.fetchone()
@@ -158,7 +165,7 @@ async def reports(conn: AsyncConnection[Any], p: Principal) -> list[dict[str, An
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(
         "select id, batch_no, file_name, item_count, sha256, octet_length(content) as bytes,"
-        " created_at from mof_reports where province = %s order by id desc",
+        " key_id, created_at from mof_reports where province = %s order by id desc",
         (p.region_code[:2],),
     )
     return await cur.fetchall()
@@ -168,7 +175,8 @@ async def report_file(conn: AsyncConnection[Any], p: Principal, report_id: int) 
     require_finance(p)
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(
-        "select file_name, sha256, content from mof_reports where id = %s and province = %s",
+        "select file_name, sha256, key_id, content from mof_reports"
+        " where id = %s and province = %s",
         (report_id, p.region_code[:2]),
     )
     row = await cur.fetchone()
@@ -214,15 +222,26 @@ def _decide(
 
 
 async def import_feedback(
-    conn: AsyncConnection[Any], p: Principal, batch_no: str, items: list[dict[str, Any]]
+    conn: AsyncConnection[Any],
+    p: Principal,
+    doc: mofformat.Document,
+    items: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """Apply MOF's decisions on one batch this province sent, all together or not at all.
 
-    Every item must be a bill that batch reported (``publish`` / ``resubmit``) and still
-    awaits the decision from it; the same file imported twice changes nothing.
+    ``doc`` is a feedback file whose signature was verified; ``items`` its decisions,
+    checked. Every item must be a bill that batch reported (``publish`` / ``resubmit``)
+    and still awaits the decision from it; the same file imported twice changes nothing.
     """
     require_finance(p)
     province = p.region_code[:2]
+    batch_no = str(doc.header.get("in_reply_to") or "")
+    if doc.header.get("province") != province:
+        raise conflict(
+            "MOF_FEEDBACK_OTHER_PROVINCE",
+            "该反馈文件是下发给其他省份的，未做任何修改。",
+            province=doc.header.get("province"),
+        )
     digest = feedback_digest(batch_no, items)
     unchanged = {"item_count": len(items), "applied": 0, "unchanged": len(items)}
     async with conn.transaction():
@@ -279,14 +298,16 @@ async def import_feedback(
             applied += 1
         await conn.execute(
             "insert into mof_feedback (imported_by, report_id, sha256, item_count, applied,"
-            " content) values (%s, %s, %s, %s, %s, %s)",
+            " content, feedback_no, key_id) values (%s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 p.user_id,
                 report["id"],
                 digest,
                 len(items),
                 applied,
-                json.dumps({"batch_no": batch_no, "items": items}, ensure_ascii=False),
+                json.dumps({"header": doc.header, "items": items}, ensure_ascii=False),
+                doc.header.get("batch_no"),
+                doc.key_id,
             ),
         )
     return {"item_count": len(items), "applied": applied, "unchanged": len(items) - applied}

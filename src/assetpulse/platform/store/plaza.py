@@ -4,7 +4,9 @@ Tabs as the manual defines them:
 - ``local`` 本地区: items locally final-approved in the viewer's province, whose scope lets
   the viewer see them (本省 everyone in the province; 本市 the same fiscal region; 本部门
   the same competent department; 本单位 the unit itself; 全国 everyone);
-- ``national`` 全国: MOF-approved items (02-财政部已审核), including this region's own.
+- ``national`` 全国: MOF-approved national-scope items (02-财政部已审核): this province's own,
+  and the other provinces' that MOF's national downlink brought (read-only,
+  ``store.mof_national``), in one order.
 States shown: 上架 listed and 已登记结果 done. Paging is offset-based with a capped total,
 so a page never counts a million rows.
 """
@@ -22,6 +24,7 @@ from assetpulse.org.principal import Principal
 from assetpulse.platform.capped_totals import CappedTotals
 from assetpulse.platform.errors import not_found
 from assetpulse.platform.review import FINAL_TEXT
+from assetpulse.platform.store import mof_national
 
 TOTAL_CAP = 2_000  # pages show 2000+ beyond this; counting further costs every query
 # why a listing left the plaza (listings.delist_reason), in the words users see
@@ -49,7 +52,11 @@ and (l.scope in ('national', 'province')
          from units v where v.id = %(unit)s)))
      or (l.scope = 'unit' and l.unit_id = %(unit)s))
 """
-NATIONAL_TAB = "l.kind = %(kind)s and l.state in ('listed', 'done') and l.review_code = '02'"
+# every scope is reported to MOF and may be 02: only national scope leaves the province
+NATIONAL_TAB = """
+l.kind = %(kind)s and l.state in ('listed', 'done') and l.review_code = '02'
+and l.scope = 'national'
+"""
 # what every viewer in the province sees on the local tab: its "2000+" holds for all of them
 PROVINCE_PUBLIC = """
 l.kind = %(kind)s and l.state in ('listed', 'done') and l.province = %(province)s
@@ -76,13 +83,17 @@ select l.id, l.kind, l.bill_id, l.card_id, l.unit_id,
        l.name, l.asset_code, l.quantity, l.area, l.measure_unit, l.state, l.review_code,
        l.result, l.listed_at,
        (select p.id from card_photos p where p.card_id = l.card_id and p.state = 'attached'
-         order by p.id limit 1) as photo_id
+         order by p.id limit 1) as photo_id,
+       l.province as origin_province, false as read_only
 from listings l
 where {where}
-order by l.listed_at desc, l.id desc
-limit {limit} offset {offset}
 """
+ORDER = " order by listed_at desc, id desc limit {limit} offset {offset}"
 COUNT = "select count(*) from (select 1 from listings l where {where} limit {cap}) x"
+NATIONAL_COUNT = """
+select count(*) from (select 1 from listings l where {where}
+                      union all select 1 from national_listings l where {where} limit {cap}) x
+"""
 
 
 def _where(tab: str, params: dict[str, Any]) -> sql.Composed:
@@ -167,7 +178,7 @@ async def plaza(
     async with conn.pipeline():
         await page_cur.execute(_page_sql(where, q), params)
         if count:
-            await count_cur.execute(_count_sql(count_where), params)
+            await count_cur.execute(_count_sql(count_where, count_tab), params)
     rows = await page_cur.fetchall()
     total: int | None = TOTAL_CAP + 1 if q.with_total else None
     if count:
@@ -189,15 +200,20 @@ async def plaza(
 def _page_sql(where: sql.Composed, q: PlazaQuery) -> sql.Composed:
     # limit and offset as literals (validated ints): with them as parameters PostgreSQL
     # plans every execution afresh, since a generic plan cannot know how few rows it needs
-    return sql.SQL(PAGE).format(
-        where=where,
-        limit=sql.Literal(q.page_size + 1),
-        offset=sql.Literal((q.page - 1) * q.page_size),
+    order = sql.SQL(ORDER).format(
+        limit=sql.Literal(q.page_size + 1), offset=sql.Literal((q.page - 1) * q.page_size)
     )
+    page = sql.SQL(PAGE).format(where=where)
+    if q.tab == "national":
+        page = sql.SQL("{} union all {}").format(
+            page, sql.SQL(mof_national.PAGE_BRANCH).format(where=where)
+        )
+    return page + order
 
 
-def _count_sql(where: sql.Composed) -> sql.Composed:
-    return sql.SQL(COUNT).format(where=where, cap=sql.Literal(TOTAL_CAP + 1))
+def _count_sql(where: sql.Composed, tab: str = "local") -> sql.Composed:
+    text = NATIONAL_COUNT if tab == "national" else COUNT
+    return sql.SQL(text).format(where=where, cap=sql.Literal(TOTAL_CAP + 1))
 
 
 async def _fetch_count(cur: AsyncCursor[Any]) -> int:
@@ -229,7 +245,7 @@ def can_see(p: Principal, row: dict[str, Any], competent: int | None) -> bool:
         return True
     if row["state"] not in ("listed", "done"):
         return False
-    if row["review_code"] == "02":
+    if row["review_code"] == "02" and row["scope"] == "national":
         return True
     if row["province"] != p.region_code[:2]:
         return False
@@ -257,6 +273,9 @@ async def detail(
     conn: AsyncConnection[Any], p: Principal, listing_id: int, competent: int | None
 ) -> dict[str, Any]:
     """查看详情: publisher, receiver / provider, card, attachments, photos."""
+    downlinked = await mof_national.detail(conn, listing_id)
+    if downlinked is not None:
+        return {**downlinked, "listing": shape(downlinked["listing"])}
     row = await visible_listing(conn, p, listing_id, competent)
     cur = conn.cursor(row_factory=dict_row)
     card = None
@@ -275,7 +294,8 @@ async def detail(
             "id", "kind", "bill_id", "card_id", "unit_id", "unit_name", "scope", "region_code",
             "region_name", "category_code", "category_name", "name", "asset_code", "quantity",
             "area", "measure_unit", "state", "review_code", "result", "listed_at")},
-            "photo_id": photos[0] if photos else None}),
+            "photo_id": photos[0] if photos else None, "origin_province": row["province"],
+            "read_only": False}),
         "publisher": {
             "unit_id": row["unit_id"], "unit_name": row["unit_name"], "bill_no": row["bill_no"],
             "contact_name": row["contact_name"], "contact_phone": row["contact_phone"],
