@@ -76,11 +76,15 @@ def test_categories_load_by_admin_lets_registers_with_new_and_2010_codes_import(
             ["资产编号", "资产名称", "资产分类代码"],
             ["CAT-1", "复印机甲", "A020201"],
             ["CAT-2", "复印机乙", "2010301"],
+            ["CAT-3", "不在表中", "A0999"],
         ]
     )
     imported = api.post(f"{API}/cards/import", files={"file": ("台账.xlsx", register, XLSX)},
                         headers=auth("hd_jb")).json()  # fmt: skip
-    assert (imported["accepted"], imported["rejected"]) == (2, 0), imported
+    assert (imported["accepted"], imported["rejected"]) == (2, 1), imported
+    [why] = imported["rejections"][0]["reasons"]
+    assert "A0999 不存在" in why
+    assert "演示" not in why  # the official table is loaded: the code is simply wrong
     assert db.execute(
         "select array_agg(category_code order by asset_code) from asset_cards"
         " where asset_code like 'CAT-%'"
@@ -100,6 +104,11 @@ def test_categories_load_when_a_row_is_wrong_or_not_admin_loads_nothing(
     assert "未导入" in report["message"]
     assert db.execute("select count(*) from categories").fetchone() == (16,)
     assert db.execute("select count(*) from category_loads").fetchone() == (0,)
+    register = _xlsx([["资产编号", "资产名称", "资产分类代码"], ["CAT-9", "文物", "A0301"]])
+    imported = api.post(f"{API}/cards/import", files={"file": ("台账.xlsx", register, XLSX)},
+                        headers=fast_auth("hd_jb")).json()  # fmt: skip
+    [why] = imported["rejections"][0]["reasons"]
+    assert "请系统管理员先导入官方代码表" in why  # the demo subset says it is one
 
 
 def test_categories_cli_load_when_refused_exits_1_with_each_row(

@@ -65,6 +65,8 @@ class Reference:
     map_2010: Mapping[str, str]
     departments: Mapping[str, int]  # code or name → id
     users: Mapping[str, int]  # username or display name → id
+    # only the shipped demo codes (docs/categories.md): an unknown code says so
+    demo_categories_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,9 @@ def _date(value: Any, problems: list[str]) -> date | None:
     return None
 
 
+_DEMO_ONLY = "（本系统目前只有随软件附带的演示分类代码，请系统管理员先导入官方代码表）"
+
+
 def _category(text: str, ref: Reference, problems: list[str]) -> str | None:
     code = text.upper()
     if not code:
@@ -155,9 +160,13 @@ def _category(text: str, ref: Reference, problems: list[str]) -> str | None:
         if mapped is None:
             problems.append(
                 f"2010 版分类代码 {code} 暂无对应的 2022 版代码，请改填 GB/T 14885-2022 代码"
+                + (_DEMO_ONLY if ref.demo_categories_only else "")
             )
         return mapped
-    problems.append(f"资产分类代码 {code} 不存在，请按 GB/T 14885-2022 填写")
+    problems.append(
+        f"资产分类代码 {code} 不存在，请按 GB/T 14885-2022 填写"
+        + (_DEMO_ONLY if ref.demo_categories_only else "")
+    )
     return None
 
 

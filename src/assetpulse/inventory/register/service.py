@@ -15,6 +15,7 @@ from assetpulse.inventory.register.readers import UnreadableFileError, data_rows
 from assetpulse.inventory.register.rows import REQUIRED, Reference, check_register, map_headings
 
 CATEGORIES = "select code from categories"
+OFFICIAL_LOADED = "select exists (select 1 from category_loads where kind = 'codes')"
 MAP_2010 = "select old_code, new_code from category_map_2010"
 DEPARTMENTS = "select id, code, name from units where parent_id = %s and kind = 'department'"
 USERS = "select id, username, display_name from users where unit_id = %s and active"
@@ -32,7 +33,8 @@ async def _reference(conn: AsyncConnection[Any], unit_id: int) -> Reference:
     for i, username, display in await (await conn.execute(USERS, (unit_id,))).fetchall():
         users[username] = i
         users.setdefault(display, i)
-    return Reference(cats, map_2010, depts, users)
+    loaded = await (await conn.execute(OFFICIAL_LOADED)).fetchone()
+    return Reference(cats, map_2010, depts, users, demo_categories_only=not (loaded and loaded[0]))
 
 
 async def import_register(
