@@ -93,3 +93,53 @@ def test_calibration_when_learned_from_history_then_lamp_step_from_dark_switches
     assert len(cal["levels"]) == 1
     assert 380 <= cal["levels"][0] <= 470  # the office's lamps, seen switching at night
     assert 50 <= cal["period_s"] <= 70
+
+
+def _skewed_episode(readings: pl.DataFrame, start: datetime, ahead: timedelta) -> pl.DataFrame:
+    """A gateway whose clock runs ``ahead`` for 30 minutes from ``start`` (MQTT.md): the
+    meter's readings of [start − ahead, start − ahead + 30 min) arrive stamped ``ahead`` later
+    (and a few ms off the sample grid), interleaved with the true ones of that half hour."""
+    source = start - ahead
+    copied = readings.filter(pl.col("t").is_between(source, source + timedelta(minutes=30)))
+    shifted = copied.with_columns(pl.col("t") + ahead + timedelta(milliseconds=137))
+    return pl.concat([readings, shifted]).sort("sensor_id", "t")
+
+
+def test_light_when_gateway_clock_runs_ahead_at_night_then_no_lamp_learned_or_lit():
+    # the empty office over the weekend of 2015-02-07; each night at 23:00 local its gateway
+    # stamps the dusk of 17:00 (daylight of tens of lux, no lamp) six hours late
+    readings, sites = uci_office()
+    weekend = readings.filter(
+        pl.col("t").is_between(_local("2015-02-06", 20), _local("2015-02-09", 6))
+    )
+    assert not weekend["truth"].any()
+    skewed = weekend
+    for night in (_local("2015-02-07", 23), _local("2015-02-08", 23)):
+        skewed = _skewed_episode(skewed, night, timedelta(hours=6))
+    cal = calibrate(skewed.select("sensor_id", "t", "lux"), sites).row(0, named=True)
+    assert cal["levels"] == []  # nothing in this history is a lamp
+    true_readings = _detect(skewed, sites).filter(pl.col("t").dt.millisecond() != 137)
+    assert not true_readings["lamps_on"].any()
+
+
+def test_light_when_lamp_switched_once_on_a_sunny_day_then_that_hour_is_in_use():
+    # the empty, sunny Saturday 2015-02-07 alone (a meter just installed: nothing learned)
+    # with a 300-lux lamp switched on at 10:00 local for an hour, once
+    readings, sites = uci_office()
+    saturday = readings.filter(
+        pl.col("t").is_between(_local("2015-02-06", 20), _local("2015-02-07", 20))
+    )
+    on, off = _local("2015-02-07", 10), _local("2015-02-07", 11)
+    lit = saturday.with_columns(
+        pl.when(pl.col("t").is_between(on, off, closed="left"))
+        .then(pl.col("lux") + 300.0)
+        .otherwise(pl.col("lux"))
+    )
+    detected = _detect(lit, sites)
+    assert not calibrate(lit.select("sensor_id", "t", "lux"), sites)["levels"][0].len()
+    during = detected.filter(pl.col("t").is_between(on + timedelta(minutes=2), off))
+    outside = detected.filter(~pl.col("t").is_between(on, off + timedelta(minutes=2)))
+    assert during["lamps_on"].mean() >= 0.95  # type: ignore[operator]
+    assert not outside.filter(
+        pl.col("t").is_between(_local("2015-02-07", 7), _local("2015-02-07", 17))
+    )["lamps_on"].any()

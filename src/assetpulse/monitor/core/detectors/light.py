@@ -21,7 +21,11 @@ lamp's size that leaves the meter at least one lamp above its floor — and can 
 ``lux - floor`` (lamps alone cannot out-shine the reading). A room is lit by lamps, i.e. in
 use, while ``lamp_lux`` is at least half the smallest lamp step. Sunny empty mornings stay
 dark: daylight ramps, and its jumps (clouds, a sun patch) are neither lamp-sized nor abrupt
-in the same way.
+in the same way. A meter that has not learned its lamp yet (a room lit once or twice so
+far) accepts by day only a step far beyond daylight's swing that still holds a span later,
+and lets it go only with a step that takes about all of it away again. Two readings closer
+than a fifth of the sample period are both set aside: one of them carries a gateway clock
+that is off, and interleaved they would fake a lamp switched at every sample.
 
 Temperature plays no part: as the gate of the detector before this one it delayed each
 start (a room warms slowly) and kept sunlit weekends (the sun warms rooms too); on the UCI
@@ -70,6 +74,7 @@ class LightParams:
     sway_min_samples: int = 20  # daytime changes at a brightness needed to know its sway
     unlearned_lit_lux: float = 50.0  # no lamp learned yet: this much lamp light is lamps on
     unlearned_sway_k: float = 3.0  # … and a daytime step this many times daylight's swing
+    clash_share: float = 0.2  # two readings closer than this share of the period: one is skewed
 
 
 def empty_calibration() -> pl.DataFrame:
@@ -91,6 +96,20 @@ def _prepared(readings: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
         .alias("dt"),
         (pl.col("lux") - pl.col("lux").shift(1).over("sensor_id")).fill_null(0.0).alias("d"),
     )
+
+
+def _without_clock_clashes(readings: pl.DataFrame, share: float) -> pl.DataFrame:
+    """Readings of a sensor that lie closer to a neighbour than ``share`` of its sample
+    period are dropped, both of them: a meter does not sample twice in an instant, so one of
+    the two carries a gateway clock that is off (MQTT.md: a skewed clock stamps hours-old
+    light as now). Interleaved, such readings fake a lamp switched on and off at every
+    sample, and at the episode's end one last step that nothing undoes."""
+    r = readings.select("sensor_id", "t", "lux").drop_nulls("lux").sort("sensor_id", "t")
+    gap_before = (pl.col("t") - pl.col("t").shift(1).over("sensor_id")).dt.total_microseconds()
+    gap_after = (pl.col("t").shift(-1).over("sensor_id") - pl.col("t")).dt.total_microseconds()
+    period = gap_before.median().over("sensor_id")
+    close = pl.min_horizontal(gap_before, gap_after) < share * period
+    return r.filter(~close.fill_null(False))
 
 
 def _runs(r: pl.DataFrame, small: pl.Expr, span_s: pl.Expr) -> pl.DataFrame:
@@ -155,11 +174,15 @@ def _clusters(mags: np.ndarray, ratio: float) -> list[np.ndarray]:
     return [order[idx] for idx in np.split(np.arange(m.size), cuts)]
 
 
-def _modes(mags: np.ndarray, ups: np.ndarray, days: np.ndarray, ratio: float) -> list[float]:
+def _modes(
+    mags: np.ndarray, ups: np.ndarray, days: np.ndarray, ratio: float, around: np.ndarray
+) -> list[float]:
     """Lamp steps among daytime steps: the most crowded magnitude (steps within √ratio of
     it either way) while it holds three ups and three downs on three days and stands out
-    as a peak — twice as crowded as the bands either side of it (a lamp always adds about
-    the same; clouds' jumps thin out smoothly with size) — then the next among the rest.
+    as a peak — twice as crowded as the bands either side of it among ``around``, every
+    daytime step however small against daylight's swing (a lamp always adds about the same;
+    clouds' jumps thin out smoothly with size, and a band cut off by the swing filter
+    would fake a peak at its edge) — then the next among the rest.
     Mode-seeking, because chaining sizes would join a lamp to a cloud's jumps."""
     half = math.sqrt(ratio)
     left = np.ones(mags.size, dtype=bool)
@@ -171,8 +194,8 @@ def _modes(mags: np.ndarray, ups: np.ndarray, days: np.ndarray, ratio: float) ->
         centre = m[best]
         members = np.flatnonzero(left)[near[best]]
         n_up = int(ups[members].sum())
-        below = ((mags >= centre / half**3) & (mags < centre / half)).sum()
-        above = ((mags > centre * half) & (mags <= centre * half**3)).sum()
+        below = ((around >= centre / half**3) & (around < centre / half)).sum()
+        above = ((around > centre * half) & (around <= centre * half**3)).sum()
         if (
             n_up < 3
             or members.size - n_up < 3
@@ -216,9 +239,10 @@ def _levels(g: pl.DataFrame, ratio: float) -> list[float]:
         found = pick(dark, lambda i: n_up(i) >= 1 and i.size - n_up(i) >= 1)
     # lamps only ever switched by day (a room used in office hours in summer)
     holds = g["step_holds"].fill_null(False).to_numpy()
-    sel = np.flatnonzero(~g["step_dark"].to_numpy() & holds & g["above_sway"].to_numpy())
+    by_day = ~g["step_dark"].to_numpy() & holds
+    sel = np.flatnonzero(by_day & g["above_sway"].to_numpy())
     smallest_dark = min(found) if found else 0.0
-    for level in _modes(mags[sel], ups[sel], days[sel], ratio):
+    for level in _modes(mags[sel], ups[sel], days[sel], ratio, mags[by_day]):
         same_lamp = any(max(level, f) <= min(level, f) * ratio for f in found)
         # a day-only lamp much dimmer than the lamps seen in the dark is daylight's jitter
         if not same_lamp and level >= smallest_dark / 2:
@@ -283,7 +307,7 @@ def calibrate(
     p = params or LightParams()
     if readings.height == 0:
         return empty_calibration()
-    r = _prepared(readings, sites)
+    r = _prepared(_without_clock_clashes(readings, p.clash_share), sites)
     stats = r.group_by("sensor_id").agg(
         pl.col("dt").filter(pl.col("dt").is_finite()).median().alias("period_s"),
         pl.col("lux").filter(pl.col("dark")).quantile(0.05).alias("dark_floor"),
@@ -357,12 +381,17 @@ def calibrate(
 
 
 def _clamped_walk(
-    sensor: np.ndarray, step: np.ndarray, upper: np.ndarray, dark: np.ndarray
+    sensor: np.ndarray,
+    step: np.ndarray,
+    upper: np.ndarray,
+    dark: np.ndarray,
+    whole_off: np.ndarray,
+    tol: float,
 ) -> np.ndarray:
     """``_forward_walk``, except before a sensor's first dark reading, where nothing says
     what the lamps were: there the walk runs back from that reading, undoing the steps (a
     history that starts mid-morning with the lamps on is then counted as on)."""
-    out = _forward_walk(sensor, step, upper, dark)
+    out = _forward_walk(sensor, step, upper, dark, whole_off, tol)
     n = step.size
     firsts = np.flatnonzero(np.r_[True, sensor[1:] != sensor[:-1]]) if n else np.array([], int)
     ends = np.r_[firsts[1:], n] if n else np.array([], int)
@@ -376,15 +405,31 @@ def _clamped_walk(
         rev_step[1:] = -step[a + 1 : f + 1][::-1]
         rev_dark = np.zeros(f + 1 - a, dtype=bool)
         rev_dark[0] = True
-        rev = _forward_walk(np.zeros(f + 1 - a, dtype=np.int64), rev_step, rev_upper, rev_dark)
+        rev = _forward_walk(
+            np.zeros(f + 1 - a, dtype=np.int64),
+            rev_step,
+            rev_upper,
+            rev_dark,
+            np.zeros(f + 1 - a, dtype=bool),
+            tol,
+        )
         out[a : f + 1] = rev[::-1]
     return out
 
 
 def _forward_walk(
-    sensor: np.ndarray, step: np.ndarray, upper: np.ndarray, dark: np.ndarray
+    sensor: np.ndarray,
+    step: np.ndarray,
+    upper: np.ndarray,
+    dark: np.ndarray,
+    whole_off: np.ndarray,
+    tol: float,
 ) -> np.ndarray:
     """``a[i] = clip(a[i-1] + step[i], 0, upper[i])``, and ``a[i] = upper[i]`` in the dark.
+
+    Where ``whole_off`` (a meter whose lamp size is not learned yet, a step down) the step
+    counts only if it takes away about all the lamp light the walk holds (within ``tol``):
+    switching the lamp off removes the lamp, while a cloud takes away part of the daylight.
 
     Dark readings are known outright; between daytime steps the walk is a running minimum
     of ``upper``. So the Python loop runs once per daytime step or dawn — a few a day per
@@ -405,7 +450,10 @@ def _forward_walk(
     for a in starts:
         b = int(stop_at[np.searchsorted(stop_at, a)]) + 1  # last reading of the segment + 1
         prev = 0.0 if new_sensor[a] else out[a - 1]
-        v = min(max(prev + step[a], 0.0), upper[a])
+        change = step[a]
+        if whole_off[a] and -change < (1.0 - tol) * prev:
+            change = 0.0
+        v = min(max(prev + change, 0.0), upper[a])
         seg = np.minimum.accumulate(np.concatenate(([v], upper[a + 1 : b])))
         out[a:b] = seg
     return out
@@ -437,13 +485,18 @@ def lamp_light(
         cal = pl.concat(
             [calibration.select(CALIBRATION_SCHEMA.keys()), calibrate(missing, sites, p)]
         )
-    r = _prepared(readings, sites).join(cal, on="sensor_id", how="left")
+    r = _prepared(_without_clock_clashes(readings, p.clash_share), sites).join(
+        cal, on="sensor_id", how="left"
+    )
     smallest = pl.col("levels").list.min()
     largest = pl.col("levels").list.max()
     cand = pl.max_horizontal(pl.lit(p.min_step_lux), p.noise_k * pl.col("noise"))
     # part of a lamp's step: a sizeable share of the smallest lamp (daylight's own wobble,
     # even with the sun on the meter, stays below it from one sample to the next)
-    small = pl.max_horizontal(cand, pl.coalesce(smallest * p.step_share, cand))
+    # A meter with no lamp learned yet: a change within daylight's own swing at that
+    # brightness is daylight, and must not open a run that a lamp's jump then joins late.
+    swing = _sway_at(pl.min_horizontal("lux", pl.col("lux") - pl.col("d")))
+    small = pl.max_horizontal(cand, pl.coalesce(smallest * p.step_share, swing))
     span = pl.max_horizontal(pl.lit(p.step_span_s), 2.2 * pl.col("period_s"))
     r = _runs(r, small, span)
     mag = pl.col("step").abs()
@@ -455,8 +508,11 @@ def lamp_light(
     above_sway = mag > _sway_at(low)
     # a meter that has not yet seen a lamp often enough to learn it: by day only a step far
     # beyond daylight's swing, and at least ``unlearned_lit_lux`` twice over, is a lamp
-    unlearned = smallest.is_null() & (
-        mag >= pl.max_horizontal(p.unlearned_sway_k * _sway_at(low), 2 * p.unlearned_lit_lux)
+    # (and still there a span later, either way: a cloud's jump comes back within minutes)
+    unlearned = (
+        smallest.is_null()
+        & (mag >= pl.max_horizontal(p.unlearned_sway_k * _sway_at(low), 2 * p.unlearned_lit_lux))
+        & pl.col("step_holds").fill_null(False)
     )
     accepted = (mag >= cand) & (
         pl.col("dark")
@@ -473,17 +529,31 @@ def lamp_light(
         .clip(0.0, None)
         .alias("upper"),
     )
+    whole_off = smallest.is_null() & ~pl.col("dark") & (pl.col("step") < 0)
     walk = _clamped_walk(
         r["sensor_id"].to_numpy(),
         r["step"].to_numpy(),
         r["upper"].to_numpy(),
         r["dark"].to_numpy(),
+        r.select(whole_off.fill_null(False)).to_series().to_numpy(),
+        p.level_tol,
     )
     # lit: half the smallest lamp; a meter with no lamp learned yet: a clear step's worth
     bar = pl.coalesce(smallest * p.lit_share, pl.max_horizontal(cand * 2, p.unlearned_lit_lux))
-    return r.with_columns(pl.Series("lamp_lux", walk)).select(
+    judged = r.with_columns(pl.Series("lamp_lux", walk)).select(
         "sensor_id",
         "t",
         "lamp_lux",
         (pl.col("lamp_lux") >= bar).alias("lamps_on"),
+    )
+    # a clashing pair (one of them stamped by a wrong clock) keeps the state the meter was
+    # last seen in: every reading given gets an answer
+    return (
+        readings.select("sensor_id", "t")
+        .unique(["sensor_id", "t"])
+        .join(judged, on=["sensor_id", "t"], how="left")
+        .sort("sensor_id", "t")
+        .with_columns(
+            pl.col("lamp_lux", "lamps_on").forward_fill().backward_fill().over("sensor_id")
+        )
     )
