@@ -65,7 +65,7 @@ export async function render(root, { args, me }) {
     if (manager) actions.push(h("button", { onclick: () => handDown(id, me, reload) }, "下发到部门"));
   }
   // the labels of every card on this task's book, to stick on before scanning
-  const bookIds = [...rep.found, ...rep.missing].map((f) => f.card_id);
+  const bookIds = [...rep.found, ...rep.not_scanned, ...rep.missing].map((f) => f.card_id);
   if (bookIds.length) actions.push(h("button", { onclick: () => printLabels(bookIds) }, "打印标签"));
   actions.push(h("button", { onclick: async () => download(await api(`/stocktakes/${id}/report`, { query: { format: "xlsx" }, raw: true }), `盘点报告-${id}.xlsx`) }, "导出盘点报告"));
   if (t.state === "open" && manager) {
