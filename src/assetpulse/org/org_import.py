@@ -56,6 +56,8 @@ NOTES = (
     "角色：经办岗、审核岗、资产使用人、管理员，多个用“、”或逗号分隔；管理员只能由系统管理员设置。",
     "已存在的单位编码或用户名按文件更新；出错的行单独报告，不影响其他行；新用户的临时密码在导入报告中只显示一次。",
 )
+LABELS = {"created": "新增", "updated": "已更新", "unchanged": "无变化"}
+DRY_LABELS = {"created": "将新增", "updated": "将更新", "unchanged": "无变化"}
 REQUIRED = {
     "单位": ("code", "name", "kind"),
     "人员": ("username", "display_name", "unit_code", "user_type"),
@@ -253,7 +255,8 @@ async def apply(
                         status = await _unit_row(conn, p, scope, values)
                     else:
                         status, temp = await _user_row(conn, p, scope, values, dry_run)
-                message = {"created": "新增", "updated": "已更新", "unchanged": "无变化"}[status]
+                labels = DRY_LABELS if dry_run else LABELS
+                message = labels[status]
             except DomainError as exc:
                 status, message = "error", exc.message
             except psycopg.errors.DataError:

@@ -15,7 +15,8 @@ const FIELD = {
 // this page's own layout (app.css stays the shared look)
 const TREE_UL = "list-style:none;padding-left:1em;margin:2px 0";
 const SPLIT = "display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start";
-const HIDDEN = new Set(["id", "created_at", "password_changed_at"]);
+const WRAP = "display:block;white-space:normal;min-width:12em;max-width:32em";
+const HIDDEN = new Set(["id", "created_at", "password_changed_at", "session_version"]);
 
 function go(patch, params) {
   const q = new URLSearchParams({ ...params, ...patch });
@@ -41,7 +42,7 @@ function tree(units, selected, pick) {
     h("button", { class: "link", style: u.id === selected ? "font-weight:bold" : null, "aria-current": u.id === selected ? "true" : null, onclick: () => pick(u.id) },
       u.name, " ", h("small", { class: "evidence" }, u.kind === "department" ? `${u.department_users} 人` : `${u.active_users} 人`)),
     children(u.id).length ? h("ul", { style: TREE_UL }, children(u.id).map(node)) : null);
-  return h("nav", { class: "card org-tree", "aria-label": "单位树", style: "flex:0 1 260px" }, h("ul", { style: TREE_UL }, units.filter((u) => !u.parent_id || !ids.has(u.parent_id)).map(node)));
+  return h("nav", { class: "card org-tree", "aria-label": "单位树", style: "flex:0 1 220px" }, h("ul", { style: TREE_UL }, units.filter((u) => !u.parent_id || !ids.has(u.parent_id)).map(node)));
 }
 
 function unitDialog(ctx, unit, { parent, kind } = {}) {
@@ -186,27 +187,33 @@ function importPanel() {
     out);
 }
 
-function changes(detail) {
+function changes(detail, ctx) {
+  const unitName = (id) => ((ctx.units.find((u) => u.id === id) || {}).name || `#${id}`);
   const fmt = (k, v) => {
-    if (v === null || v === undefined) return "—";
-    if (k === "roles") return rolesLabel(v);
+    if (k === "roles") return rolesLabel(v) || "无";
     if (k === "active") return v ? "启用" : "停用";
+    if (k === "kind") return ctx.kinds[v] || v;
+    if (["unit_id", "department_id", "parent_id"].includes(k)) return v === null ? "无" : unitName(v);
     if (typeof v === "boolean") return v ? "是" : "否";
-    return String(v);
+    return v === null ? "无" : String(v);
   };
-  const list = (obj) => Object.entries(obj || {}).filter(([k]) => !HIDDEN.has(k)).map(([k, v]) => `${FIELD[k] || k}：${fmt(k, v)}`).join("；");
-  return { before: list(detail && detail.before), after: list(detail && detail.after) };
+  // a new record lists what it was given; a change shows every changed field, also emptied ones
+  const list = (obj, created) => Object.entries(obj || {})
+    .filter(([k, v]) => !HIDDEN.has(k) && !(created && (v === null || v === false || (Array.isArray(v) && !v.length))))
+    .map(([k, v]) => `${FIELD[k] || k}：${fmt(k, v)}`).join("；");
+  const created = !detail || detail.before === null;
+  return { before: list(detail && detail.before, created), after: list(detail && detail.after, created) };
 }
 
-async function auditPanel() {
+async function auditPanel(ctx) {
   const rows = await api("/admin/audit", { query: { limit: 200 } });
   return table([
     { label: "时间", value: (r) => fmtTime(r.at) },
     { label: "操作人", value: (r) => (r.actor_name ? `${r.actor_name}（${r.actor_username}）` : "系统") },
     { label: "对象", value: (r) => `${r.entity === "org_user" ? "用户" : "单位"} ${r.target_name || ""}（${r.target_key || r.entity_id}）` },
     { label: "操作", value: (r) => ACTION[r.action] || r.action },
-    { label: "改前", value: (r) => changes(r.detail).before },
-    { label: "改后", value: (r) => changes(r.detail).after },
+    { label: "改前", value: (r) => h("span", { style: WRAP }, changes(r.detail, ctx).before) },
+    { label: "改后", value: (r) => h("span", { style: WRAP }, changes(r.detail, ctx).after) },
   ], itemsOf(rows), { empty: "暂无变更记录" });
 }
 
@@ -225,7 +232,7 @@ export async function render(root, { params, me }) {
   if (tab === "import") {
     body = importPanel();
   } else if (tab === "audit") {
-    body = await auditPanel();
+    body = await auditPanel(ctx);
   } else {
     const unit = data.units.find((u) => u.id === selected);
     body = h("div", { class: "org-admin", style: SPLIT },
