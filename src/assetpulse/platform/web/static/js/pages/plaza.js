@@ -99,7 +99,12 @@ export async function render(root, { args, params, me }) {
     }
     await api("/preselections", { method: "POST", json: { listing_ids: ids } });
     toast(`已加入预选资产（${ids.length} 项）。`, "ok");
-    await render(root, { args, params, me }); // drawn again, with the 已预选 marks
+    // the chosen stay chosen (the server refuses a second time); each now carries 已预选
+    for (const id of ids) {
+      if (preselected.has(id)) continue;
+      preselected.add(id);
+      root.querySelectorAll(`[data-pre="${id}"]`).forEach((el) => el.append(" ", badge("已预选", "info")));
+    }
   }
 
   async function showPreselections() {
@@ -136,7 +141,7 @@ export async function render(root, { args, params, me }) {
     { label: "操作", value: detail },
   ] : [
     { label: "资产照片", value: (r) => (photoUrl(r) ? authPhoto(photoUrl(r), r.name, "thumb") : "暂无照片") },
-    { label: "资产名称", value: (r) => [r.name, preMark(r) ? " " : null, preMark(r)] },
+    { label: "资产名称", value: (r) => h("span", { dataset: { pre: r.id } }, r.name, preMark(r) ? " " : null, preMark(r)) },
     { label: "财政区划", value: regionOf },
     { label: "资产编号", value: (r) => r.asset_code },
     { label: plaza === "adjust" ? "调剂状态" : "共享状态", value: (r) => stateBadge(r) },
@@ -159,7 +164,7 @@ export async function render(root, { args, params, me }) {
       const tile = h("div", { class: "tile", dataset: { id: r.id } },
         h("div", { class: "photo" }, url ? authPhoto(url, r.name) : "暂无照片"),
         h("div", { class: "body" },
-          h("div", { class: "name" }, r.name, preMark(r) ? " " : null, preMark(r)),
+          h("div", { class: "name", dataset: { pre: r.id } }, r.name, preMark(r) ? " " : null, preMark(r)),
           h("div", { class: "meta" }, `财政区划：${regionOf(r) || "—"}`),
           h("div", { class: "meta" }, `资产编号：${r.asset_code || "—"}`),
           h("div", { class: "meta" }, `${plaza === "adjust" ? "调剂" : "共享"}状态：`, stateBadge(r)),
