@@ -14,6 +14,7 @@ from anyio import to_thread
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from assetpulse.export_cells import content_disposition
 from assetpulse.org import admin_store as store
 from assetpulse.org import org_import
 from assetpulse.org.admin_rules import UNIT_KINDS, admin_scope
@@ -252,7 +253,11 @@ async def import_template(user: CurrentUser) -> Response:
     return Response(
         org_import.template(),
         media_type=XLSX,
-        headers={"Content-Disposition": "attachment; filename*=UTF-8''org-import-template.xlsx"},
+        headers={
+            "Content-Disposition": content_disposition(
+                "组织机构导入模板.xlsx", "org-import-template.xlsx"
+            )
+        },
     )
 
 

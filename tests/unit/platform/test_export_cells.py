@@ -1,13 +1,21 @@
-"""Formula-like text in exports stays text (issue 14, point 4)."""
+"""Formula-like text in exports stays text (issue 14, point 4); times are Beijing time and
+file names Chinese (issue 18, point 9)."""
 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from assetpulse.export_cells import append_row, csv_cell
+from assetpulse.export_cells import (
+    append_row,
+    beijing_text,
+    beijing_time,
+    content_disposition,
+    csv_cell,
+)
 
 DANGEROUS = ['=HYPERLINK("http://x.invalid","点我")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 
@@ -36,3 +44,20 @@ def test_xlsx_row_when_text_starts_like_a_formula_then_stored_as_text() -> None:
     assert row[len(DANGEROUS)].value == -5
     assert row[len(DANGEROUS)].data_type == "n"
     assert row[len(DANGEROUS) + 1].value == "普通"
+
+
+def test_export_time_when_utc_then_beijing_wall_clock() -> None:
+    late = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)  # already 1 December in Beijing
+    assert beijing_time(late) == datetime(2026, 12, 1, 1, 30)
+    assert beijing_time("2026-11-30T17:30:00+00:00") == datetime(2026, 12, 1, 1, 30)
+    assert beijing_text(late) == "2026-12-01 01:30:00"
+    assert (beijing_time(None), beijing_text(None)) == (None, "")
+
+
+def test_content_disposition_when_chinese_name_then_rfc5987_with_ascii_fallback() -> None:
+    header = content_disposition("盘点报告 7.xlsx", "stocktake-7.xlsx")
+    assert header == (
+        'attachment; filename="stocktake-7.xlsx"; '
+        "filename*=UTF-8''%E7%9B%98%E7%82%B9%E6%8A%A5%E5%91%8A%207.xlsx"
+    )
+    assert content_disposition("资产标签.pdf", "labels.pdf", inline=True).startswith("inline;")
