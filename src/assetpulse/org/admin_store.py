@@ -287,7 +287,17 @@ async def update_user(
     changes: dict[str, Any],
 ) -> bool:  # fmt: skip
     """Apply the given fields (display_name, unit_id, department_id, user_type, roles,
-    phone); True when anything changed."""
+    phone); True when anything changed. The row is locked first, so two administrators
+    editing one user at once apply one after the other, each onto the other's result."""
+    async with conn.transaction():
+        await conn.execute("select 1 from users where id = %s for update", (user_id,))
+        return await _update_user_locked(conn, p, scope, user_id, changes)
+
+
+async def _update_user_locked(
+    conn: AsyncConnection[Any], p: Principal, scope: AdminScope, user_id: int,
+    changes: dict[str, Any],
+) -> bool:  # fmt: skip
     old = await user_row(conn, scope, user_id)
     unit_id = int(changes.get("unit_id") or old["unit_id"])
     if unit_id != old["unit_id"] and not scope.is_system:
@@ -307,19 +317,18 @@ async def update_user(
         raise OrgAdminError("ORG_USER_NAME_REQUIRED", "请填写姓名。")
     await _check_user_fields(conn, scope, unit_id, department_id, user_type)
     rules.check_roles(scope, p, user_id, frozenset(old["roles"]), roles)
-    async with conn.transaction():
-        await set_actor(conn, p)
-        new = (str(name).strip(), unit_id, department_id, user_type, sorted(roles), phone)
-        was = (old["display_name"], old["unit_id"], old["department_id"], old["user_type"],
-               sorted(old["roles"]), old["phone"])  # fmt: skip
-        if new == was:
-            return False
-        await conn.execute(
-            "update users set display_name = %s, unit_id = %s, department_id = %s,"
-            " user_type = %s, roles = %s, phone = %s where id = %s",
-            (*new, user_id),
-        )
-        return True
+    new = (str(name).strip(), unit_id, department_id, user_type, sorted(roles), phone)
+    was = (old["display_name"], old["unit_id"], old["department_id"], old["user_type"],
+           sorted(old["roles"]), old["phone"])  # fmt: skip
+    if new == was:
+        return False
+    await set_actor(conn, p)
+    await conn.execute(
+        "update users set display_name = %s, unit_id = %s, department_id = %s,"
+        " user_type = %s, roles = %s, phone = %s where id = %s",
+        (*new, user_id),
+    )
+    return True
 
 
 async def set_active(

@@ -66,6 +66,17 @@ def test_unit_admin_when_touching_another_unit_then_refused(
     )
     assert r.status_code == 200
     assert set(r.json()["roles"]) == {"reviewer", "admin"}
+    # the system administrator builds units anywhere in the province, not outside it
+    unit = {"code": "U460003", "name": "海南医科大学", "kind": "unit", "region_code": "460100",
+            "parent_id": demo_units["C460001"]}  # fmt: skip
+    r = api.post(f"{API}/admin/units", json=unit, headers=fast_auth("cz_gly"))
+    assert r.status_code == 201, r.text
+    assert (
+        api.post(f"{API}/admin/units", json={**unit, "code": "U9"}, headers=hd).status_code == 403
+    )
+    r = api.post(f"{API}/admin/units", json={**unit, "code": "U440001", "region_code": "440100"},
+                 headers=fast_auth("cz_gly"))  # fmt: skip
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "ORG_OUT_OF_SCOPE")
     # a user below the department level is not an administrator of anything
     r = api.get(f"{API}/admin/users", headers=fast_auth("hd_wl"))
     assert (r.status_code, r.json()["error"]["code"]) == (403, "ORG_ADMIN_ONLY")
