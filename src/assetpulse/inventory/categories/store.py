@@ -194,6 +194,7 @@ async def status(conn: AsyncConnection[Any]) -> dict[str, Any]:
         message = (
             f"当前分类代码为软件附带的演示子集：{s['codes']} 个 GB/T 14885-2022 代码、"
             f"{s['map_2010']} 条 2010→2022 对应，不是国家标准全表。导入真实台账前，"
-            "请系统管理员导入官方代码表和 2010→2022 对应表（docs/categories.md）。"
+            "请财政部门的系统管理员导入官方代码表和 2010→2022 对应表"
+            "（系统管理 → 资产分类代码，或命令 assetpulse categories）。"
         )
     return {**s, "official_codes_loaded": official, "message": message}

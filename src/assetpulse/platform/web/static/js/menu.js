@@ -32,6 +32,7 @@ export const MENU = [
     label: "系统管理",
     items: [
       { label: "组织机构管理", href: "#/admin" },
+      { label: "资产分类代码", href: "#/categories" },
       { label: "修改密码", href: "#/password" },
     ],
   },
@@ -49,5 +50,6 @@ export const ROUTES = [
   { pattern: /^\/omissions$/, module: "./pages/omissions.js" },
   { pattern: /^\/mof$/, module: "./pages/mof.js" },
   { pattern: /^\/admin$/, module: "./pages/admin.js" },
+  { pattern: /^\/categories$/, module: "./pages/categories.js" },
   { pattern: /^\/password$/, module: "./pages/password.js" },
 ];

@@ -29,6 +29,8 @@ const PAGES = [
   [/^\/monitor$/, (me) => isUnitStaff(me) || has(me, "admin") || seesManyUnits(me)],
   // org/admin_rules.py: administrators of a unit or (finance) of the region; MOF: finance
   [/^\/admin$/, (me) => has(me, "admin")],
+  // GB/T 14885 tables: every administrator reads what they are; finance's loads them
+  [/^\/categories$/, (me) => has(me, "admin")],
   [/^\/mof$/, (me) => isFinance(me) && me.unit_kind === "finance"],
 ];
 
