@@ -2,8 +2,8 @@
 
 Order of start: database and broker (embedded unless URLs are given), migrations, the demo
 organisation, then the children: ingest, API, analyser (periodic) and the simulator, which
-registers its fleet for 海南大学 (U460001) before it publishes. SIGINT / SIGTERM, or its
-own stdout closing (``| tee`` killed), stop the children in reverse order (simulator
+registers its fleet for 海南大学 (U460001) before it publishes. SIGINT / SIGTERM / SIGHUP,
+or its own stdout closing (``| tee`` killed), stop the children in reverse order (simulator
 first, ingest last so it drains), then the broker and the database; printing is never
 what keeps that from happening. When ``run`` dies without doing so (kill -9), its
 watchdog (``runner/watchdog.py``) stops them in the same order.
@@ -12,6 +12,7 @@ watchdog (``runner/watchdog.py``) stops them in the same order.
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
 import select
@@ -131,7 +132,8 @@ def run(**opts: Any) -> None:  # fmt: skip
     except WeakSecretError as exc:
         raise click.ClickException(str(exc)) from None
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP: the terminal closed; stop as cleanly as on Ctrl-C rather than die mid-way
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: stop.set())
 
     watchdog = Watchdog(data_dir / "logs" / "watchdog.log")
@@ -271,7 +273,9 @@ def _watch(kids: Supervisor, progress: Progress, stop: threading.Event, console:
                     print(line(snap, kids), flush=True)
                     last_line = time.monotonic()
                 stop.wait(2.0)
-    except BrokenPipeError:
+    except OSError as exc:  # EPIPE: a pipe's reader went; EIO: the terminal went
+        if exc.errno not in (errno.EPIPE, errno.EIO):
+            raise
         _silence_stdout()
         log.warning("stdout closed: stopping")
     finally:
