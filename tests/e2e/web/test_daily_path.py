@@ -403,6 +403,13 @@ def test_demand_ending_before_arrival_is_refused_on_the_page_and_by_the_server(
     assert r.json()["error"]["code"] == "DEMAND_END_BEFORE_ARRIVAL"
     assert "不能早于期望到货日期" in r.json()["error"]["message"]
 
+    # 附件 uploads take documents and pictures, nothing that could run
+    r = walk.api("hd_jb").post(
+        "/attachments", files={"file": ("setup.exe", b"MZ\x00\x01", "application/octet-stream")}
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "ATTACHMENT_TYPE_REFUSED"
+
     jb = walk.page("hd_jb", "#/bills/demand/publish")
     jb.get_by_role("button", name="新增").click()
     dlg = jb.locator("dialog[open]")

@@ -49,7 +49,11 @@ def test_publish_demand_button_follows_user_type_and_demand_reaches_the_plaza(
     dlg.locator("input[name=end_date]").fill("2026-12-31")
     dlg.locator("input[name=contact_name]").fill("李老师")
     dlg.locator("textarea[name=description]").fill("新进教师办公使用，配置不限。")
-    dlg.locator("textarea[name=attachments]").fill("需求说明.pdf")
+    # 附件 is an upload (issue 18): stored at once, listed in the form, kept with the bill
+    dlg.locator("input[name=attachment_file]").set_input_files(
+        files=[{"name": "需求说明.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 demo"}]
+    )
+    expect(dlg.locator("ul.attachments")).to_contain_text("需求说明.pdf")
     shot(page, "demand-publish-new")
     dlg.get_by_role("button", name="保存").click()
     expect_toast(page, "已保存发布单")
@@ -69,6 +73,9 @@ def test_publish_demand_button_follows_user_type_and_demand_reaches_the_plaza(
     detail = page.locator("dialog[open]")
     for text in ("需求送审方信息", "需求接收方信息", "紧急", "需求说明.pdf", "李老师"):
         expect(detail).to_contain_text(text)
+    with page.expect_download() as dl:  # another unit downloads the uploaded file
+        detail.get_by_role("link", name="需求说明.pdf").click()
+    assert dl.value.path().read_bytes() == b"%PDF-1.4 demo"
 
     # 查询 by keyword and review status
     log_in(page, "hd_jb", "#/bills/demand/query")

@@ -26,6 +26,7 @@ from assetpulse.ops.api_metrics import BusinessFigures, MetricsEndpoint, Request
 from assetpulse.org.api import router as org_router
 from assetpulse.org.throttle import LoginThrottle
 from assetpulse.org.tokens import TokenCodec, check_signing_key
+from assetpulse.platform.api.attachment_routes import router as attachment_router
 from assetpulse.platform.api.errors import error_body, install_error_handlers
 from assetpulse.platform.api.http_guards import BodyLimit, LimitRequestBody, SecurityHeaders
 from assetpulse.platform.api.plaza_fast_path import install_plaza_fast_path
@@ -148,7 +149,8 @@ def create_app(settings: Settings, *, pool_size: int = 10) -> FastAPI:
     app.add_middleware(RequestMetrics, registry=app.state.metrics_registry)
     app.state.plaza_totals = CappedTotals()
     install_error_handlers(app)
-    for router in (org_router, inventory_router, monitor_router, platform_router):
+    routers = (org_router, inventory_router, monitor_router, platform_router, attachment_router)
+    for router in routers:
         app.include_router(router, prefix=API_PREFIX, responses=API_ERRORS)
     install_plaza_fast_path(app, API_PREFIX)
 

@@ -86,11 +86,38 @@ function pickCards(kind, bill, me, chosen, onDone) {
   load(1);
 }
 
+/** 附件列表: the files already on the bill (each can be removed) and 上传附件, which stores
+ * a file at once (POST /attachments) and lists it; saving the bill keeps the list. */
+function attachmentUploader(initial) {
+  const items = initial.map((a) => ({ ...a }));
+  const list = h("ul", { class: "attachments" });
+  const draw = () => list.replaceChildren(...(items.length ? items.map((a) => h("li", {}, a.name, " ",
+    h("button", { type: "button", class: "link", onclick: () => { items.splice(items.indexOf(a), 1); draw(); } }, "移除")))
+    : [h("li", { class: "evidence" }, "暂无附件")]));
+  const file = h("input", { type: "file", name: "attachment_file", multiple: true, accept: ".pdf,.doc,.docx,.xls,.xlsx,.txt,.jpg,.jpeg,.png,.zip" });
+  file.addEventListener("change", async () => {
+    for (const f of [...file.files]) {
+      const form = new FormData();
+      form.append("file", f);
+      try {
+        items.push(await api("/attachments", { method: "POST", form }));
+        draw();
+      } catch {
+        // the server's message is shown already; the other files still go up
+      }
+    }
+    file.value = "";
+  });
+  draw();
+  return { el: h("div", {}, list, h("label", { class: "upload" }, "上传附件：", file), h("small", { class: "evidence" }, "PDF、Word、Excel、图片、文本或 ZIP，每个 10 MB 以内")), items };
+}
+
 /** Opens the form; resolves after a successful save with the saved bill. */
 export async function billForm(kind, me, bill = null, onSaved = () => {}) {
   const refs = await references();
   const v = (k) => (bill && bill[k] !== null && bill[k] !== undefined ? String(bill[k]) : "");
   const inputs = {};
+  let attachField = null;
   const inp = (name, attrs = {}) => (inputs[name] = h("input", { name, value: v(name), ...attrs }));
   const chosen = bill ? bill.lines.map((l) => ({ ...l, has_photo: true })) : [];
   const linesBox = h("div");
@@ -119,7 +146,7 @@ export async function billForm(kind, me, bill = null, onSaved = () => {}) {
     inputs.region_code = select("region_code", refs.regions.map((r) => [r.code, `${r.name}（${r.code}）`]), v("region_code") || me.region_code);
     inputs.urgency = select("urgency", URGENCY, v("urgency") || "normal");
     inputs.description = h("textarea", { name: "description" }, v("description"));
-    inputs.attachments = h("textarea", { name: "attachments", placeholder: "每行一个附件名称" }, bill ? bill.attachments.map((a) => a.name).join("\n") : "");
+    attachField = attachmentUploader(bill ? bill.attachments : []);
     grid = h("div", { class: "form-grid" },
       field("需求标题", inp("title", { required: true }), "wide"),
       field("需求类型", inputs.demand_type),
@@ -136,7 +163,7 @@ export async function billForm(kind, me, bill = null, onSaved = () => {}) {
       field("需求经办人", inp("handler_name")),
       ...common,
       field("需求描述", inputs.description, "wide"),
-      field("附件列表", inputs.attachments, "wide"));
+      h("div", { class: "field wide" }, h("span", {}, "附件列表"), attachField.el));
   } else {
     inputs.description = h("textarea", { name: "description" }, v("description"));
     grid = h("div", { class: "form-grid" }, ...common, field("说明", inputs.description, "wide"));
@@ -150,15 +177,11 @@ export async function billForm(kind, me, bill = null, onSaved = () => {}) {
   const collect = () => {
     const out = {};
     for (const [k, el] of Object.entries(inputs)) {
-      if (k === "attachments") {
-        // an attachment kept by name keeps its link: editing must not drop what was uploaded
-        const before = new Map((bill ? bill.attachments : []).map((a) => [a.name, a]));
-        out.attachments = el.value.split("\n").map((s) => s.trim()).filter(Boolean).map((name) => before.get(name) || { name });
-        continue;
-      }
       const val = el.value.trim();
       out[k] = val === "" ? null : val;
     }
+    // the attachments kept (with their links) and those just uploaded
+    if (attachField) out.attachments = attachField.items.map((a) => ({ ...a }));
     if (kind !== "demand") out.card_ids = chosen.map((l) => l.card_id);
     return out;
   };

@@ -65,8 +65,8 @@ export async function showBill(id) {
 export function attachmentList(items) {
   if (!items || !items.length) return "";
   return h("span", {}, items.map((a, i) => [i ? "、" : "", a.url && a.url.startsWith("/api/v1/attachments/")
-    ? h("a", { href: "#", onclick: async (e) => { e.preventDefault(); await download(await api(a.url, { raw: true }), a.name); } }, a.name)
-    : a.name]));
+    ? h("a", { href: "#", class: "attachment", onclick: async (e) => { e.preventDefault(); await download(await api(a.url, { raw: true }), a.name); } }, a.name)
+    : a.url && /^https?:\/\//.test(a.url) ? h("a", { href: a.url, target: "_blank", rel: "noopener" }, a.name) : a.name]));
 }
 
 /** 审核情况: every node of the chain, then every action, as a timeline. */

@@ -3,6 +3,7 @@
 import { api } from "../api.js";
 import { authPhoto } from "../fields.js";
 import { dialog, fmtQty, fmtTime, h, kv } from "../ui.js";
+import { attachmentList } from "./bills.js";
 
 const WORD = { adjust: "调剂", share: "共享", demand: "需求" };
 const DEMAND_TYPE = { adjust: "调剂", share: "共享" };
@@ -69,7 +70,7 @@ export async function listingDetail(row, plaza) {
       d.photo_ids.map((id) => authPhoto(`/listings/${l.id}/photos/${id}`, l.name, "thumb"))));
   }
   parts.push(h("h3", {}, "附件列表"), d.attachments && d.attachments.length
-    ? h("ul", {}, d.attachments.map((a) => h("li", {}, a.url ? h("a", { href: a.url, target: "_blank", rel: "noopener" }, a.name) : a.name)))
+    ? h("ul", {}, d.attachments.map((a) => h("li", {}, attachmentList([a]))))
     : h("p", { class: "evidence" }, "无附件"));
   dialog(`${l.name} — 详情`, h("div", {}, parts));
 }
