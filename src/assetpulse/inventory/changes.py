@@ -29,6 +29,7 @@ from assetpulse.inventory.cards import check_references, facts, lock_card
 from assetpulse.inventory.journal import audit, card_event
 from assetpulse.inventory.rules import (
     ENDED,
+    ENDED_RETURN_NOTE,
     change_base,
     check_changes,
     conflict_message,
@@ -253,7 +254,9 @@ async def reject_change(
     """
     async with conn.transaction():
         change, card = await _lock_pending(conn, change_id, reviewer)
-        if not note:
+        if not note and card["status"] in ENDED:
+            note = ENDED_RETURN_NOTE
+        elif not note:
             stale = conflict_of(change, await _card_json(conn, card["id"]))
             note = conflict_return_note(stale) if stale else None
         await conn.execute(DECIDE, ("rejected", reviewer.user_id, note, change_id))

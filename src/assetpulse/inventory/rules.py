@@ -148,6 +148,10 @@ def conflict_message(fields: list[str]) -> str:
     )
 
 
+ENDED_CONFLICT = "该资产卡片已处置或已拆分，本变动不能再审核通过，请“退回”。"
+ENDED_RETURN_NOTE = "退回：该资产卡片已处置或已拆分，不能再变动。"
+
+
 def conflict_return_note(fields: list[str]) -> str:
     """The reason an operator reads when such a change is returned without a note."""
     return (

@@ -127,6 +127,21 @@ def test_photo_change_after_accepted_share_suggestion_when_first_approved_then_a
     assert [c["id"] for c in shareable.json()] == [card]
 
 
+def test_pending_change_when_card_disposed_then_shown_as_conflict_and_returned_with_reason(
+    api: TestClient, auth: AuthHeaders, demo_cards
+) -> None:
+    card = demo_cards["HD-0002"]
+    change = _propose(api, auth, card, {"location": "仓库"})
+    r = api.post(
+        f"{API}/disposals", json={"card_id": card, "method": "scrap"}, headers=auth("hd_jb")
+    )
+    assert r.status_code == 201, r.text
+    listed = api.get(f"{API}/card-changes", params={"state": "pending"}, headers=auth("hd_sh"))
+    assert "已处置" in listed.json()[0]["conflict"]["message"]
+    r = api.post(f"{API}/card-changes/{change['id']}/reject", headers=auth("hd_sh"))
+    assert "已处置" in r.json()["decision_note"]
+
+
 def test_proposer_cannot_approve_own_change_and_other_unit_cannot_see_it(
     api: TestClient, auth: AuthHeaders, demo_cards, db: psycopg.Connection
 ) -> None:

@@ -12,7 +12,7 @@ from assetpulse.inventory import changes as change_service
 from assetpulse.inventory import errors
 from assetpulse.inventory.cards import CARD_READ_SCOPE, scope_params, visible_card
 from assetpulse.inventory.http.guards import operable_card
-from assetpulse.inventory.rules import conflict_message
+from assetpulse.inventory.rules import ENDED, ENDED_CONFLICT, conflict_message
 from assetpulse.org.scope import card_read_scope
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
@@ -87,7 +87,12 @@ def _with_conflict(change: dict[str, Any], card_now: dict[str, Any] | None) -> N
         if change["state"] == "pending" and card_now is not None
         else []
     )
-    change["conflict"] = {"fields": stale, "message": conflict_message(stale)} if stale else None
+    if change["state"] == "pending" and card_now is not None and card_now["status"] in ENDED:
+        change["conflict"] = {"fields": ["status"], "message": ENDED_CONFLICT}
+    else:
+        change["conflict"] = (
+            {"fields": stale, "message": conflict_message(stale)} if stale else None
+        )
 
 
 @router.post("/card-changes", status_code=201, summary="发起卡片变动 (经办岗)")
