@@ -1,18 +1,17 @@
 """组织机构管理 and 汇总系统上报 in Chromium (issue 16): a unit administrator builds a
 department and its first user, who must set a password at first login; the import's row
-report; the change log. The finance reviewer sends a batch, reads its items and MOF's
-reasons, downloads it and is told why a feedback file was refused."""
+report; the change log. The finance reviewer sends a batch, downloads it, is told why a
+feedback file was refused and reads MOF's reason once the right one is loaded."""
 
 from __future__ import annotations
 
 import io
-import json
 import re
 
-import psycopg
 from openpyxl import Workbook
 from playwright.sync_api import Page, expect
 
+from tests.e2e.platform.mofhub import feedback_file
 from tests.fix_platform import Flow
 from tests.fix_web import WebApi, expect_toast, log_in, open_tab, shot
 
@@ -107,8 +106,15 @@ def test_admin_page_when_unit_admin_adds_department_and_user_then_user_sets_pass
     expect(page.locator(".topbar .who")).to_contain_text("图书馆资产员")
 
 
-def test_mof_page_when_batch_sent_then_items_states_reasons_and_refused_feedback_shown(
-    web_page: Page, web_api: WebApi, flow: Flow, db_url: str
+def _load_feedback(page: Page, content: bytes) -> None:
+    page.get_by_label("反馈文件").set_input_files(
+        files=[{"name": "feedback.jsonl", "mimeType": "application/x-ndjson", "buffer": content}]
+    )
+    page.get_by_role("button", name="导入反馈").click()
+
+
+def test_mof_page_when_feedback_loaded_then_items_states_reasons_and_refusals_shown(
+    web_page: Page, web_api: WebApi, flow: Flow
 ) -> None:
     page = web_page
     demand = {
@@ -129,43 +135,26 @@ def test_mof_page_when_batch_sent_then_items_states_reasons_and_refused_feedback
     expect(items).to_contain_text("首次上报")
     expect(page.locator("section.batch-detail")).to_contain_text("尚未反馈")
 
-    # MOF sent it back (as a loaded feedback file leaves it)
-    batch = web_api("cz_sh").get("/mof/batches").json()[0]
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute(
-            "insert into mof_feedback (imported_by, report_id, sha256, item_count, applied,"
-            " content) select id, %s, repeat('0', 64), 1, 1, %s from users"
-            " where username = 'cz_sh'",
-            (batch["id"], json.dumps({"items": [
-                {"bill_no": bill["bill_no"], "decision": "rejected", "reason": "车辆编制未核定"}
-            ]})),
-        )  # fmt: skip
-        conn.execute(
-            "update bills set stage = 'returned', return_reason = '车辆编制未核定',"
-            " status_text = '财政部退回' where id = %s",
-            (bill["id"],),
-        )
-    page.reload()
-    page.locator("#page .loading").wait_for(state="detached")
-    expect(items).to_contain_text("已退回单位")
-    expect(items).to_contain_text("车辆编制未核定")
-
     with page.expect_download() as dl:
         page.get_by_role("button", name="下载").first.click()
+    batch = web_api("cz_sh").get("/mof/batches").json()[0]
     assert dl.value.suggested_filename == batch["file_name"]
 
-    # a feedback file the server refuses: the page says it changed nothing, and why
-    unknown = [{"bill_no": "NO-SUCH-BILL", "decision": "approved"}]
-    bad = json.dumps({"batch_no": batch["batch_no"], "items": unknown}).encode()
-    expected = web_api("cz_sh").post(
-        "/mof/feedback", content=bad, headers={"Content-Type": "application/json"}
-    )
-    assert expected.status_code >= 400
-    page.get_by_label("反馈文件").set_input_files(
-        files=[{"name": "feedback.json", "mimeType": "application/json", "buffer": bad}]
-    )
-    page.get_by_role("button", name="导入反馈").click()
+    # MOF's file names a bill this batch never held: refused as a whole, and the page says why
+    wrong = [{"bill_no": "NO-SUCH-BILL", "decision": "approved"}]
+    _load_feedback(page, feedback_file("46", batch["batch_no"], wrong))
     refused = page.locator(".feedback-refused")
     expect(refused).to_contain_text("未做任何修改")
-    expect(refused).to_contain_text(expected.json()["error"]["code"])
+    expect(refused.locator("li")).to_contain_text("NO-SUCH-BILL")
+    expect(refused).to_contain_text("MOF_FEEDBACK_REFUSED")
+    shot(page, "mof-feedback-refused")
+    expect(items).to_contain_text("尚未反馈")
+
+    # MOF sends the demand back with its reason
+    back = [{"bill_no": bill["bill_no"], "decision": "rejected", "reason": "车辆编制未核定"}]
+    _load_feedback(page, feedback_file("46", batch["batch_no"], back))
+    expect(page.locator(".feedback-ok")).to_contain_text("生效 1 条")
+    expect(items).to_contain_text("已退回单位")
+    expect(items).to_contain_text("车辆编制未核定")
+    expect(page.locator("section.batch-detail .table-wrap").nth(1)).to_contain_text("财政审核员")
     shot(page, "mof-batches")
