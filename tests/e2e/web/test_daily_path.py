@@ -359,7 +359,8 @@ def test_labels_print_from_the_cards_and_stocktake_pages(walk: Walk) -> None:
 def test_result_receiver_offered_from_preselecting_unit_and_corrected(walk: Walk) -> None:
     """Item 10: after 登记调剂结果 the receiver comes from the units, the one that
     preselected the asset offered first, and a wrong one can be corrected."""
-    listing = walk.listed(walk.card("待调剂的投影仪", status="idle"))
+    projector = walk.card("待调剂的投影仪", status="idle")
+    listing = walk.listed(projector)
     r = walk.api("hs_jb").post("/preselections", json={"listing_ids": [listing]})
     assert r.status_code == 201, r.text
 
@@ -390,6 +391,14 @@ def test_result_receiver_offered_from_preselecting_unit_and_corrected(walk: Walk
     dlg.get_by_role("button", name="保存更正").click()
     expect_toast(jb, "已更正为 三亚市第一中学")
     expect(row(jb, "待调剂的投影仪")).to_contain_text("三亚市第一中学")
+
+    # once the disposal has handed the card to the receiver, the receiver stays
+    api = walk.api("hd_jb")
+    r = api.post("/disposals", json={"card_id": projector, "method": "free_transfer"})
+    assert r.status_code == 201, r.text
+    r = api.post(f"/listings/{listing}/result/correct", json={"counterpart_unit_name": "某单位"})
+    assert r.status_code == 409, r.text
+    assert r.json()["error"]["code"] == "RESULT_ALREADY_TRANSFERRED"
 
 
 def test_demand_ending_before_arrival_is_refused_on_the_page_and_by_the_server(
