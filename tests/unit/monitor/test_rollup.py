@@ -125,3 +125,27 @@ def test_room_when_two_meters_lit_one_after_the_other_then_in_use_for_both_spans
     assert _total(pl.concat([a, a.with_columns(pl.lit("PH-C").alias("sensor_id"))])) == (
         pytest.approx(30 * 60)
     )
+
+
+def test_pc_when_left_on_overnight_then_in_use_only_while_its_screen_is_lit():
+    # a PC in an inner office, powered all week (never shut down); its screen light (150 lux
+    # at the meter) is on 09:00–12:00 and 14:00–17:30 local on six days, asleep otherwise
+    minutes = 6 * 24 * 60
+    t = [T0 - timedelta(hours=8) + timedelta(minutes=i) for i in range(minutes)]
+    local_h = [((x.hour + 8) % 24) + x.minute / 60 for x in t]
+    lit = [9 <= h < 12 or 14 <= h < 17.5 for h in local_h]
+    df = pl.DataFrame(
+        {
+            "card_id": 1,
+            "sensor_id": "PC-PH",
+            "t": t,
+            "kind": 1,
+            "on_state": True,
+            "on_ms": [60_000 * i for i in range(minutes)],
+            "cyc": 1,
+            "lux": [150.0 + (i * 7 % 3) * 0.1 if on else 1.0 for i, on in enumerate(lit)],
+        }
+    )
+    out = hourly_usage(df)
+    assert out["in_use_s"].sum() / 3600 == pytest.approx(6 * 6.5, rel=0.03)  # not 6 × 24 h
+    assert out["sessions"].sum() == 12  # two sittings a day, not the one power-on

@@ -134,15 +134,19 @@ class LightInputs:
 
 
 def with_lamps(readings: pl.DataFrame, light: LightInputs, params: LightParams) -> pl.DataFrame:
-    """``readings`` with ``lamps_on`` on every photo reading that has a ``lux``."""
+    """``readings`` with ``lamps_on`` and ``lamp_known`` on every photo reading that has a
+    ``lux``."""
     photo = readings.filter((pl.col("kind") == PHOTO) & pl.col("lux").is_not_null())
     cal = light.calibration.select([pl.col(c).cast(t) for c, t in CALIBRATION_SCHEMA.items()])
     lamps = lamp_light(photo.select("sensor_id", "t", "lux"), cal, light.sites, params)
     return readings.join(
-        lamps.select("sensor_id", "t", "lamps_on").unique(["sensor_id", "t"]),
+        lamps.select("sensor_id", "t", "lamps_on", "lamp_known").unique(["sensor_id", "t"]),
         on=["sensor_id", "t"],
         how="left",
-    ).with_columns(pl.when(pl.col("kind") == PHOTO).then(pl.col("lamps_on")).alias("lamps_on"))
+    ).with_columns(
+        pl.when(pl.col("kind") == PHOTO).then(pl.col(c)).alias(c)
+        for c in ("lamps_on", "lamp_known")
+    )
 
 
 def intervals(
@@ -160,7 +164,22 @@ def intervals(
     hold = pl.min_horizontal(pl.max_horizontal(pl.lit(p.hold_s), 2.5 * period), pl.lit(3600.0))
     r = r.with_columns(hold.fill_null(p.hold_s).alias("hold_s"))
     lit_by_lamps = pl.col("lamps_on")
-    on_now = pl.coalesce(pl.col("on_state"), lit_by_lamps).fill_null(False)
+    # A plug that also carries a light meter on the device (a PC's screen, MQTT.md photo:
+    # ``on`` and ``lux``): powered is not used — a PC left on overnight sleeps its screen.
+    # In use while powered and lit by its own light, once the meter knows that light's
+    # size (until then it could miss the screen against daylight: the plug decides); the
+    # counters then say only how much of a lit interval was powered.
+    screen = (
+        pl.col("on_state").is_not_null()
+        & lit_by_lamps.is_not_null()
+        & pl.col("lamp_known").fill_null(False)
+    )
+    on_now = (
+        pl.when(screen)
+        .then(pl.col("on_state") & lit_by_lamps)
+        .otherwise(pl.coalesce(pl.col("on_state"), lit_by_lamps))
+        .fill_null(False)
+    )
     prev = {c: pl.col(c).shift(1).over(key) for c in ("t", "on_ms", "cyc")}
     r = r.with_columns(
         on_now.alias("on_now"),
@@ -168,7 +187,10 @@ def intervals(
         ((pl.col("t") - prev["t"]).dt.total_microseconds() / 1e6).alias("dt"),
         (pl.col("on_ms") - prev["on_ms"]).alias("d_on_ms"),
         (pl.col("cyc") - prev["cyc"]).alias("d_cyc"),
-    ).with_columns(pl.col("on_now").shift(1).over(key).alias("on_prev"))
+    ).with_columns(
+        pl.col("on_now").shift(1).over(key).alias("on_prev"),
+        screen.fill_null(False).alias("screen"),
+    )
     held = pl.col("dt") <= pl.col("hold_s")
     bridged = pl.col("dt") <= p.counter_gap_s
     counted = pl.col("d_on_ms").is_not_null() & (pl.col("dt") <= p.counter_gap_s)
@@ -176,7 +198,9 @@ def intervals(
     # estimate where the sensor sends one; else the on-time since the reboot.
     reset = pl.col("d_on_ms") < 0
     on_s = (
-        pl.when(counted & ~reset)
+        pl.when(pl.col("screen") & ~pl.col("on_prev").fill_null(False))
+        .then(0.0)
+        .when(counted & ~reset)
         .then((pl.col("d_on_ms") / 1000.0).clip(0.0, pl.col("dt")))
         .when(counted & reset & pl.col("on_state").is_null())
         .then((pl.col("on_ms") / 1000.0).clip(0.0, pl.col("dt")))
@@ -185,8 +209,11 @@ def intervals(
         .otherwise(0.0)
     )
     # after a reset the cycle counter restarts at 1 even mid-session: trust the flag then
+    start = pl.col("on_now") & ~(pl.col("on_prev").fill_null(False) & bridged.fill_null(False))
     sessions = (
-        pl.when(
+        pl.when(pl.col("screen"))  # a sitting at the screen, not a power cycle
+        .then(start.cast(pl.Int64))
+        .when(
             pl.col("d_cyc").is_not_null()
             & (pl.col("dt") <= p.counter_gap_s)
             & (pl.col("d_cyc") >= 0)
@@ -197,7 +224,7 @@ def intervals(
         # on after "off", or after over an hour without news: a start. On at both ends of a
         # shorter gap (lost messages, a gateway reboot) is one session going on. Looking
         # back at most an hour keeps an hour independent of readings beyond the reach.
-        .when(pl.col("on_now") & ~(pl.col("on_prev").fill_null(False) & bridged.fill_null(False)))
+        .when(start)
         .then(1)
         .otherwise(0)
     )

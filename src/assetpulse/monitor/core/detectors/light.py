@@ -465,7 +465,8 @@ def lamp_light(
     sites: pl.DataFrame,
     params: LightParams | None = None,
 ) -> pl.DataFrame:
-    """Per photo reading (``sensor_id, t, lux``): ``lamp_lux`` and ``lamps_on``.
+    """Per photo reading (``sensor_id, t, lux``): ``lamp_lux``, ``lamps_on`` and
+    ``lamp_known`` (the meter has learned its lamp's size; until then it guesses).
 
     Sensors without a calibration row are calibrated on the readings given."""
     p = params or LightParams()
@@ -476,6 +477,7 @@ def lamp_light(
                 "t": pl.Datetime("us", "UTC"),
                 "lamp_lux": pl.Float64,
                 "lamps_on": pl.Boolean,
+                "lamp_known": pl.Boolean,
             }
         )
     have = set(calibration["sensor_id"].to_list()) if calibration.height else set()
@@ -545,6 +547,7 @@ def lamp_light(
         "t",
         "lamp_lux",
         (pl.col("lamp_lux") >= bar).alias("lamps_on"),
+        smallest.is_not_null().alias("lamp_known"),
     )
     # a clashing pair (one of them stamped by a wrong clock) keeps the state the meter was
     # last seen in: every reading given gets an answer
@@ -554,6 +557,9 @@ def lamp_light(
         .join(judged, on=["sensor_id", "t"], how="left")
         .sort("sensor_id", "t")
         .with_columns(
-            pl.col("lamp_lux", "lamps_on").forward_fill().backward_fill().over("sensor_id")
+            pl.col("lamp_lux", "lamps_on", "lamp_known")
+            .forward_fill()
+            .backward_fill()
+            .over("sensor_id")
         )
     )
