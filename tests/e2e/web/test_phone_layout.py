@@ -102,7 +102,7 @@ def test_every_page_at_phone_width_fits_the_screen_with_titles_and_actions_visib
     page.get_by_label("用户名").wait_for()
     assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
     extra = {
-        "hd_jb": ["#/monitor?tab=sensors", f"#/stocktakes/{task_id}"],
+        "hd_jb": ["#/monitor?tab=sensors", f"#/stocktakes/{task_id}", "#/plaza/adjust?view=list"],
         "hd_wl": [f"#/stocktakes/{task_id}/scan"],
         "cz_sh": ["#/monitor?tab=new"],  # the province-wide table, with its unit column
     }
