@@ -123,12 +123,7 @@ def _ours(run_dir: Path) -> list[psutil.Process]:
     return found
 
 
-@pytest.mark.timeout(120)
-@pytest.mark.parametrize("how", ["kill-9", "stdout-closed"])
-def test_run_when_killed_or_its_stdout_closes_then_every_child_stops_and_ports_are_free(
-    run_dir: Path, how
-):
-    port = free_port()
+def _start_run(run_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETPULSE_")}
     env["ASSETPULSE_LOG_LEVEL"] = "WARNING"
     proc = subprocess.Popen(
@@ -137,25 +132,39 @@ def test_run_when_killed_or_its_stdout_closes_then_every_child_stops_and_ports_a
          "-g", "1", "-s", "2", "--backfill-days", "1", "--speed", "1440"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
+    _wait("API /health", lambda: httpx.get(f"http://127.0.0.1:{port}/health").is_success, 60)
+    names = {p.name() for p in _ours(run_dir)}
+    assert {"postgres", "nats-server"} <= names, names
+    return proc
+
+
+@pytest.mark.timeout(180)
+def test_run_when_killed_then_children_stop_and_second_run_stops_when_its_stdout_closes(
+    run_dir: Path,
+):
+    port = free_port()
     try:
-        _wait("API /health", lambda: httpx.get(f"http://127.0.0.1:{port}/health").is_success, 60)
-        names = {p.name() for p in _ours(run_dir)}
-        assert {"postgres", "nats-server"} <= names, names
-        assert proc.stdout is not None
-        if how == "kill-9":
-            proc.kill()
-        proc.stdout.close()  # stdout-closed: `make run | tee run.log` and tee is killed
-        proc.wait(timeout=60)
-        _wait("every child of run stopped", lambda: not _ours(run_dir), 60)
-    finally:
-        for p in _ours(run_dir):
-            p.kill()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", port))  # a second run gets its port
-    if how == "kill-9":  # the watchdog stopped them in the README's order
+        # kill -9 of run: its watchdog stops every child, in the README's order
+        first = _start_run(run_dir, port)
+        first.kill()
+        first.wait(timeout=10)
+        assert first.stdout is not None
+        first.stdout.close()
+        _wait("every child of the killed run stopped", lambda: not _ours(run_dir), 60)
         said = (run_dir / "data" / "logs" / "watchdog.log").read_text()
         order = [m.group(1) for m in re.finditer(r"stopping (\S+) \(pid", said)]
         assert order == ["sim", "api", "ingest", "nats-server", "postgres"], said
-    else:
-        assert proc.returncode == 0
-        assert not (run_dir / "data" / "pg" / "postmaster.pid").exists()
+
+        # a second run gets the same port; its stdout closes (`make run | tee` and tee is
+        # killed): it stops everything itself and exits cleanly
+        second = _start_run(run_dir, port)
+        assert second.stdout is not None
+        second.stdout.close()
+        assert second.wait(timeout=60) == 0
+        _wait("every child of the second run stopped", lambda: not _ours(run_dir), 30)
+    finally:
+        for p in _ours(run_dir):
+            p.kill()
+    assert not (run_dir / "data" / "pg" / "postmaster.pid").exists()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # free again for a third
