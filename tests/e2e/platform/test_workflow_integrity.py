@@ -480,18 +480,18 @@ def test_matches_show_unpublished_suggestions_only_inside_their_unit(
 # races between DIFFERENT reviewers at different nodes: exactly one wins, the state agrees
 
 
-def _race(flow: Flow, *calls: tuple[str, str]) -> list[Any]:
-    """Fire (user, path) POSTs at once; the responses in call order."""
+def _race(flow: Flow, *calls: tuple[str, str] | tuple[str, str, dict[str, Any]]) -> list[Any]:
+    """Fire (user, path[, body]) POSTs at once; the responses in call order."""
     import threading
 
     barrier = threading.Barrier(len(calls))
     out: list[Any] = [None] * len(calls)
 
-    def go(i: int, user: str, path: str) -> None:
+    def go(i: int, user: str, path: str, body: dict[str, Any] | None = None) -> None:
         barrier.wait()
-        out[i] = flow.api.post(f"/api/v1{path}", headers=flow.auth(user))
+        out[i] = flow.api.post(f"/api/v1{path}", json=body, headers=flow.auth(user))
 
-    threads = [threading.Thread(target=go, args=(i, u, p)) for i, (u, p) in enumerate(calls)]
+    threads = [threading.Thread(target=go, args=(i, *c)) for i, c in enumerate(calls)]
     for t in threads:
         t.start()
     for t in threads:
@@ -522,6 +522,47 @@ def test_cancel_approval_racing_next_node_approve_exactly_one_wins(
             assert cancel.json()["error"]["code"] == "NEXT_NODE_ACTED"
             assert got["stage"] == "final"
             assert len(listed) == 1
+
+
+def test_cancel_approval_racing_next_node_reject_or_finance_approve_exactly_one_wins(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    # 单位 cancels while 主管部门 sends the bill back
+    bill = flow.create(kind="adjust", scope="province", card_ids=[make_card()])
+    flow.ok("hd_jb", bill["id"], "submit")
+    flow.ok("hd_sh", bill["id"], "approve")
+    cancel, reject = _race(
+        flow,
+        ("hd_sh", f"/bills/{bill['id']}/cancel-approval"),
+        ("jyt_sh", f"/bills/{bill['id']}/reject", {"reason": "材料不全"}),
+    )
+    assert sorted([cancel.status_code, reject.status_code]) == [200, 409]
+    got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()
+    if cancel.status_code == 200:
+        assert (got["stage"], got["current_node"]) == ("in_review", "unit")
+    else:
+        assert cancel.json()["error"]["code"] == "NEXT_NODE_ACTED"
+        assert (got["stage"], got["return_reason"]) == ("returned", "材料不全")
+    # 主管部门 cancels while 财政 approves a national bill to final
+    bill = flow.create(kind="adjust", scope="national", card_ids=[make_card()])
+    flow.ok("hd_jb", bill["id"], "submit")
+    flow.ok("hd_sh", bill["id"], "approve")
+    flow.ok("jyt_sh", bill["id"], "approve")
+    cancel, approve = _race(
+        flow,
+        ("jyt_sh", f"/bills/{bill['id']}/cancel-approval"),
+        ("cz_sh", f"/bills/{bill['id']}/approve"),
+    )
+    assert sorted([cancel.status_code, approve.status_code]) == [200, 409]
+    got = flow.api.get(f"/api/v1/bills/{bill['id']}", headers=flow.auth("hd_jb")).json()
+    listed = [r for r in flow.plaza("hs_jb")["items"] if r["bill_id"] == bill["id"]]
+    if cancel.status_code == 200:
+        assert approve.json()["error"]["code"] == "BILL_NOT_AT_YOUR_NODE"
+        assert (got["stage"], got["current_node"], listed) == ("in_review", "competent", [])
+    else:
+        assert cancel.json()["error"]["code"] == "NEXT_NODE_ACTED"
+        assert got["stage"] == "final"
+        assert len(listed) == 1
 
 
 def test_final_cancel_racing_mof_report_exactly_one_wins(flow: Flow, make_card: CardMaker) -> None:
