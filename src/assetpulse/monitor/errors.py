@@ -8,7 +8,8 @@ Tree::
     ├── SUGGESTION_NOT_OPEN        already accepted, dismissed or superseded
     ├── SUGGESTION_CARD_CHANGED    the card moved on since the suggestion (version, status)
     ├── USAGE_RANGE_INVALID        from/to/bucket of a usage query
-    └── CARD_NOT_FOUND             no such card in the user's unit
+    ├── CARD_NOT_FOUND             no such card in the user's unit
+    └── ANALYSIS_BUSY              another analysis run is being coordinated
 """
 
 from __future__ import annotations
@@ -61,4 +62,12 @@ def card_not_found(card_id: int) -> MonitorError:
         "未找到该资产卡片，或它不属于本单位。",
         kind=ErrorKind.NOT_FOUND,
         card_id=card_id,
+    )
+
+
+def analysis_busy() -> MonitorError:
+    return MonitorError(
+        "ANALYSIS_BUSY",
+        "另一个闲置分析正在进行，本次不再启动；它结束后下一次分析会接着处理新数据。",
+        kind=ErrorKind.CONFLICT,
     )

@@ -22,7 +22,7 @@ from assetpulse.monitor.core.calendar import calendar_frame
 from assetpulse.monitor.core.features import usage_features, window_days
 from assetpulse.monitor.core.rules import RuleSet
 from assetpulse.monitor.core.verdicts import judge
-from assetpulse.monitor.db.refresh import copy_csv
+from assetpulse.monitor.db.refresh import ALL_CARDS, Cards, fetch_frame
 from assetpulse.monitor.db.store import store_suggestions
 
 log = structlog.get_logger(__name__)
@@ -41,7 +41,7 @@ select c.id, c.unit_id, c.category_code, c.status, c.shareable, c.version,
 from asset_cards c
 join sensor_bindings b on b.card_id = c.id and b.valid && tstzrange(%(t0)s, %(t1)s)
 join sensors s on s.sensor_id = b.sensor_id
-where c.status not in ('disposed', 'split')
+where c.status not in ('disposed', 'split') and c.id between %(lo)s and %(hi)s
 group by c.id
 """
 # bound sensors of the carrying signal with no reading in the window (its dead meters)
@@ -56,21 +56,34 @@ where b.card_id = any(%(cards)s) and b.valid && tstzrange(%(t0)s, %(t1)s)
 group by b.card_id
 """
 FETCH_ROLLUP = """
-copy (
-    select card_id, (extract(epoch from hour) * 1000000)::bigint, in_use_s, sessions,
-           distance_m, coverage, photo_coverage, temp_coverage, loc_coverage
-    from usage_hourly where hour >= {t0} and hour < {t1}
-    order by card_id, hour  -- the primary key's order: features group contiguous slices
-) to stdout (format csv)
+select card_id, hour, in_use_s, sessions, distance_m, coverage, photo_coverage, temp_coverage,
+       loc_coverage
+from usage_hourly where hour >= {t0} and hour < {t1}
+order by card_id, hour  -- the primary key's order: features group contiguous slices
+"""
+FETCH_ROLLUP_OF_RANGE = """
+select card_id, hour, in_use_s, sessions, distance_m, coverage, photo_coverage, temp_coverage,
+       loc_coverage
+from usage_hourly where hour >= {t0} and hour < {t1} and card_id between {lo} and {hi}
+order by card_id, hour
 """
 FETCH_ROLLUP_OF_CARDS = """
-copy (
-    select card_id, (extract(epoch from hour) * 1000000)::bigint, in_use_s, sessions,
-           distance_m, coverage, photo_coverage, temp_coverage, loc_coverage
-    from usage_hourly where hour >= {t0} and hour < {t1} and card_id = any({cards})
-    order by card_id, hour
-) to stdout (format csv)
+select card_id, hour, in_use_s, sessions, distance_m, coverage, photo_coverage, temp_coverage,
+       loc_coverage
+from usage_hourly where hour >= {t0} and hour < {t1} and card_id = any({cards})
+order by card_id, hour
 """
+ROLLUP_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "card_id": pl.Int64,
+    "hour": pl.Datetime("us", "UTC"),
+    "in_use_s": pl.Float64,
+    "sessions": pl.Int32,
+    "distance_m": pl.Float64,
+    "coverage": pl.Float64,
+    "photo_coverage": pl.Float64,
+    "temp_coverage": pl.Float64,
+    "loc_coverage": pl.Float64,
+}
 CARD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "card_id": pl.Int64,
     "unit_id": pl.Int64,
@@ -96,31 +109,23 @@ class AnalysisResult:
 
 
 def fetch_rollup(
-    conn: psycopg.Connection[Any], t0: datetime, t1: datetime, cards: list[int] | None = None
+    conn: psycopg.Connection[Any],
+    t0: datetime,
+    t1: datetime,
+    cards: list[int] | None = None,
+    card_range: Cards | None = None,
 ) -> pl.DataFrame:
-    """Hourly rollups in [t0, t1), of ``cards`` only when given, ordered by card and hour."""
-    if cards is None:
-        data = copy_csv(conn, FETCH_ROLLUP, {"t0": t0, "t1": t1})
+    """Hourly rollups in [t0, t1), of ``cards`` only (or the ids in ``card_range``) when
+    given, ordered by card and hour."""
+    if cards is None and card_range is not None:
+        args = {"t0": t0, "t1": t1, "lo": card_range[0], "hi": card_range[1]}
+        query = FETCH_ROLLUP_OF_RANGE
+    elif cards is None:
+        query, args = FETCH_ROLLUP, {"t0": t0, "t1": t1}
     else:
-        data = copy_csv(conn, FETCH_ROLLUP_OF_CARDS, {"t0": t0, "t1": t1, "cards": cards})
-    schema = {
-        "card_id": pl.Int64,
-        "hour": pl.Int64,
-        "in_use_s": pl.Float64,
-        "sessions": pl.Int32,
-        "distance_m": pl.Float64,
-        "coverage": pl.Float64,
-        "photo_coverage": pl.Float64,
-        "temp_coverage": pl.Float64,
-        "loc_coverage": pl.Float64,
-    }
-    if not data:
-        return pl.DataFrame(schema=schema).with_columns(
-            pl.col("hour").cast(pl.Datetime("us", "UTC"))
-        )
-    return pl.read_csv(
-        data, has_header=False, new_columns=list(schema), schema=schema
-    ).with_columns(pl.from_epoch("hour", time_unit="us").dt.replace_time_zone("UTC"))
+        query, args = FETCH_ROLLUP_OF_CARDS, {"t0": t0, "t1": t1, "cards": cards}
+    raw = fetch_frame(conn, query, args, own_writes=True, schema=ROLLUP_SCHEMA)
+    return raw.select([pl.col(c).cast(t) for c, t in ROLLUP_SCHEMA.items()])
 
 
 def carried_coverage(rollup: pl.DataFrame, cards: pl.DataFrame) -> pl.DataFrame:
@@ -196,12 +201,13 @@ def _judge_window(
     window_end: datetime,
     n_days: int,
     all_cards: bool,
+    card_range: Cards | None,
 ) -> pl.DataFrame:
     """Verdicts joined with features and cards, for cards sharing one window of ``n_days``."""
     window_from = window_end - timedelta(days=n_days)
     first, last = window_days(window_end, n_days)
     ids = None if all_cards else cards["card_id"].to_list()
-    rollup = carried_coverage(fetch_rollup(conn, window_from, window_end, ids), cards)
+    rollup = carried_coverage(fetch_rollup(conn, window_from, window_end, ids, card_range), cards)
     features = usage_features(
         rollup,
         calendar_frame(first, last),
@@ -225,13 +231,18 @@ def analyse(
     window_end: datetime,
     days: int | None = None,
     store: bool = True,
+    cards: Cards | None = None,
 ) -> AnalysisResult:
     """Judge every card with sensors over its rule's ``window_days`` before ``window_end``;
-    ``days`` overrides every rule's window (a replay of a shorter history, a test)."""
+    ``days`` overrides every rule's window (a replay of a shorter history, a test).
+    ``cards``: only the cards with ids in that range (a slice), suggestions included."""
+    lo, hi = cards or ALL_CARDS
     longest = days or max(rules.windows())
     window_from = window_end - timedelta(days=longest)
     found = pl.DataFrame(
-        conn.execute(ANALYSED_CARDS, {"t0": window_from, "t1": window_end}).fetchall(),
+        conn.execute(
+            ANALYSED_CARDS, {"t0": window_from, "t1": window_end, "lo": lo, "hi": hi}
+        ).fetchall(),
         schema=CARD_SCHEMA,
         orient="row",
     )
@@ -253,6 +264,7 @@ def analyse(
             window_end=window_end,
             n_days=n_days,
             all_cards=len(groups) == 1 and group.height == found.height,
+            card_range=cards,
         )
         for n_days, group in groups
     ]
@@ -262,6 +274,8 @@ def analyse(
     counts = dict(detail.group_by("verdict").len().iter_rows())
     stored: dict[str, int] = {}
     if store:
-        stored = store_suggestions(conn, detail, window_from=window_from, window_to=window_end)
+        stored = store_suggestions(
+            conn, detail, window_from=window_from, window_to=window_end, cards=cards
+        )
     log.info("analysis done", cards=analysed, windows=windows, verdicts=counts, suggestions=stored)
     return AnalysisResult(window_from, window_end, analysed, counts, stored, detail, windows)

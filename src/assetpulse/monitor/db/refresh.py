@@ -1,23 +1,35 @@
 """Rollup refresh job (小时汇总刷新) on plain PostgreSQL: changed hours only, whole hours.
 
 Finds the card-hours touched by readings received since the watermark (BRIN index on
-``readings.received_at``), fetches the readings those hours depend on, recomputes them with
-the pure ``rollup.hourly_usage`` and replaces them in one transaction. The watermark then
-moves to the job's start minus ``lag`` so that a reading committed by a transaction that
-began before the job started is still seen next time; recomputing an hour twice is
-harmless because a whole hour is always rebuilt from all of its readings.
+``readings.received_at``, aggregated per sensor-hour before the bindings are joined),
+fetches the readings those hours depend on — per card, the runs of its dirty hours with
+the reach they need, through the primary key ``(sensor_id, t)`` — recomputes them with the
+pure ``rollup.hourly_usage`` in batches of bounded size and replaces them with one COPY
+per batch. The watermark then moves to the job's start minus ``lag`` so that a reading
+committed by a transaction that began before the job started is still seen next time;
+recomputing an hour twice is harmless because a whole hour is always rebuilt from all of
+its readings.
+
+Every step can be limited to a slice of cards (``cards=(lo, hi)``, ids inclusive): the
+workers of ``db.slices`` run one slice each in one transaction, with memory bounded by the
+batch, not the fleet. Bindings and calibrations already rolled up are remembered
+(``monitor_bindings_seen``, ``sensor_light_calibration.rolled_up_at``) so that the
+watermark's lag does not make them count as new on the next cycle too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import adbc_driver_postgresql.dbapi as adbc
 import polars as pl
 import psycopg
 import structlog
+from psycopg.conninfo import make_conninfo
 
 from assetpulse.monitor.core.baselines import sensor_baselines
 from assetpulse.monitor.core.detectors.light import CALIBRATION_SCHEMA, calibrate
@@ -35,11 +47,23 @@ from assetpulse.monitor.core.rollup import (
 log = structlog.get_logger(__name__)
 
 WATERMARK = "usage_hourly"
-_LOCK_KEY = 0x6D6F6E31  # "mon1": one refresher at a time
-# Readings around a dirty hour that can change it: ahead, 2 h + hold; behind, back to the
-# previous night, where a light meter's lamp state is known from its level alone.
+_LOCK_KEY = 0x6D6F6E31  # "mon1": one whole-fleet refresher at a time (slices need none)
+# Readings around a dirty hour that can change it: ahead, 2 h + hold; behind, for a card
+# with a light meter back to the previous night, where a lamp's state is known from the
+# level alone; for thermometers and positions 2 h + hold (an interval closes within an
+# hour, a stay point looks a few fixes either side).
 REACH = timedelta(hours=3)
 REACH_BACK = timedelta(hours=24)
+REACH_BACK_OTHER = timedelta(hours=3)
+AHEAD_LIGHT_H = 24  # a lamp switched on carries forward until the next dark hours
+AHEAD_OTHER_H = 2
+Cards = tuple[int, int]  # card ids lo..hi, inclusive
+ALL_CARDS: Cards = (-(2**63), 2**63 - 1)
+# The watermark a fresh installation starts from (2001_monitor): everything is new then.
+FIRST_WATERMARK = datetime(1970, 1, 1, tzinfo=UTC)
+# one fetch batch holds about this many sensor-hours (1.5 M readings at one a minute)
+BATCH_SENSOR_HOURS = 25_000
+BASELINE_SENSORS_PER_BATCH = 100  # 14 days at one a minute: ~2 M readings per batch
 
 JOB_START = "select now()"
 READ_WATERMARK = "select watermark from monitor_watermarks where name = %s"
@@ -48,56 +72,138 @@ update monitor_watermarks set watermark = greatest(watermark, %s), updated_at = 
 where name = %s
 """
 # flags bit 0: the sample time is in the future (clock skew); such times cannot be placed.
-TOUCHED_HOURS = """
-select distinct b.card_id, date_trunc('hour', r.t) as t
-from readings r
-join sensor_bindings b on b.sensor_id = r.sensor_id and b.valid @> r.t
-where r.received_at > %(since)s and r.flags & 1 = 0
-union
--- a sensor bound to a card since the last run brings its stored history with it
-select b.card_id, date_trunc('hour', r.t)
+# Written ``(flags & 1) <> 1``: without statistics on the expression the planner takes
+# ``= 0`` for 0.5 % of the rows (and picks per-reading index probes), ``<> 1`` for 99.5 %.
+# Readings are grouped per sensor-hour before the bindings are joined: one probe per
+# sensor-hour, not per reading.
+FRESH_HOURS = """
+select b.card_id, f.hour
+from (
+    select sensor_id, date_trunc('hour', t) as hour
+    from readings
+    where received_at > %(since)s and (flags & 1) <> 1
+    group by 1, 2
+) f
+join sensor_bindings b on b.sensor_id = f.sensor_id
+    and b.valid && tstzrange(f.hour, f.hour + interval '1 hour')
+where b.card_id between %(lo)s and %(hi)s
+"""
+# bindings made, moved or closed since the watermark that no refresh has rolled up yet
+CHANGED_BINDINGS = """
+select b.id, b.updated_at, b.updated_at > b.created_at  -- changed after it was made
+from sensor_bindings b
+where (b.created_at > %(since)s or b.updated_at > %(since)s)
+  and b.card_id between %(lo)s and %(hi)s
+  and not exists (select 1 from monitor_bindings_seen s
+                  where s.binding_id = b.id and s.seen_updated_at >= b.updated_at)
+"""
+# a sensor bound to a card since brings its stored history with it
+NEW_BINDING_HOURS = """
+select b.card_id, date_trunc('hour', r.t) as hour
 from sensor_bindings b
 join readings r on r.sensor_id = b.sensor_id and b.valid @> r.t
-where b.created_at > %(since)s and r.flags & 1 = 0
-union
--- a binding closed or moved since (back-dated): its card's hours from the binding's start,
--- including those its readings no longer count for
-select b.card_id, date_trunc('hour', r.t)
+where b.id = any(%(ids)s) and (r.flags & 1) <> 1
+group by 1, 2
+"""
+# a binding closed or moved (back-dated): its card's hours from the binding's start,
+# including those its readings no longer count for
+MOVED_BINDING_HOURS = """
+select b.card_id, date_trunc('hour', r.t) as hour
 from sensor_bindings b
 join readings r on r.sensor_id = b.sensor_id and r.t >= lower(b.valid)
-where b.updated_at > %(since)s and b.updated_at > b.created_at and r.flags & 1 = 0
-union
--- a light meter whose calibration changed since: the hours it was learned over
-select b.card_id, date_trunc('hour', r.t)
+where b.id = any(%(ids)s) and (r.flags & 1) <> 1
+group by 1, 2
+"""
+MARK_BINDINGS_SEEN = """
+insert into monitor_bindings_seen (binding_id, seen_updated_at)
+select i, u from unnest(%s::bigint[], %s::timestamptz[]) as x(i, u)
+where exists (select 1 from sensor_bindings where id = i)
+on conflict (binding_id) do update
+set seen_updated_at = greatest(monitor_bindings_seen.seen_updated_at, excluded.seen_updated_at)
+"""
+# light meters whose calibration changed since its hours were last recomputed
+CHANGED_CALIBRATIONS = """
+select c.sensor_id, c.updated_at
+from sensor_light_calibration c
+where c.updated_at > %(since)s and c.rolled_up_at is distinct from c.updated_at
+  and exists (select 1 from sensor_bindings b
+              where b.sensor_id = c.sensor_id and b.card_id between %(lo)s and %(hi)s)
+"""
+CALIBRATED_HOURS = """
+select b.card_id, date_trunc('hour', r.t) as hour
 from sensor_light_calibration c
 join sensor_bindings b on b.sensor_id = c.sensor_id
 join readings r on r.sensor_id = c.sensor_id and b.valid @> r.t
     and r.t >= c.learned_from and r.t < c.learned_to
-where c.updated_at > %(since)s and r.flags & 1 = 0
+where c.sensor_id = any(%(sensors)s) and b.card_id between %(lo)s and %(hi)s
+  and (r.flags & 1) <> 1
+group by 1, 2
 """
+MARK_CALIBRATIONS = """
+update sensor_light_calibration c set rolled_up_at = x.u
+from unnest(%s::text[], %s::timestamptz[]) as x(s, u)
+where c.sensor_id = x.s and c.updated_at = x.u
+"""
+# per card: its sensors, and whether one is a light meter (which needs the longer reach)
+CARD_SENSORS = """
+select b.card_id, array_agg(distinct b.sensor_id), bool_or(s.kind = 'photo')
+from sensor_bindings b join sensors s on s.sensor_id = b.sensor_id
+where b.card_id = any(%(cards)s)
+group by b.card_id
+"""
+# the windows of readings each card's dirty hours depend on, per bound sensor: the window
+# gives both the sensor and the time range, so the primary key scan is bounded by both
+FETCH_WINDOWS = """
+select w.card_id, r.sensor_id, r.t, r.kind, r.on_state, r.lux, r.on_ms, r.cyc, r.temp_c,
+       r.lat, r.lon, r.acc, r.zone
+from unnest({cards}::bigint[], {sensors}::text[], {t0}::timestamptz[], {t1}::timestamptz[])
+    as w(card_id, sensor_id, t0, t1)
+join sensor_bindings b on b.card_id = w.card_id and b.sensor_id = w.sensor_id
+cross join lateral (
+    select * from readings r
+    where r.sensor_id = w.sensor_id and r.t >= w.t0 and r.t < w.t1 and (r.flags & 1) <> 1
+    offset 0  -- kept a subquery: its index scan takes the window's time range, not only
+              -- the sensor (the planner would rather join on the sensor and filter after)
+) r
+where b.valid @> r.t
+"""
+
 FETCH_READINGS = """
 copy (
     select b.card_id, r.sensor_id, (extract(epoch from r.t) * 1000000)::bigint, r.kind,
            r.on_state, r.lux, r.on_ms, r.cyc, r.temp_c, r.lat, r.lon, r.acc, r.zone
     from sensor_bindings b
     join readings r on r.sensor_id = b.sensor_id and b.valid @> r.t
-    where b.card_id = any({cards}) and r.t >= {t0} and r.t < {t1} and r.flags & 1 = 0
+    where b.card_id = any({cards}) and r.t >= {t0} and r.t < {t1} and (r.flags & 1) <> 1
 ) to stdout (format csv)
 """
 FETCH_FOR_BASELINES = """
-copy (
-    select r.sensor_id, (extract(epoch from r.t) * 1000000)::bigint, r.kind, r.lux, r.temp_c
-    from readings r
-    where r.kind in (1, 2) and r.t >= {t0} and r.t < {t1} and r.flags & 1 = 0
-) to stdout (format csv)
+select r.sensor_id, r.t, r.kind, r.lux, r.temp_c
+from readings r
+where r.sensor_id = any({sensors}::text[]) and r.t >= {t0} and r.t < {t1}
+  and r.kind in (1, 2) and (r.flags & 1) <> 1
+"""
+BASELINE_SENSORS = """
+select sensor_id from sensors where kind in ('photo', 'temp') order by sensor_id
+"""
+BASELINE_SENSORS_OF_CARDS = """
+select distinct s.sensor_id
+from sensor_bindings b join sensors s on s.sensor_id = b.sensor_id
+where b.card_id between %(lo)s and %(hi)s and s.kind in ('photo', 'temp')
+  and b.valid && tstzrange(%(t0)s, %(t1)s)
+order by 1
 """
 DELETE_HOURS = """
 delete from usage_hourly u
 using unnest(%s::bigint[], %s::timestamptz[]) as d(card_id, hour)
 where u.card_id = d.card_id and u.hour = d.hour
 """
-COPY_ROLLUP = f"copy usage_hourly ({', '.join(ROLLUP_COLUMNS)}) from stdin"
+COPY_ROLLUP = f"copy usage_hourly ({', '.join(ROLLUP_COLUMNS)}) from stdin (format csv)"
 LOAD_BASELINES = "select sensor_id, hour_of_day, lux_base, temp_base from sensor_baselines"
+LOAD_BASELINES_OF_CARDS = """
+select sensor_id, hour_of_day, lux_base, temp_base from sensor_baselines
+where sensor_id in (select sensor_id from sensor_bindings where card_id between %(lo)s and %(hi)s)
+"""
 UPSERT_BASELINE = """
 insert into sensor_baselines (sensor_id, hour_of_day, lux_base, temp_base)
 select s, h, l, t from unnest(%s::text[], %s::smallint[], %s::real[], %s::real[]) as x(s, h, l, t)
@@ -108,12 +214,15 @@ set lux_base = excluded.lux_base, temp_base = excluded.temp_base, updated_at = n
 
 
 LOAD_SITES = """
-select sensor_id, coalesce(lat, %(lat)s), coalesce(lon, %(lon)s) from sensors where kind = 'photo'
+select sensor_id, coalesce(lat, %(lat)s), coalesce(lon, %(lon)s) from sensors
+where kind = 'photo' and (%(sensors)s::text[] is null or sensor_id = any(%(sensors)s::text[]))
 """
 LOAD_CALIBRATION = """
 select sensor_id, floor, noise, levels::float8[], sway::float8[], period_s, dark_steps, samples
 from sensor_light_calibration
+where %(sensors)s::text[] is null or sensor_id = any(%(sensors)s::text[])
 """
+SENSORS_OF_CARDS = "select distinct sensor_id from sensor_bindings where card_id between %s and %s"
 # updated_at moves only when what the detector uses changed (so its hours are recomputed)
 UPSERT_CALIBRATION = """
 insert into sensor_light_calibration
@@ -154,11 +263,59 @@ def copy_csv(conn: psycopg.Connection[Any], query: str, args: dict[str, Any]) ->
     return buf.getvalue()
 
 
-def fetch_readings(
-    conn: psycopg.Connection[Any], cards: list[int], t0: datetime, t1: datetime
+_arrow: list[tuple[str, Any]] = []  # this process's ADBC connection, for one database
+
+
+def _arrow_connection(conn: psycopg.Connection[Any], *, fresh: bool = False) -> Any:
+    info = conn.info
+    key = make_conninfo(info.dsn, password=info.password) if info.password else info.dsn
+    if _arrow and (fresh or _arrow[0][0] != key):
+        with contextlib.suppress(Exception):  # gone with its server: nothing to close
+            _arrow.pop()[1].close()
+    if not _arrow:
+        _arrow.append((key, adbc.connect(key, autocommit=True)))
+    return _arrow[0][1]
+
+
+def fetch_frame(
+    conn: psycopg.Connection[Any],
+    query: str,
+    args: dict[str, Any],
+    *,
+    own_writes: bool = False,
+    schema: dict[str, pl.DataType | type[pl.DataType]] | None = None,
 ) -> pl.DataFrame:
-    """Readings of every sensor bound to ``cards`` in [t0, t1), as the rollup wants them."""
-    data = copy_csv(conn, FETCH_READINGS, {"cards": cards, "t0": t0, "t1": t1})
+    """A query's rows as a polars frame through ADBC (binary COPY into Arrow): psycopg's
+    COPY hands rows to Python one call each, ~8 µs a reading, most of a fetch. Reads what
+    is committed, on a connection of its own (literals bound client-side, as for COPY);
+    ``own_writes``: inside ``conn``'s open transaction, whose writes only it can see (rows
+    of ``schema`` then, else of the types their values have)."""
+    stmt = psycopg.sql.SQL(query).format(**{k: psycopg.sql.Literal(v) for k, v in args.items()})
+    text = stmt.as_string(conn)
+    if own_writes and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        with conn.cursor(binary=True) as cur:
+            cur.execute(text)
+            names = [d.name for d in cur.description or []]
+            rows = cur.fetchall()
+            if schema is not None:
+                return pl.DataFrame(rows, schema=schema, orient="row")
+            return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+    for attempt in (0, 1):
+        try:
+            with _arrow_connection(conn, fresh=attempt == 1).cursor() as cur:
+                cur.execute(text)
+                return pl.DataFrame(cur.fetch_arrow())
+        except adbc.OperationalError:  # the connection was lost (a server restart): once more
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _readings_frame(raw: pl.DataFrame) -> pl.DataFrame:
+    return raw.select([pl.col(c).cast(t) for c, t in READING_SCHEMA.items()])
+
+
+def _parse_readings(data: bytes) -> pl.DataFrame:
     names = list(READING_SCHEMA)
     if not data:
         return pl.DataFrame(schema=READING_SCHEMA)
@@ -181,31 +338,59 @@ def fetch_readings(
     )
 
 
+def fetch_readings(
+    conn: psycopg.Connection[Any], cards: list[int], t0: datetime, t1: datetime
+) -> pl.DataFrame:
+    """Readings of every sensor bound to ``cards`` in [t0, t1), as the rollup wants them."""
+    return _parse_readings(copy_csv(conn, FETCH_READINGS, {"cards": cards, "t0": t0, "t1": t1}))
+
+
+def fetch_windows(conn: psycopg.Connection[Any], windows: pl.DataFrame) -> pl.DataFrame:
+    """Readings of each ``card_id``'s ``sensors`` in its windows [t0, t1) (never
+    overlapping)."""
+    w = windows.explode("sensors").drop_nulls("sensors")
+    args = {
+        "cards": w["card_id"].to_list(),
+        "sensors": w["sensors"].to_list(),
+        "t0": w["t0"].to_list(),
+        "t1": w["t1"].to_list(),
+    }
+    return _readings_frame(fetch_frame(conn, FETCH_WINDOWS, args))
+
+
 Site = tuple[float, float]
 DEFAULT_SITE: Site = (20.04, 110.34)  # settings.site_lat / site_lon: Haikou
 
 
-def load_light(conn: psycopg.Connection[Any], site: Site) -> LightInputs:
-    """Every light meter's stored calibration and place (the site where it has none)."""
+def load_light(
+    conn: psycopg.Connection[Any], site: Site, sensors: list[str] | None = None
+) -> LightInputs:
+    """The stored calibration and place (the site where it has none) of every light meter,
+    or of ``sensors`` only."""
+    args = {"lat": site[0], "lon": site[1], "sensors": sensors}
     sites = pl.DataFrame(
-        conn.execute(LOAD_SITES, {"lat": site[0], "lon": site[1]}).fetchall(),
-        schema=SITE_SCHEMA,
-        orient="row",
+        conn.execute(LOAD_SITES, args).fetchall(), schema=SITE_SCHEMA, orient="row"
     )
     cal = pl.DataFrame(
-        conn.execute(LOAD_CALIBRATION).fetchall(), schema=CALIBRATION_SCHEMA, orient="row"
+        conn.execute(LOAD_CALIBRATION, args).fetchall(), schema=CALIBRATION_SCHEMA, orient="row"
     )
     return LightInputs(cal, sites)
 
 
 def refresh_light_calibration(
-    conn: psycopg.Connection[Any], readings: pl.DataFrame, *, t0: datetime, t1: datetime, site: Site
+    conn: psycopg.Connection[Any],
+    readings: pl.DataFrame,
+    *,
+    t0: datetime,
+    t1: datetime,
+    site: Site,
 ) -> int:
     """Learn each light meter's floor, noise and lamps from its readings in [t0, t1)."""
     photo = readings.filter((pl.col("kind") == 1) & pl.col("lux").is_not_null())
     if photo.height == 0:
         return 0
-    cal = calibrate(photo.select("sensor_id", "t", "lux"), load_light(conn, site).sites)
+    sensors = photo["sensor_id"].unique().to_list()
+    cal = calibrate(photo.select("sensor_id", "t", "lux"), load_light(conn, site, sensors).sites)
     with conn.transaction():
         conn.execute(
             UPSERT_CALIBRATION,
@@ -225,38 +410,28 @@ def refresh_light_calibration(
     return cal.height
 
 
-def load_baselines(conn: psycopg.Connection[Any]) -> pl.DataFrame:
-    rows = conn.execute(LOAD_BASELINES).fetchall()
+def load_baselines(conn: psycopg.Connection[Any], cards: Cards | None = None) -> pl.DataFrame:
+    if cards is None:
+        rows = conn.execute(LOAD_BASELINES).fetchall()
+    else:
+        rows = conn.execute(LOAD_BASELINES_OF_CARDS, {"lo": cards[0], "hi": cards[1]}).fetchall()
     return pl.DataFrame(rows, schema=BASELINE_SCHEMA, orient="row")
 
 
-def refresh_baselines(
-    conn: psycopg.Connection[Any],
-    *,
-    until: datetime,
-    days: int = 14,
-    site: Site = DEFAULT_SITE,
+def _baseline_batch(
+    conn: psycopg.Connection[Any], sensors: list[str], t0: datetime, t1: datetime, site: Site
 ) -> int:
-    """Recompute every sensor's ambient baselines, and every light meter's calibration,
-    from ``days`` days before ``until``."""
-    t0 = until - timedelta(days=days)
-    data = copy_csv(conn, FETCH_FOR_BASELINES, {"t0": t0, "t1": until})
-    if not data:
+    raw = fetch_frame(conn, FETCH_FOR_BASELINES, {"sensors": sensors, "t0": t0, "t1": t1})
+    if raw.height == 0:
         return 0
-    r = pl.read_csv(
-        data,
-        has_header=False,
-        new_columns=["sensor_id", "t", "kind", "lux", "temp_c"],
-        # lux and temp_c spelled out: polars would guess integers from whole first values
-        schema_overrides={
-            "sensor_id": pl.String,
-            "t": pl.Int64,
-            "kind": pl.Int16,
-            "lux": pl.Float64,
-            "temp_c": pl.Float64,
-        },
-    ).with_columns(pl.from_epoch("t", time_unit="us").dt.replace_time_zone("UTC"))
-    refresh_light_calibration(conn, r, t0=t0, t1=until, site=site)
+    r = raw.select(
+        pl.col("sensor_id").cast(pl.String),
+        pl.col("t").cast(pl.Datetime("us", "UTC")),
+        pl.col("kind").cast(pl.Int16),
+        pl.col("lux").cast(pl.Float64),
+        pl.col("temp_c").cast(pl.Float64),
+    )
+    refresh_light_calibration(conn, r, t0=t0, t1=t1, site=site)
     b = sensor_baselines(r)
     with conn.transaction():
         conn.execute(
@@ -271,15 +446,162 @@ def refresh_baselines(
     return b.height
 
 
+def refresh_baselines(
+    conn: psycopg.Connection[Any],
+    *,
+    until: datetime,
+    days: int = 14,
+    site: Site = DEFAULT_SITE,
+    cards: Cards | None = None,
+) -> int:
+    """Recompute the ambient baselines, and each light meter's calibration, from ``days``
+    days before ``until``: of every light meter and thermometer, or of those bound to
+    ``cards``; a batch of sensors at a time, so memory is bounded by the batch."""
+    t0 = until - timedelta(days=days)
+    if cards is None:
+        sensors = [r[0] for r in conn.execute(BASELINE_SENSORS).fetchall()]
+    else:
+        args = {"lo": cards[0], "hi": cards[1], "t0": t0, "t1": until}
+        sensors = [r[0] for r in conn.execute(BASELINE_SENSORS_OF_CARDS, args).fetchall()]
+    n = 0
+    for i in range(0, len(sensors), BASELINE_SENSORS_PER_BATCH):
+        n += _baseline_batch(conn, sensors[i : i + BASELINE_SENSORS_PER_BATCH], t0, until, site)
+    return n
+
+
+def _rollup_csv(rows: pl.DataFrame) -> bytes:
+    """Rollup rows as COPY's CSV: hours as UTC text, zones as array literals."""
+    quoted = (
+        pl.element()
+        .str.replace_all(r"\\", r"\\", literal=True)
+        .str.replace_all('"', r"\"", literal=True)
+    )
+    out = rows.select(ROLLUP_COLUMNS).with_columns(
+        (pl.col("hour").dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S") + "+00"),
+        (
+            "{"
+            + pl.col("zones")
+            .fill_null([])
+            .list.eval(pl.lit('"') + quoted + pl.lit('"'))
+            .list.join(",")
+            + "}"
+        ).alias("zones"),
+    )
+    return out.write_csv(include_header=False).encode()
+
+
 def _write(conn: psycopg.Connection[Any], dirty: pl.DataFrame, rollup: pl.DataFrame) -> int:
-    """Replace the dirty card-hours with the recomputed ones, atomically."""
+    """Replace the dirty card-hours with the recomputed ones, atomically, in one COPY."""
     keep = rollup.join(dirty, on=["card_id", "hour"], how="semi")
     with conn.transaction():
         conn.execute(DELETE_HOURS, (dirty["card_id"].to_list(), dirty["hour"].to_list()))
-        with conn.cursor() as cur, cur.copy(COPY_ROLLUP) as copy:
-            for row in keep.iter_rows():
-                copy.write_row(row)
+        if keep.height:
+            with conn.cursor() as cur, cur.copy(COPY_ROLLUP) as copy:
+                copy.write(_rollup_csv(keep))
     return keep.height
+
+
+_TOUCHED_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "card_id": pl.Int64,
+    "t": pl.Datetime("us", "UTC"),
+}
+
+
+def _hours(conn: psycopg.Connection[Any], query: str, args: dict[str, Any]) -> pl.DataFrame:
+    return pl.DataFrame(conn.execute(query, args).fetchall(), schema=_TOUCHED_SCHEMA, orient="row")
+
+
+def _windows(dirty: pl.DataFrame, card_info: pl.DataFrame) -> pl.DataFrame:
+    """Per card, the merged windows [t0, t1) of readings its dirty hours depend on, with the
+    sensor-hours each holds (what sizes a batch)."""
+    back_us = pl.when(pl.col("light")).then(REACH_BACK).otherwise(REACH_BACK_OTHER)
+    w = (
+        dirty.join(card_info, on="card_id", how="left")
+        .with_columns(pl.col("light").fill_null(True))
+        .with_columns(
+            (pl.col("hour") - back_us).alias("t0"),
+            (pl.col("hour") + timedelta(hours=1) + REACH).alias("t1"),
+        )
+        .sort("card_id", "t0")
+    )
+    new_run = (pl.col("t0") > pl.col("t1").cum_max().shift(1).over("card_id")).fill_null(True)
+    return (
+        w.with_columns(new_run.cast(pl.Int32).cum_sum().over("card_id").alias("run"))
+        .group_by("card_id", "run", maintain_order=True)
+        .agg(pl.col("t0").min(), pl.col("t1").max(), pl.col("sensors").first())
+        .with_columns(
+            (
+                (pl.col("t1") - pl.col("t0")).dt.total_hours()
+                * pl.col("sensors").list.len().fill_null(1)
+            ).alias("cost")
+        )
+    )
+
+
+def rollup_cards(
+    conn: psycopg.Connection[Any],
+    *,
+    since: datetime,
+    until: datetime,
+    cards: Cards = ALL_CARDS,
+    params: RollupParams | None = None,
+    site: Site = DEFAULT_SITE,
+) -> RefreshResult:
+    """Recompute the card-hours of ``cards`` that readings received after ``since``, and
+    bindings and calibrations changed since, can have changed (hours up to ``until``)."""
+    p = params or RollupParams()
+    lo_hi = {"lo": cards[0], "hi": cards[1], "since": since}
+    parts = [_hours(conn, FRESH_HOURS, lo_hi)]
+    bindings = conn.execute(CHANGED_BINDINGS, lo_hi).fetchall()
+    calibrations = conn.execute(CHANGED_CALIBRATIONS, lo_hi).fetchall()
+    if since > FIRST_WATERMARK:  # on the first run every reading is fresh: nothing to add
+        new_ids = [b[0] for b in bindings if not b[2]]
+        moved_ids = [b[0] for b in bindings if b[2]]
+        if new_ids:
+            parts.append(_hours(conn, NEW_BINDING_HOURS, {"ids": new_ids}))
+        if moved_ids:
+            parts.append(_hours(conn, MOVED_BINDING_HOURS, {"ids": moved_ids}))
+        if calibrations:
+            args = {**lo_hi, "sensors": [c[0] for c in calibrations]}
+            parts.append(_hours(conn, CALIBRATED_HOURS, args))
+    touched = pl.concat(parts).unique()
+    ids = touched["card_id"].unique().sort().to_list()
+    info = pl.DataFrame(
+        conn.execute(CARD_SENSORS, {"cards": ids}).fetchall() if ids else [],
+        schema={"card_id": pl.Int64, "sensors": pl.List(pl.String), "light": pl.Boolean},
+        orient="row",
+    )
+    lit = touched["card_id"].is_in(info.filter(pl.col("light"))["card_id"].implode())
+    dirty = pl.concat(
+        [
+            dirty_hours(touched.filter(lit), p, ahead_h=AHEAD_LIGHT_H),
+            dirty_hours(touched.filter(~lit), p, ahead_h=AHEAD_OTHER_H),
+        ]
+    ).filter(pl.col("hour") <= until.astimezone(UTC))
+    windows = _windows(dirty, info)
+    per_card = windows.group_by("card_id").agg(pl.col("cost").sum()).sort("card_id")
+    batch_of = per_card.with_columns(
+        (pl.col("cost").cum_sum() // BATCH_SENSOR_HOURS).cast(pl.Int64).alias("batch")
+    ).select("card_id", "batch")
+    baselines = load_baselines(conn, None if cards == ALL_CARDS else cards)
+    sensors = None if cards == ALL_CARDS else [r[0] for r in conn.execute(SENSORS_OF_CARDS, cards)]
+    light = load_light(conn, site, sensors)
+    written = read = 0
+    batches = windows.join(batch_of, on="card_id").partition_by("batch", maintain_order=True)
+    for part in batches:
+        readings = fetch_windows(conn, part)
+        read += readings.height
+        hours = dirty.join(part.select("card_id").unique(), on="card_id", how="semi")
+        written += _write(conn, hours, hourly_usage(readings, baselines, p, light))
+        del readings
+    with conn.transaction():
+        if bindings:
+            conn.execute(MARK_BINDINGS_SEEN, ([b[0] for b in bindings], [b[1] for b in bindings]))
+        if calibrations:
+            conn.execute(
+                MARK_CALIBRATIONS, ([c[0] for c in calibrations], [c[1] for c in calibrations])
+            )
+    return RefreshResult(dirty.height, written, read, since)
 
 
 def refresh_rollups(
@@ -289,36 +611,18 @@ def refresh_rollups(
     lag: timedelta = timedelta(minutes=5),
     site: Site = DEFAULT_SITE,
 ) -> RefreshResult:
-    """Bring ``usage_hourly`` up to date with every reading received so far."""
-    p = params or RollupParams()
+    """Bring ``usage_hourly`` up to date with every reading received so far (all cards, in
+    this process; ``db.slices`` spreads the same work over workers)."""
     conn.execute("select pg_advisory_lock(%s)", (_LOCK_KEY,))
     try:
         started = conn.execute(JOB_START).fetchone()[0]  # type: ignore[index]
         since = conn.execute(READ_WATERMARK, (WATERMARK,)).fetchone()[0]  # type: ignore[index]
-        touched = pl.DataFrame(
-            conn.execute(TOUCHED_HOURS, {"since": since}).fetchall(),
-            schema={"card_id": pl.Int64, "t": pl.Datetime("us", "UTC")},
-            orient="row",
-        )
-        # a lamp switched on carries forward until the next dark hours: up to a day ahead,
-        # never past the job's start (later hours have no readings yet)
-        dirty = dirty_hours(touched, p, ahead_h=24).filter(
-            pl.col("hour") <= started.astimezone(UTC)
-        )
-        baselines = load_baselines(conn)
-        light = load_light(conn, site)
-        written = read = 0
-        # one batch per UTC day of dirty hours: bounded memory, few round trips
-        for (day,), part in dirty.group_by(pl.col("hour").dt.truncate("1d"), maintain_order=True):
-            assert isinstance(day, datetime)
-            cards = part["card_id"].unique().sort().to_list()
-            t0, t1 = day - REACH_BACK, day + timedelta(days=1) + REACH
-            readings = fetch_readings(conn, cards, t0, t1)
-            read += readings.height
-            written += _write(conn, part, hourly_usage(readings, baselines, p, light))
+        r = rollup_cards(conn, since=since, until=started, params=params, site=site)
         new_mark = started - lag
         conn.execute(SET_WATERMARK, (new_mark, WATERMARK))
     finally:
         conn.execute("select pg_advisory_unlock(%s)", (_LOCK_KEY,))
-    log.info("rollups refreshed", card_hours=dirty.height, rows=written, readings=read)
-    return RefreshResult(dirty.height, written, read, new_mark)
+    log.info(
+        "rollups refreshed", card_hours=r.card_hours, rows=r.rows_written, readings=r.readings_read
+    )
+    return RefreshResult(r.card_hours, r.rows_written, r.readings_read, new_mark)

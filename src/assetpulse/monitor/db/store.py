@@ -18,8 +18,9 @@ from assetpulse.monitor.core.suggestions import HISTORY_SCHEMA, plan
 
 LATEST_PER_CARD = """
 select distinct on (card_id) id, card_id, state, verdict, metric_value, snooze_until
-from suggestions order by card_id, created_at desc, id desc
+from suggestions where card_id between %s and %s order by card_id, created_at desc, id desc
 """
+ALL_CARDS = (-(2**63), 2**63 - 1)
 INSERT_SUGGESTION = """
 insert into suggestions (card_id, unit_id, verdict, action, rule, score, metric, metric_value,
     evidence, evidence_zh, evidence_en, window_from, window_to)
@@ -81,13 +82,18 @@ def store_suggestions(
     *,
     window_from: datetime,
     window_to: datetime,
+    cards: tuple[int, int] | None = None,
 ) -> dict[str, int]:
-    """Apply the lifecycle to this analysis; returns counts of new, refreshed, superseded."""
+    """Apply the lifecycle to this analysis, of the cards with ids in ``cards`` only when
+    given (a slice: other cards' suggestions are another slice's); returns counts of new,
+    refreshed, superseded."""
     with conn.transaction():
         conn.execute("lock table suggestions in share row exclusive mode")
         now = conn.execute(NOW).fetchone()[0]  # type: ignore[index]
         history = pl.DataFrame(
-            conn.execute(LATEST_PER_CARD).fetchall(), schema=HISTORY_SCHEMA, orient="row"
+            conn.execute(LATEST_PER_CARD, cards or ALL_CARDS).fetchall(),
+            schema=HISTORY_SCHEMA,
+            orient="row",
         )
         p = plan(detail, history, now)
         with conn.cursor() as cur:

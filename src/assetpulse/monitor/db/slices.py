@@ -1,0 +1,244 @@
+"""Analysis runs cut into slices of cards, taken by workers from a queue (分片分析).
+
+A run (``monitor_runs``) fixes what it covers: readings received after the watermark, the
+window's end, whether the day's baselines are due. Its slices (``monitor_slices``) are
+ranges of card ids that together cover every id. A worker takes a pending slice with
+``FOR UPDATE SKIP LOCKED`` and, in that one transaction, recomputes the slice's baselines
+(when due), its touched rollup hours, its verdicts and its suggestions, and marks the slice
+done. A worker killed mid-slice therefore loses nothing (the slice is pending again once
+its transaction is rolled back) and doubles nothing (none of its writes survive). The
+watermark moves only when every slice of the run is done.
+
+A plain queue table rather than procrastinate or pgqueuer: both run a task and record its
+completion in transactions of their own (at least once), while a slice's exactly-once
+rests on its writes and its completion committing together, which a row lock held by the
+slice's own transaction gives directly; they would also bring a schema and worker runtime
+of their own beside the project's migrations for what is one ``SELECT … SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import structlog
+from psycopg.types.json import Jsonb
+
+from assetpulse.monitor.core.rollup import RollupParams
+from assetpulse.monitor.core.rules import RuleSet
+from assetpulse.monitor.db.analyse import analyse
+from assetpulse.monitor.db.refresh import (
+    ALL_CARDS,
+    DEFAULT_SITE,
+    READ_WATERMARK,
+    SET_WATERMARK,
+    WATERMARK,
+    Site,
+    refresh_baselines,
+    rollup_cards,
+)
+
+log = structlog.get_logger(__name__)
+
+SLICE_CARDS = 1000  # cards per slice: its rollup window and verdicts stay well under 1 GB
+_RUN_LOCK_KEY = 0x6D6F6E32  # "mon2": one coordinator makes runs at a time
+
+BASELINES_DUE = (
+    "select coalesce(max(updated_at) < now() - interval '1 day', true) from sensor_baselines"
+)
+CREATE_RUN = """
+insert into monitor_runs (since, started, window_end, window_days, baselines, store)
+select watermark, now(), %(end)s, %(days)s, %(baselines)s, %(store)s
+from monitor_watermarks where name = %(mark)s
+returning id
+"""
+# every card id falls in one slice: the first starts at the lowest id there is, each next
+# one after the previous one's end, the last ends at the highest (cards made meanwhile)
+SLICE_ENDS = """
+select max(id) from (
+    select id, (row_number() over (order by id) - 1) / %(size)s as g
+    from asset_cards c where exists (select 1 from sensor_bindings b where b.card_id = c.id)
+) x group by g order by 1
+"""
+INSERT_SLICES = """
+insert into monitor_slices (run_id, slice, card_lo, card_hi)
+select %s, n, lo, hi from unnest(%s::int[], %s::bigint[], %s::bigint[]) as x(n, lo, hi)
+"""
+RUN = """
+select since, started, window_end, window_days, baselines, store, finished_at
+from monitor_runs where id = %s
+"""
+CLAIM = """
+select slice, card_lo, card_hi from monitor_slices
+where run_id = %s and done_at is null
+order by slice limit 1
+for update skip locked
+"""
+DONE = """
+update monitor_slices set done_at = now(), worker = %s, result = %s
+where run_id = %s and slice = %s
+"""
+PENDING = "select count(*) from monitor_slices where run_id = %s and done_at is null"
+FINISH = "update monitor_runs set finished_at = now() where id = %s and finished_at is null"
+RESULTS = "select result from monitor_slices where run_id = %s and done_at is not null"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    id: int
+    since: datetime
+    started: datetime
+    window_end: datetime
+    window_days: int | None
+    baselines: bool
+    store: bool
+    finished: bool
+
+
+def create_run(
+    conn: psycopg.Connection[Any],
+    *,
+    window_end: datetime,
+    window_days: int | None,
+    store: bool,
+    slice_cards: int = SLICE_CARDS,
+    baselines: bool | None = None,
+) -> int:
+    """A new run over every card, cut into slices of ``slice_cards`` bound cards."""
+    with conn.transaction():
+        if baselines is None:
+            row = conn.execute(BASELINES_DUE).fetchone()
+            baselines = bool(row and row[0])
+        args = {
+            "end": window_end,
+            "days": window_days,
+            "baselines": baselines,
+            "store": store,
+            "mark": WATERMARK,
+        }
+        run_id = int(conn.execute(CREATE_RUN, args).fetchone()[0])  # type: ignore[index]
+        ends = [int(r[0]) for r in conn.execute(SLICE_ENDS, {"size": slice_cards}).fetchall()]
+        his = [*ends[:-1], ALL_CARDS[1]] if ends else [ALL_CARDS[1]]
+        los = [ALL_CARDS[0], *(hi + 1 for hi in his[:-1])]
+        conn.execute(INSERT_SLICES, (run_id, list(range(len(his))), los, his))
+    return run_id
+
+
+def load_run(conn: psycopg.Connection[Any], run_id: int) -> Run:
+    row = conn.execute(RUN, (run_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"no monitor run {run_id}")
+    since, started, end, days, baselines, store, finished_at = row
+    since, started, end = (x.astimezone(UTC) for x in (since, started, end))  # not the session's
+    return Run(run_id, since, started, end, days, baselines, store, finished_at is not None)
+
+
+def work(
+    conn: psycopg.Connection[Any],
+    run_id: int,
+    *,
+    rules: RuleSet,
+    site: Site = DEFAULT_SITE,
+    params: RollupParams | None = None,
+    baseline_days: int = 14,
+) -> int:
+    """Take and do pending slices of the run until none is left to take; returns how many
+    this worker did. ``conn`` must be in autocommit mode (each slice is one transaction)."""
+    run = load_run(conn, run_id)
+    # a backend whose worker died notices within this while waiting or working, and its
+    # rollback frees the slice for another worker
+    conn.execute("set client_connection_check_interval = '2s'")
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    done = 0
+    while True:
+        with conn.transaction():
+            claimed = conn.execute(CLAIM, (run_id,)).fetchone()
+            if claimed is None:
+                return done
+            n, lo, hi = int(claimed[0]), int(claimed[1]), int(claimed[2])
+            t = time.perf_counter()
+            baselines = 0
+            if run.baselines:
+                baselines = refresh_baselines(
+                    conn, until=run.window_end, days=baseline_days, site=site, cards=(lo, hi)
+                )
+            r = rollup_cards(
+                conn, since=run.since, until=run.started, cards=(lo, hi), params=params, site=site
+            )
+            a = analyse(
+                conn,
+                rules=rules,
+                window_end=run.window_end,
+                days=run.window_days,
+                store=run.store,
+                cards=(lo, hi),
+            )
+            result = {
+                "baselines": baselines,
+                "card_hours": r.card_hours,
+                "rows": r.rows_written,
+                "readings": r.readings_read,
+                "cards": a.cards,
+                "verdicts": a.verdicts,
+                "suggestions": a.suggestions,
+                "windows": {str(k): v for k, v in a.windows.items()},
+                "seconds": round(time.perf_counter() - t, 3),
+            }
+            conn.execute(DONE, (worker, Jsonb(result), run_id, n))
+        done += 1
+        log.info("slice done", run=run_id, slice=n, **result)
+
+
+def wait_and_finish(
+    conn: psycopg.Connection[Any],
+    run_id: int,
+    *,
+    rules: RuleSet,
+    lag: timedelta,
+    site: Site = DEFAULT_SITE,
+    timeout_s: float = 3600.0,
+) -> dict[str, Any]:
+    """Do what is left of the run here (slices of workers that died), wait for the slices
+    other workers hold, then move the watermark; returns the run's summed results."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        work(conn, run_id, rules=rules, site=site)
+        pending = int(conn.execute(PENDING, (run_id,)).fetchone()[0])  # type: ignore[index]
+        if pending == 0:
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"monitor run {run_id}: {pending} slices still held")
+        time.sleep(0.5)  # held by a live worker, or by a dead one's backend until it notices
+    run = load_run(conn, run_id)
+    with conn.transaction():
+        conn.execute(SET_WATERMARK, (run.started - lag, WATERMARK))
+        conn.execute(FINISH, (run_id,))
+    return summed(conn, run_id)
+
+
+def summed(conn: psycopg.Connection[Any], run_id: int) -> dict[str, Any]:
+    total: dict[str, Any] = {"slices": 0, "verdicts": {}, "suggestions": {}, "windows": {}}
+    for (result,) in conn.execute(RESULTS, (run_id,)).fetchall():
+        total["slices"] += 1
+        for k, v in result.items():
+            if isinstance(v, dict):
+                for kk, vv in v.items():
+                    total[k][kk] = total[k].get(kk, 0) + vv
+            else:
+                total[k] = total.get(k, 0) + v
+    return total
+
+
+def try_lock_runs(conn: psycopg.Connection[Any]) -> bool:
+    """One coordinator at a time (a second one exits at once instead of queueing)."""
+    row = conn.execute("select pg_try_advisory_lock(%s)", (_RUN_LOCK_KEY,)).fetchone()
+    return bool(row and row[0])
+
+
+def watermark(conn: psycopg.Connection[Any]) -> datetime:
+    return conn.execute(READ_WATERMARK, (WATERMARK,)).fetchone()[0]  # type: ignore[index,no-any-return]
