@@ -230,6 +230,7 @@ def test_two_provinces_see_each_others_mof_approved_items_on_the_national_tab(
     row = next(iter(adjust_rows.values()))
     assert (row["origin_province"], row["read_only"], row["unit_name"]) == ("46", True, "海南大学")
     assert row["review_code_text"] == "02-财政部已审核"
+    assert row["region_name"] == "海口市"
     assert list(_national(gd, "gd_jb", "demand")) == ["需要示波器"]
     detail = gd.api.get(f"/api/v1/listings/{row['id']}", headers=gd.auth("gd_jb")).json()
     assert detail["card"]["original_value"] == "88000.00"

@@ -35,6 +35,8 @@ order by b.id for update of b
 LISTING_ROWS = """
 select l.id as listing_id, l.asset_code, l.name, l.category_code, l.quantity, l.area,
        l.measure_unit, l.region_code, l.scope, l.state, l.delist_reason, l.result, l.listed_at,
+       (select r.name from regions r where r.code = l.region_code) as region_name,
+       (select k.name from categories k where k.code = l.category_code) as category_name,
        c.original_value, c.net_value, c.brand, c.model, c.spec, c.acquired_on, c.location,
        coalesce((select jsonb_agg(jsonb_build_object(
                    'sha256', p.sha256, 'content_type', p.content_type,

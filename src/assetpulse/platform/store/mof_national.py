@@ -33,7 +33,8 @@ select l.id, l.kind, null::bigint as bill_id, null::bigint as card_id, l.unit_id
        coalesce((select r.name from regions r where r.code = l.region_code),
                 l.detail ->> 'region_name') as region_name,
        l.category_code,
-       (select c.name from categories c where c.code = l.category_code) as category_name,
+       coalesce((select c.name from categories c where c.code = l.category_code),
+                l.detail ->> 'category_name') as category_name,
        l.name, l.asset_code, l.quantity, l.area, l.measure_unit, l.state, l.review_code,
        l.result, l.listed_at,
        (select p.id from national_listing_photos p where p.listing_id = l.id
@@ -138,6 +139,7 @@ async def _store(cur: Any, batch_id: int, item: dict[str, Any], listing: dict[st
         "bill_no": item["bill_no"], "title": item.get("title"),
         "description": item.get("description"), "contact": item.get("contact"),
         "demand": item.get("demand"), "unit_code": item["unit_code"],
+        "region_name": listing.get("region_name"), "category_name": listing.get("category_name"),
         "card": {k: listing.get(k) for k in CARD_FIELDS},
     }  # fmt: skip
     await cur.execute(
@@ -210,8 +212,8 @@ async def detail(conn: AsyncConnection[Any], listing_id: int) -> dict[str, Any] 
                                    "measure_unit", "state", "review_code", "result",
                                    "listed_at", "origin_province")},
             "bill_id": None, "card_id": None, "read_only": True,
-            "region_name": names.get("region_name"),
-            "category_name": names.get("category_name"),
+            "region_name": names.get("region_name") or info.get("region_name"),
+            "category_name": names.get("category_name") or info.get("category_name"),
             "photo_id": photos[0] if photos else None,
         },
         "publisher": {
