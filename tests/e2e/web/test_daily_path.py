@@ -20,7 +20,7 @@ import httpx
 import psycopg
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from assetpulse.localservices import PostgresProcess, free_port
 from assetpulse.org.seed import DEMO_PASSWORD, seed_demo_org
@@ -53,7 +53,13 @@ class Walk:
     def page(self, user: str, route: str | None = None) -> Page:
         """The user's page, logged in once through the form; ``route`` is then opened."""
         if user not in self.pages:
-            page = _new_page(self.browser, self.url, DESKTOP)
+            # one tab per role: the token lives in the tab's sessionStorage, so the roles'
+            # tabs share a browser context (opening and closing one costs a second)
+            if not self.pages:
+                page = _new_page(self.browser, self.url, DESKTOP)
+            else:
+                page = next(iter(self.pages.values())).context.new_page()
+                _watch(page)
             page.goto("/#/login")
             page.get_by_label("用户名").fill(user)
             page.get_by_label("密码").fill(DEMO_PASSWORD)
@@ -62,6 +68,7 @@ class Walk:
             page.locator("#page .loading").wait_for(state="detached")
             self.pages[user] = page
         page = self.pages[user]
+        page.bring_to_front()  # a background tab's timers are throttled
         if route is not None:
             go(page, route)
         return page
@@ -129,6 +136,19 @@ class Walk:
         return int(next(x["id"] for x in rows["items"] if x["card_id"] == card_id))
 
 
+def _watch(page: Page) -> None:
+    """Collect the tab's uncaught errors as ``_new_page`` does for a page of its own."""
+    errors: list[str] = []
+
+    def console(msg: ConsoleMessage) -> None:
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            errors.append(msg.text)
+
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", console)
+    page.js_errors = errors  # type: ignore[attr-defined]
+
+
 def go(page: Page, route: str) -> None:
     """Open ``route`` and wait until its view replaced the one before."""
     page.evaluate(
@@ -171,8 +191,8 @@ def walk(pg_server: PostgresProcess, pg_template: str, chromium: Browser) -> Ite
     w = Walk(f"http://127.0.0.1:{port}", db_url, units, chromium)
     yield w
     errors = {u: p.js_errors for u, p in w.pages.items() if p.js_errors}  # type: ignore[attr-defined]
-    for p in w.pages.values():
-        p.context.close()
+    if w.pages:
+        next(iter(w.pages.values())).context.close()
     for c in w.clients.values():
         c.close()
     server.should_exit = True
@@ -232,7 +252,7 @@ def test_reviewer_approving_a_suggestion_sees_evidence_then_the_draft_bill_is_li
     expect(photos.locator("img").last).to_have_js_property("complete", True)
     sh.locator("dialog[open]").get_by_role("button", name="取消").click()
 
-    go(jb, "#/monitor?tab=done")
+    jb = walk.page("hd_jb", "#/monitor?tab=done")  # back to the operator's tab
     link = row(jb, "闲置台式机（物理楼）").locator("a.draft-link")
     expect(link).to_contain_text("已生成调剂资产发布单 PB")
     expect(link).to_contain_text("待送审")
@@ -433,7 +453,9 @@ def test_demand_ending_before_arrival_is_refused_on_the_page_and_by_the_server(
 
 
 def test_login_error_shows_once_under_the_form(walk: Walk) -> None:
-    page = _new_page(walk.browser, walk.url, DESKTOP)
+    # a fresh tab of the shared context: its sessionStorage holds no token
+    page = next(iter(walk.pages.values())).context.new_page()
+    _watch(page)
     try:
         page.goto("/#/login")
         page.get_by_label("用户名").fill("hd_jb")
@@ -446,4 +468,4 @@ def test_login_error_shows_once_under_the_form(walk: Walk) -> None:
         expect(page.locator(".toast")).to_have_count(0)
         shot(page, "login-error", toasts=True)
     finally:
-        page.context.close()
+        page.close()
