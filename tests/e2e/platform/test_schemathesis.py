@@ -15,6 +15,7 @@ operation.)
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import psycopg
@@ -36,6 +37,7 @@ from assetpulse.org.seed import seed_demo_org
 from assetpulse.org.tokens import TokenCodec
 from assetpulse.platform.api import create_app
 from assetpulse.settings import Settings
+from tests.e2e.platform.mofhub import province_settings
 from tests.fix_db import _clone
 from tests.fix_platform import Flow, make_card_sql
 
@@ -51,6 +53,12 @@ LOGOUT = "POST /api/v1/auth/logout"
 LOGOUT_USER = "hs_sh"  # logging out ends a user's tokens: not one of the identities above
 KNOWN_IDS = st.integers(min_value=1, max_value=6)
 SECRET = "test-secret-" + "x" * 20
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _ndjson(ctx: Any, value: Any) -> bytes:
+    """MOF exchange files (JSON Lines): generated text as it is, anything else as one line."""
+    return value.encode() if isinstance(value, str) else json.dumps(value).encode()
 
 
 def _operations(schema: Any) -> dict[str, Any]:
@@ -105,6 +113,7 @@ def api_schema(pg_server: PostgresProcess, pg_template: str) -> dict[str, Any]:
             # generated logins are wrong by the hundred; the throttle is tested elsewhere
             login_failures_per_account="100000/minute",
             login_failures_per_address="100000/minute",
+            **province_settings("46"),  # MOF keys: reports are signed, files verified
         )
     )
     codec = TokenCodec(SECRET)
