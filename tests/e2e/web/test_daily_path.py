@@ -310,6 +310,9 @@ def test_menus_buttons_and_landing_follow_the_role(walk: Walk) -> None:
     for shown in ("调剂广场", "资产卡片", "资产盘点"):
         expect(menu.get_by_role("link", name=shown, exact=True)).to_be_visible()
     shot(wl, "stocktaker-landing")
+    go(wl, "#/plaza/demand")
+    expect(wl.locator("#page h2")).to_have_text("需求广场")
+    expect(wl.get_by_role("button", name="发布需求")).to_have_count(0)
     go(wl, "#/bills/adjust/publish")
     expect(wl.locator("#page")).to_contain_text("您的角色不能使用该页面")
 

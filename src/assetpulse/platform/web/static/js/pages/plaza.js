@@ -5,6 +5,7 @@
 import { api, download, itemsOf } from "../api.js";
 import { authPhoto, references } from "../fields.js";
 import { badge, dialog, field, fmtQty, fmtTime, h, pageHead, table, tabs, toast } from "../ui.js";
+import { isOperator } from "../roles.js";
 import { listingDetail } from "./listing_detail.js";
 
 const TITLE = { adjust: "调剂广场", share: "共享广场", demand: "需求广场" };
@@ -69,7 +70,8 @@ export async function render(root, { args, params, me }) {
     actions.push(h("button", { class: "primary", onclick: () => addToPreselection([...selectedIds()]) }, "加入预选资产"));
     actions.push(h("button", { onclick: () => showPreselections() }, "我的预选资产"));
   }
-  if (plaza === "demand" && mayPublishDemand(me, tab, data.capabilities)) {
+  // the user-type rule of the manual, and publishing is the operators' (经办岗) business
+  if (plaza === "demand" && mayPublishDemand(me, tab, data.capabilities) && isOperator(me)) {
     actions.push(h("button", { class: "primary", onclick: () => { location.hash = "#/bills/demand/publish?new=1"; } }, "发布需求"));
   }
   actions.push(h("button", { onclick: () => exportRows() }, "导出"));
