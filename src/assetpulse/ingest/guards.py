@@ -1,9 +1,11 @@
 """Caches that keep the store's hot path free of per-reading queries.
 
 - ``BindingCache``: which sensors are bound to an asset card at a time (传感器绑定), loaded
-  whole from ``sensor_bindings`` and refreshed every ``refresh_s``. A binding made a moment
-  ago may count as unbound until the next refresh: the reading is stored either way, only
-  the operator's "unbound sensors" list is late by that much.
+  whole from ``sensor_bindings`` once, then every ``refresh_s`` only the sensors whose
+  bindings changed since (``sensor_binding_changes``, written by a trigger), with a whole
+  reload every ``full_s`` as a backstop. A binding made a moment ago may count as unbound
+  until the next look: the reading is stored either way, only the operator's "unbound
+  sensors" list is late by that much.
 - ``SensorRegistry``: which gateway each registered sensor belongs to, and which sensor
   ids are known at all (for the ownership check and the new-sensor rate limit).
 - ``PartitionGuard``: plain PostgreSQL has monthly partitions and no default partition, so
@@ -29,6 +31,19 @@ select sensor_id,
        (extract(epoch from upper(valid)) * 1000)::bigint
 from sensor_bindings order by sensor_id, lower(valid)
 """
+LOAD_BINDINGS_OF = """
+select sensor_id,
+       (extract(epoch from lower(valid)) * 1000)::bigint,
+       (extract(epoch from upper(valid)) * 1000)::bigint
+from sensor_bindings where sensor_id = any(%s) order by sensor_id, lower(valid)
+"""
+DB_NOW = "select clock_timestamp()"
+# changed_at is the change's own time, its commit a little later: looking back a minute
+# before the last look catches a transaction that committed after that look
+CHANGED_SENSORS = """
+select distinct sensor_id from sensor_binding_changes where changed_at > %s - interval '1 minute'
+"""
+PURGE_CHANGES = "delete from sensor_binding_changes where changed_at < now() - interval '1 day'"
 IS_PARTITIONED = "select relkind = 'p' from pg_class where oid = 'readings'::regclass"
 ENSURE = "select ensure_reading_partitions(%s, %s)"
 _LOCK = "select pg_advisory_xact_lock(%s)"
@@ -39,24 +54,54 @@ _NEG, _POS = -(2**62), 2**62
 class BindingCache:
     """sensor_id -> sorted validity intervals [lo, hi) in Unix ms."""
 
-    def __init__(self, *, refresh_s: float = 30.0) -> None:
+    def __init__(self, *, refresh_s: float = 30.0, full_s: float = 900.0) -> None:
         self.refresh_s = refresh_s
+        self.full_s = full_s
         self._starts: dict[str, list[int]] = {}
         self._ends: dict[str, list[int]] = {}
         self._loaded_at = -1e18
+        self._looked_at = -1e18
+        self._looked_db: datetime | None = None  # the database's clock at the last look
 
     def maybe_refresh(self, conn: psycopg.Connection[Any]) -> None:
-        if time.monotonic() - self._loaded_at >= self.refresh_s:
+        now = time.monotonic()
+        if now - self._loaded_at >= self.full_s or self._looked_db is None:
             self.refresh(conn)
+        elif now - self._looked_at >= self.refresh_s:
+            self.follow(conn)
 
     def refresh(self, conn: psycopg.Connection[Any]) -> None:
+        """Load every binding (on connecting, and every ``full_s``)."""
+        looked = conn.execute(DB_NOW).fetchone()[0]  # type: ignore[index]
         starts: dict[str, list[int]] = {}
         ends: dict[str, list[int]] = {}
         for sensor_id, lo, hi in conn.execute(LOAD_BINDINGS):
             starts.setdefault(sensor_id, []).append(_NEG if lo is None else lo)
             ends.setdefault(sensor_id, []).append(_POS if hi is None else hi)
         self._starts, self._ends = starts, ends
-        self._loaded_at = time.monotonic()
+        self._loaded_at = self._looked_at = time.monotonic()
+        self._looked_db = looked
+        conn.execute(PURGE_CHANGES)
+
+    def follow(self, conn: psycopg.Connection[Any]) -> int:
+        """Re-read the bindings of the sensors changed since the last look; returns how many."""
+        assert self._looked_db is not None
+        looked = conn.execute(DB_NOW).fetchone()[0]  # type: ignore[index]
+        changed = [row[0] for row in conn.execute(CHANGED_SENSORS, (self._looked_db,))]
+        if changed:
+            starts: dict[str, list[int]] = {}
+            ends: dict[str, list[int]] = {}
+            for sensor_id, lo, hi in conn.execute(LOAD_BINDINGS_OF, (changed,)):
+                starts.setdefault(sensor_id, []).append(_NEG if lo is None else lo)
+                ends.setdefault(sensor_id, []).append(_POS if hi is None else hi)
+            for sensor_id in changed:  # a sensor whose bindings were all deleted: unbound
+                self._starts.pop(sensor_id, None)
+                self._ends.pop(sensor_id, None)
+            self._starts.update(starts)
+            self._ends.update(ends)
+        self._looked_at = time.monotonic()
+        self._looked_db = looked
+        return len(changed)
 
     def bound(self, sensor_id: str, t_ms: int) -> bool:
         starts = self._starts.get(sensor_id)
