@@ -12,17 +12,25 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+    load_pem_public_key,
+)
 
 from assetpulse.errors import ErrorKind
 from assetpulse.platform.errors import PlatformError
 from assetpulse.settings import Settings
 
 PREFIX = "base64:"
+INSTALLATION_KEY = "mof-signing-key.pem"
 
 
 class KeySettingError(ValueError):
@@ -101,3 +109,20 @@ class ExchangeKeys:
                 kind=ErrorKind.UNAVAILABLE,
             )
         return list(self.verify)
+
+
+def installation_signing_key(data_dir: Path) -> str:
+    """The path of ``assetpulse run``'s own province key, made once (mode 0600).
+
+    A demo installation reports to no real MOF, yet its finance users build batches; a
+    key of its own keeps them signed. Production sets ``ASSETPULSE_MOF_SIGNING_KEY``.
+    """
+    path = data_dir / INSTALLATION_KEY
+    if not path.exists():
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+    return str(path)

@@ -34,6 +34,7 @@ from assetpulse.localservices import free_port
 from assetpulse.logs import configure_logging
 from assetpulse.org.seed import DEMO_PASSWORD, seed_demo_org
 from assetpulse.org.tokens import WeakSecretError
+from assetpulse.platform.mofkeys import installation_signing_key
 from assetpulse.runner.children import Child, Supervisor, command_available
 from assetpulse.runner.progress import Progress, line, table
 from assetpulse.runner.services import Services, start_services
@@ -158,6 +159,8 @@ def run(**opts: Any) -> None:  # fmt: skip
         api_port = _port_or_free(opts["api_port"] or settings.api_port, console)
         metrics_port = free_port()
         env = _child_env(settings, services, api_port, metrics_port, jwt_secret)
+        # finance users build MOF batches; they are signed (docs/mof-exchange.md)
+        env.setdefault("ASSETPULSE_MOF_SIGNING_KEY", installation_signing_key(data_dir))
         _add_children(kids, env, data_dir / "logs", opts, console)
         kids.start()
         api_url = f"http://{settings.api_host}:{api_port}"

@@ -100,3 +100,10 @@ def test_keys_load_from_base64_or_pem_files(tmp_path: Path) -> None:
     with pytest.raises(mofkeys.PlatformError) as err:
         empty.signer()
     assert err.value.code == "MOF_SIGNING_KEY_MISSING"
+
+
+def test_run_installation_key_is_made_once_private_and_loads(tmp_path: Path) -> None:
+    path = mofkeys.installation_signing_key(tmp_path)
+    assert mofkeys.installation_signing_key(tmp_path) == path
+    assert Path(path).stat().st_mode & 0o777 == 0o600
+    assert mofformat.key_id(mofkeys.private_key(path).public_key())
