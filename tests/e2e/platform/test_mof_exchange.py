@@ -241,6 +241,10 @@ def test_two_provinces_see_each_others_mof_approved_items_on_the_national_tab(
                        headers=gd.auth("gd_jb"))  # fmt: skip
     assert photo.status_code == 200
     assert photo.headers["content-type"] == "image/jpeg"
+    exported = gd.api.get("/api/v1/listings/export", params={"ids": [row["id"]], "format": "csv"},
+                          headers=gd.auth("gd_jb"))  # fmt: skip
+    assert "离心机" in exported.content.decode("utf-8-sig")
+    assert "海南大学" in exported.content.decode("utf-8-sig")
     # read-only: the receiving province cannot act on another province's listing
     r = gd.api.post(f"/api/v1/listings/{row['id']}/delist", headers=gd.auth("gd_jb"))
     assert r.status_code == 404

@@ -178,6 +178,20 @@ async def _store(cur: Any, batch_id: int, item: dict[str, Any], listing: dict[st
         )
 
 
+# the export's columns (plaza.BY_IDS) of chosen downlinked rows: everyone may see them
+BY_IDS = """
+select l.id, l.kind, null::bigint as bill_id, null::bigint as card_id, l.unit_id, l.unit_name,
+       l.scope, l.region_code,
+       coalesce((select r.name from regions r where r.code = l.region_code),
+                l.detail ->> 'region_name') as region_name,
+       l.category_code,
+       coalesce((select c.name from categories c where c.code = l.category_code),
+                l.detail ->> 'category_name') as category_name,
+       l.name, l.asset_code, l.quantity, l.area, l.measure_unit, l.state, l.review_code,
+       l.result, l.listed_at, null::bigint as photo_id, l.origin_province as province,
+       null::bigint as competent_id, l.origin_province, true as read_only
+from national_listings l where l.id = any(%s)
+"""
 DETAIL = "select * from national_listings where id = %s"
 
 

@@ -363,7 +363,12 @@ where l.id = any(%s) order by l.listed_at desc, l.id desc
 async def rows_by_ids(
     conn: AsyncConnection[Any], p: Principal, ids: list[int], competent: int | None
 ) -> list[dict[str, Any]]:
-    """The chosen rows the user may see, for export."""
+    """The chosen rows the user may see, for export (other provinces' from the downlink)."""
+    wanted = [i for i in ids if 0 < i < 2**63]
     cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(BY_IDS, ([i for i in ids if 0 < i < 2**63],))
-    return [shape(r) for r in await cur.fetchall() if can_see(p, r, competent)]
+    await cur.execute(BY_IDS, (wanted,))
+    rows = [r for r in await cur.fetchall() if can_see(p, r, competent)]
+    await cur.execute(mof_national.BY_IDS, (wanted,))
+    rows += await cur.fetchall()
+    rows.sort(key=lambda r: (r["listed_at"], r["id"]), reverse=True)
+    return [shape(r) for r in rows]
