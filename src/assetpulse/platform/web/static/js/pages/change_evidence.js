@@ -6,6 +6,7 @@ import { authPhoto, references } from "../fields.js";
 import { CARD_STATUS, h, table } from "../ui.js";
 import { evidenceBlock, ruleNames } from "./monitor.js";
 
+const EVIDENCE_LINES = 12;
 const FIELD = { status: "资产状态", shareable: "是否共享共用", location: "存放地点", department_id: "使用部门", photo_id: "照片" };
 
 function shown(field, value, refs) {
@@ -61,7 +62,9 @@ export async function changeEvidence(ch) {
 export async function linesEvidence(b) {
   if (b.kind === "demand" || !b.lines.length) return null;
   const names = b.origin === "suggestion" ? await ruleNames() : {};
-  const blocks = await Promise.all(b.lines.map(async (l) => {
+  // a long bill: the first lines with their photos, the rest are in the table above
+  const shown = b.lines.slice(0, EVIDENCE_LINES);
+  const blocks = await Promise.all(shown.map(async (l) => {
     const card = await api(`/cards/${l.card_id}`, { quiet: true }).catch(() => null);
     const ids = card ? (card.photos || []).filter((p) => p.state === "attached").map((p) => p.id) : [];
     const parts = [h("strong", {}, `${l.name}（${l.asset_code}）`), " ", l.card_status_text,
@@ -73,5 +76,6 @@ export async function linesEvidence(b) {
     }
     return h("div", { class: "card line-evidence", dataset: { card: l.card_id } }, parts);
   }));
-  return h("div", {}, h("h3", {}, b.origin === "suggestion" ? "资产照片与使用情况（来自闲置资产建议）" : "资产照片"), blocks);
+  return h("div", {}, h("h3", {}, b.origin === "suggestion" ? "资产照片与使用情况（来自闲置资产建议）" : "资产照片"), blocks,
+    b.lines.length > shown.length ? h("p", { class: "evidence" }, `另有 ${b.lines.length - shown.length} 项资产的照片未在此列出，请在【资产卡片】中查看。`) : null);
 }
