@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from assetpulse.monitor.core.rollup import RollupParams, dirty_hours, hourly_usage
+from assetpulse.monitor.core.detectors.light import empty_calibration
+from assetpulse.monitor.core.rollup import (
+    LightInputs,
+    RollupParams,
+    dirty_hours,
+    hourly_usage,
+    usage_by_bucket,
+)
+from tests.fix_real_sensors import desk_room
 
 T0 = datetime(2026, 10, 20, 0, 0, tzinfo=UTC)  # 08:00 local
 
@@ -149,3 +157,16 @@ def test_pc_when_left_on_overnight_then_in_use_only_while_its_screen_is_lit():
     out = hourly_usage(df)
     assert out["in_use_s"].sum() / 3600 == pytest.approx(6 * 6.5, rel=0.03)  # not 6 × 24 h
     assert out["sessions"].sum() == 12  # two sittings a day, not the one power-on
+
+
+@pytest.mark.parametrize("bucket_s", [60, 3600])
+def test_room_when_four_desk_meters_then_a_session_is_the_rooms_not_each_desks(bucket_s):
+    # the UCI desk room: four desk meters lighting up one after another within a sitting
+    readings, sites = desk_room()
+    truth = readings.group_by("t").agg(pl.col("truth").first()).sort("t")["truth"]
+    sittings = int((truth.cast(pl.Int8).diff() == 1).sum()) + int(truth[0])
+    meters = readings.select("sensor_id", "t", "lux", card_id=pl.lit(1), kind=pl.lit(1))
+    light = LightInputs(empty_calibration(), sites)
+    out, _ = usage_by_bucket(meters, light=light, bucket_s=bucket_s)
+    assert sittings == 5
+    assert abs(out["sessions"].sum() - sittings) <= 1  # each desk's lamp: 12

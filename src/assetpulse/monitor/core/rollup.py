@@ -304,7 +304,9 @@ def hourly_usage(
 def _lit_union(iv: pl.LazyFrame, bucket_s: int) -> pl.LazyFrame:
     """Seconds per card and bucket that at least one of its light meters says "in use":
     the union of their on-intervals (four desk meters lit one after another keep a room
-    in use for the sum of their times, not the longest), credited to buckets pro rata."""
+    in use for the sum of their times, not the longest), credited to buckets pro rata; and
+    ``union_starts``, the union's runs that begin in the bucket (one sitting of the room,
+    however many of its desks light up during it)."""
     on = iv.filter((pl.col("kind") == PHOTO) & (pl.col("on_s") > 0)).select(
         "card_id",
         (pl.col("t") - pl.duration(microseconds=(pl.col("on_s") * 1e6).cast(pl.Int64))).alias(
@@ -324,6 +326,9 @@ def _lit_union(iv: pl.LazyFrame, bucket_s: int) -> pl.LazyFrame:
         .group_by("card_id", "run")
         .agg(pl.col("start").min(), pl.col("end").max())
     )
+    starts = merged.group_by(
+        "card_id", pl.col("start").dt.truncate(f"{bucket_s}s").alias("hour")
+    ).agg(pl.len().cast(pl.Int32).alias("union_starts"))
     spans = merged.select(
         "card_id",
         pl.lit("").alias("sensor_id"),
@@ -337,6 +342,7 @@ def _lit_union(iv: pl.LazyFrame, bucket_s: int) -> pl.LazyFrame:
         _split_by_bucket(spans, bucket_s)
         .group_by("card_id", "hour")
         .agg(pl.col("on_s").sum().alias("photo_union_s"))
+        .join(starts, on=["card_id", "hour"], how="full", coalesce=True)
     )
 
 
@@ -400,6 +406,7 @@ def usage_by_bucket(
     card = per_sensor.group_by("card_id", "hour").agg(
         pl.col("on_s").filter(is_photo).max().alias("photo_on_s"),
         pl.col("starts").filter(is_photo).max().alias("sessions"),
+        pl.col("sensor_id").filter(is_photo).n_unique().alias("photo_sensors"),
         pl.col("temp_mean").mean(),
         pl.col("temp_max").max(),
         pl.col("temp_rise").max(),
@@ -429,7 +436,13 @@ def usage_by_bucket(
     cards = (
         card.with_columns(
             in_use.otherwise(warm).fill_null(0.0).clip(0.0, full).alias("in_use_s"),
-            pl.col("sessions").fill_null(0).cast(pl.Int32),
+            # several light meters on one card (desks of a room): a session is the room's
+            pl.when(pl.col("photo_sensors") > 1)
+            .then(pl.col("union_starts").fill_null(0))
+            .otherwise(pl.col("sessions"))
+            .fill_null(0)
+            .cast(pl.Int32)
+            .alias("sessions"),
             pl.col("distance_m").fill_null(0.0),
             pl.col("moving_s").fill_null(0.0).clip(0.0, full),
             pl.col("samples").fill_null(0).cast(pl.Int32),
