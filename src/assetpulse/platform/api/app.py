@@ -27,6 +27,7 @@ from assetpulse.org.api import router as org_router
 from assetpulse.org.throttle import LoginThrottle
 from assetpulse.org.tokens import TokenCodec, check_signing_key
 from assetpulse.platform.api.attachment_routes import router as attachment_router
+from assetpulse.platform.api.booking_routes import router as booking_router
 from assetpulse.platform.api.errors import error_body, install_error_handlers
 from assetpulse.platform.api.http_guards import BodyLimit, LimitRequestBody, SecurityHeaders
 from assetpulse.platform.api.plaza_fast_path import install_plaza_fast_path
@@ -149,7 +150,14 @@ def create_app(settings: Settings, *, pool_size: int = 10) -> FastAPI:
     app.add_middleware(RequestMetrics, registry=app.state.metrics_registry)
     app.state.plaza_totals = CappedTotals()
     install_error_handlers(app)
-    routers = (org_router, inventory_router, monitor_router, platform_router, attachment_router)
+    routers = (
+        org_router,
+        inventory_router,
+        monitor_router,
+        platform_router,
+        attachment_router,
+        booking_router,
+    )
     for router in routers:
         app.include_router(router, prefix=API_PREFIX, responses=API_ERRORS)
     install_plaza_fast_path(app, API_PREFIX)
