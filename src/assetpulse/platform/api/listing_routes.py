@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from assetpulse.export_cells import content_disposition
 from assetpulse.inventory.photos import photo_bytes, shown_to_other_units
 from assetpulse.org.queries import load_principal
-from assetpulse.platform import rules
+from assetpulse.platform import dashboard, rules
 from assetpulse.platform.api.deps import Conn, CurrentUser, oauth2, token_claims
 from assetpulse.platform.api.listing_schemas import (
     Capabilities,
@@ -28,6 +28,7 @@ from assetpulse.platform.api.listing_schemas import (
 )
 from assetpulse.platform.errors import invalid
 from assetpulse.platform.store import (
+    compensation,
     export,
     listings_write,
     matches,
@@ -169,11 +170,24 @@ async def delist(
 async def register_result(
     conn: Conn, user: CurrentUser, listing_id: int, body: ResultBody
 ) -> ResultOut:
-    result = await listings_write.register_result(
-        conn, user, listing_id, method=body.method,
-        counterpart_unit_name=body.counterpart_unit_name,
-        counterpart_unit_id=body.counterpart_unit_id, dispose=body.dispose,
-    )  # fmt: skip
+    c = body.compensation
+    stored = None
+    if c is not None:  # checked before anything is written
+        stored = compensation.checked(
+            dashboard.Compensation(
+                c.mode, c.basis, c.period_start, c.period_end, c.amount_yuan, c.rate_yuan,
+                c.rate_per,
+            )
+        )  # fmt: skip
+    async with conn.transaction():  # the compensation is part of the same result
+        result = await listings_write.register_result(
+            conn, user, listing_id, method=body.method,
+            counterpart_unit_name=body.counterpart_unit_name,
+            counterpart_unit_id=body.counterpart_unit_id, dispose=body.dispose,
+        )  # fmt: skip
+        if stored is not None:
+            await compensation.record(conn, listing_id, stored)
+            result["compensation"] = stored
     return ResultOut(listing_id=listing_id, state="done", state_text="已登记结果", result=result)
 
 

@@ -114,6 +114,19 @@ class DelistBody(BaseModel):
     reason: str | None = Field(default=None, max_length=500)
 
 
+class CompensationBody(BaseModel):
+    """共享补偿（条例第十八条）: an amount for the period, or a rate per day / month / year."""
+
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["amount", "rate"] = Field(description="按金额 amount / 按费率 rate")
+    amount_yuan: Decimal | None = Field(default=None, ge=0, le=10**12, decimal_places=2)
+    rate_yuan: Decimal | None = Field(default=None, gt=0, le=10**9, decimal_places=2)
+    rate_per: Literal["day", "month", "year"] | None = None
+    basis: str = Field(min_length=1, max_length=500, description="补偿依据")
+    period_start: dt.date
+    period_end: dt.date
+
+
 class ResultBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     method: Literal["free_transfer", "donation"] | None = Field(
@@ -125,6 +138,9 @@ class ResultBody(BaseModel):
     )
     counterpart_unit_id: int | None = None
     dispose: bool = Field(default=True, description="adjust: dispose of the card at once")
+    compensation: CompensationBody | None = Field(
+        default=None, description="share only: 对提供方的合理补偿（条例第十八条）"
+    )
 
 
 class ResultOut(BaseModel):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 
 from assetpulse.errors import DomainError
 from assetpulse.platform.api.bill_routes import router as bill_router
+from assetpulse.platform.api.dashboard_routes import router as dashboard_router
 from assetpulse.platform.api.listing_routes import router as listing_router
 from assetpulse.platform.api.manage_routes import router as manage_router
 from assetpulse.platform.api.mof_routes import router as mof_router
@@ -39,3 +40,4 @@ router.include_router(mof_router)
 router.include_router(mof_view_router)
 router.include_router(manage_router)
 router.include_router(result_router)
+router.include_router(dashboard_router)

@@ -19,7 +19,7 @@ from assetpulse.platform import review, rules
 from assetpulse.platform.chains import DEFAULT_CHAINS, Org, resolve, scope_class
 from assetpulse.platform.errors import forbidden, invalid
 from assetpulse.platform.review import BillState, Node, Stage
-from assetpulse.platform.store import listings_write
+from assetpulse.platform.store import listings_write, notices
 from assetpulse.platform.store.access import (
     not_reviewer,
     require_operator,
@@ -186,6 +186,8 @@ async def write_state(
     )
     if new.stage is Stage.FINAL and old.stage is not Stage.FINAL:
         await listings_write.list_bill(conn, row["id"])
+        # an idle asset published from a suggestion tells the units whose demands it fits
+        await notices.notify_matching_demands(conn, row["id"])
     elif old.stage in review.LISTED and new.stage not in review.LISTED:
         await listings_write.withdraw_bill(conn, row["id"])
     elif new.stage in review.LISTED:
