@@ -58,10 +58,25 @@ function renderLayout() {
     h("header", { class: "topbar" },
       h("button", { class: "menu-toggle", "aria-label": "菜单", onclick: () => document.body.classList.toggle("menu-open") }, "☰"),
       h("div", { class: "title" }, "资产调剂共享平台"),
+      h("a", { href: "#/notifications", class: "bell", id: "bell", "aria-label": "站内通知", title: "站内通知" }, "通知", h("span", { class: "bell-count", hidden: true })),
       h("div", { class: "who" }, `${me.display_name}（${me.unit_name || me.username}）`),
       h("button", { onclick: logout }, "退出")),
     h("div", { class: "layout" }, renderMenu(me), main));
   return main;
+}
+
+/** The unread count of the unit's notifications on the bell (站内通知), on every route. */
+export async function refreshBadge() {
+  const count = document.querySelector("#bell .bell-count");
+  if (!count) return;
+  try {
+    const { unread } = await api("/notifications?unread_only=true&limit=1", { quiet: true });
+    count.textContent = unread > 99 ? "99+" : String(unread);
+    count.hidden = !unread;
+    document.getElementById("bell").setAttribute("aria-label", unread ? `站内通知（${unread} 条未读）` : "站内通知");
+  } catch {
+    // the bell is a hint: a failed count leaves it as it was
+  }
 }
 
 async function loadMe() {
@@ -94,6 +109,7 @@ async function route() {
     try { await loadMe(); } catch { return; }
   }
   if (!document.getElementById("page")) renderLayout();
+  refreshBadge();
   const main = document.getElementById("page");
   document.querySelectorAll("nav.menu a").forEach((a) => a.classList.toggle("active", path.startsWith(a.dataset.href.slice(1).split("?")[0])));
   const match = ROUTES.find((r) => r.pattern.test(path));

@@ -45,6 +45,31 @@ async function counterpartPicker(kind, row, me) {
   return { el: h("div", { class: "counterpart" }, select, outside), value };
 }
 
+// 共享补偿 (条例第十八条): the receiver pays the provider a reasonable compensation, an amount
+// for the period or a rate per day / month / year; the server checks and totals it.
+function compensationFields() {
+  const on = h("input", { type: "checkbox", name: "compensation_on" });
+  const mode = h("select", { name: "compensation_mode" }, h("option", { value: "amount" }, "按金额"), h("option", { value: "rate" }, "按费率"));
+  const amount = h("input", { name: "amount_yuan", type: "number", min: "0", step: "0.01", placeholder: "补偿金额（元）" });
+  const rate = h("input", { name: "rate_yuan", type: "number", min: "0.01", step: "0.01", placeholder: "费率（元）", hidden: true });
+  const per = h("select", { name: "rate_per", hidden: true }, h("option", { value: "day" }, "元/天"), h("option", { value: "month" }, "元/月"), h("option", { value: "year" }, "元/年"));
+  const basis = h("input", { name: "basis", placeholder: "如：按折旧及维护成本分摊" });
+  const start = h("input", { name: "period_start", type: "date" });
+  const end = h("input", { name: "period_end", type: "date" });
+  const parts = h("div", { class: "form-grid wide", hidden: true },
+    field("补偿方式", mode), field("补偿金额 / 费率", h("span", {}, amount, rate, per)),
+    field("补偿依据", basis, "wide"), field("补偿期间开始", start), field("补偿期间结束", end));
+  on.addEventListener("change", () => { parts.hidden = !on.checked; });
+  mode.addEventListener("change", () => { const r = mode.value === "rate"; amount.hidden = r; rate.hidden = !r; per.hidden = !r; });
+  const value = () => (!on.checked ? null : {
+    mode: mode.value, basis: basis.value, period_start: start.value || null, period_end: end.value || null,
+    ...(mode.value === "amount" ? { amount_yuan: amount.value || null } : { rate_yuan: rate.value || null, rate_per: per.value }),
+  });
+  const el = h("div", { class: "wide" },
+    h("label", { class: "field" }, h("span", {}, "共享补偿"), h("span", {}, on, " 向提供方支付合理补偿（条例第十八条）")), parts);
+  return { el, value };
+}
+
 async function registerResult(kind, row, me, reload) {
   const picker = await counterpartPicker(kind, row, me);
   const method = h("select", { name: "method" }, h("option", { value: "free_transfer" }, "无偿划转"), h("option", { value: "donation" }, "对外捐赠"));
@@ -55,12 +80,15 @@ async function registerResult(kind, row, me, reload) {
     body.append(field("调剂方式（资产处置形式）", method),
       h("label", { class: "field" }, h("span", {}, "资产处置"), h("span", {}, dispose, " 同时办理资产处置（卡片状态变为已处置）")));
   }
+  const comp = kind === "share" ? compensationFields() : null;
+  if (comp) body.append(comp.el);
   dialog(`${RESULT_LABEL[kind]} — ${row.name}`, body, [{
     label: "保存", primary: true,
     action: async () => {
       const json = picker.value();
       if (!json) { toast("请选择或填写单位。", "error"); return true; }
       if (kind === "adjust") Object.assign(json, { method: method.value, dispose: dispose.checked });
+      if (comp && comp.value()) json.compensation = comp.value();
       await api(`/listings/${row.id}/result`, { method: "POST", json });
       toast("结果已登记。", "ok");
       await reload();
