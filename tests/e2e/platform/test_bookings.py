@@ -92,6 +92,12 @@ def test_booking_handover_and_return_when_both_sides_confirm_then_usage_shown(
         files={"file": ("a.jpg", _jpeg_photo(901), "image/jpeg")}, headers=flow.auth("hd_jb"),
     )  # fmt: skip
     assert photo.status_code == 201, photo.text
+    big = flow.api.post(
+        f"/api/v1/bookings/{bid}/photos",
+        files={"file": ("b.jpg", b"\xff\xd8\xff" + b"0" * (10 * 1024 * 1024), "image/jpeg")},
+        headers=flow.auth("hd_jb"),
+    )
+    assert big.json()["error"]["code"] == "PHOTO_TOO_LARGE"
     one = post("hd_jb", "confirm", {"step": "handover", "condition_note": "外观完好，配件齐全"})
     assert one.json()["state"] == "approved"  # the borrower has not confirmed yet
     again = post("hd_jb", "confirm", {"step": "handover", "condition_note": "完好"})

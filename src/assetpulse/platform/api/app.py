@@ -65,6 +65,12 @@ def body_limits(settings: Settings) -> tuple[BodyLimit, list[BodyLimit]]:
             f"照片超过 {MAX_PHOTO_BYTES // MB} MB，请压缩后重新上传。",
         ),
         BodyLimit(
+            re.compile(rf"^{API_PREFIX}/bookings/[^/]+/photos$"),
+            MAX_PHOTO_BYTES + _FORM_OVERHEAD,
+            "PHOTO_TOO_LARGE",
+            f"照片超过 {MAX_PHOTO_BYTES // MB} MB，请压缩后重新上传。",
+        ),
+        BodyLimit(
             re.compile(rf"^{API_PREFIX}/cards/import$"),
             MAX_IMPORT_BYTES + _FORM_OVERHEAD,
             "IMPORT_FILE_TOO_LARGE",
