@@ -102,23 +102,53 @@ export async function bookingSection(listingId, me, ownUnit) {
     { label: "开始", value: (r) => fmtTime(r.start) },
     { label: "结束", value: (r) => fmtTime(r.end) },
     { label: "状态", value: (r) => badge(r.state_text, STATE_KIND[r.state]) },
-    { label: "借用方", value: (r) => (r.id ? h("a", { href: `#/bookings/${r.id}` }, r.borrower_unit_name) : "其他单位") },
+    { label: "借用方", value: (r) => (r.id ? h("a", { href: `#/bookings/${r.id}`, onclick: closeDialog }, r.borrower_unit_name) : "其他单位") },
   ], rows, { rowKey: (r) => `${r.start}`, empty: "暂无预约，可选择任意时段" });
-  const parts = [h("h3", {}, "共享预约日历"), h("div", { class: "booking-calendar" }, cal)];
+  const parts = [h("h3", {}, "共享预约日历"), monthGrid(rows), h("div", { class: "booking-calendar" }, cal)];
   if (!ownUnit && me && (me.roles || []).includes("operator")) {
     const start = h("input", { type: "datetime-local", "aria-label": "预约开始" });
     const end = h("input", { type: "datetime-local", "aria-label": "预约结束" });
     const purpose = h("input", { maxlength: "300", "aria-label": "用途" });
     const zoned = (v) => (v ? new Date(v).toISOString() : "");
     const submit = async (e) => {
-      const dlg = e.target.closest("dialog");
+      const button = e.target;
       const b = await api(`/listings/${listingId}/bookings`, { method: "POST", json: { start: zoned(start.value), end: zoned(end.value), purpose: purpose.value } });
       toast(`已提交预约 ${b.booking_no}，等待出借方同意`, "ok");
-      if (dlg) { dlg.close(); dlg.remove(); }
+      closeDialog({ target: button });
       location.hash = `#/bookings/${b.id}`;
     };
     parts.push(h("div", { class: "form-grid" }, field("开始时间", start), field("结束时间", end), field("用途", purpose)),
       h("div", { class: "toolbar" }, h("button", { class: "primary", type: "button", onclick: (e) => submit(e).catch(() => {}) }, "申请预约")));
   }
   return h("section", {}, parts);
+}
+
+/** The next five weeks, a day marked when a holding booking covers any of it (Beijing days,
+ * as the browser shows them); the list under it gives the exact times. */
+function monthGrid(rows) {
+  const day0 = new Date();
+  day0.setHours(0, 0, 0, 0);
+  day0.setDate(day0.getDate() - ((day0.getDay() + 6) % 7)); // from this week's Monday
+  const held = rows.filter((r) => r.state !== "returned").map((r) => [new Date(r.start), new Date(r.end)]);
+  const cells = [];
+  for (let i = 0; i < 35; i += 1) {
+    const d = new Date(day0);
+    d.setDate(day0.getDate() + i);
+    const next = new Date(d);
+    next.setDate(d.getDate() + 1);
+    const busy = held.some(([s, e]) => s < next && e > d);
+    cells.push(h("div", {
+      class: busy ? "day booked" : "day",
+      title: busy ? "已有预约" : "空闲",
+      style: `padding:4px;text-align:center;border-radius:4px;font-size:12px;${busy ? "background:#f8d7a8;font-weight:600" : "background:#eef2f6"}`,
+    }, `${d.getMonth() + 1}/${d.getDate()}`));
+  }
+  const names = ["一", "二", "三", "四", "五", "六", "日"].map((n) => h("div", { style: "text-align:center;font-size:12px;color:#667" }, n));
+  return h("div", { class: "month-grid", "aria-label": "预约日历", style: "display:grid;grid-template-columns:repeat(7,1fr);gap:3px;max-width:420px;margin-bottom:8px" }, names, cells);
+}
+
+/** Leaving the listing's detail for a booking: the dialog goes with it. */
+function closeDialog(e) {
+  const dlg = e.target && e.target.closest && e.target.closest("dialog");
+  if (dlg) { dlg.close(); dlg.remove(); }
 }
