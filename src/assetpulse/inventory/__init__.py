@@ -2,8 +2,10 @@
 return to stock and disposal, sensors and their bindings, register imports, stocktaking (盘点).
 
 Services other parts call: ``propose_card_change`` (e.g. from an idle suggestion, with
-``origin="suggestion"`` and ``suggestion_id``) and ``dispose_card`` (registering an adjust
-result). Both take an async psycopg connection and run in a (nested) transaction.
+``origin="suggestion"`` and ``suggestion_id``), ``propose_disposal`` (registering an adjust
+result: the disposal then waits for the reviewer) and ``retarget_pending_disposal`` (the
+receiver corrected meanwhile), ``dispose_card`` (the disposal itself, once approved). All
+take an async psycopg connection and run in a (nested) transaction.
 
 The services are imported on first use, so that importing a pure core of this package
 (reconciliation, rules, label payloads) never pulls in the database driver.
@@ -17,6 +19,7 @@ from assetpulse.inventory.errors import InventoryError
 
 if TYPE_CHECKING:
     from assetpulse.inventory.changes import approve_change, propose_card_change, reject_change
+    from assetpulse.inventory.disposals import propose_disposal, retarget_pending_disposal
     from assetpulse.inventory.lifecycle import dispose_card
 
 __all__ = [
@@ -24,7 +27,9 @@ __all__ = [
     "approve_change",
     "dispose_card",
     "propose_card_change",
+    "propose_disposal",
     "reject_change",
+    "retarget_pending_disposal",
 ]
 
 _LAZY = {
@@ -32,6 +37,8 @@ _LAZY = {
     "propose_card_change": "assetpulse.inventory.changes",
     "reject_change": "assetpulse.inventory.changes",
     "dispose_card": "assetpulse.inventory.lifecycle",
+    "propose_disposal": "assetpulse.inventory.disposals",
+    "retarget_pending_disposal": "assetpulse.inventory.disposals",
 }
 
 

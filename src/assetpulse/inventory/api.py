@@ -9,6 +9,7 @@ from assetpulse.inventory.http import (
     cards,
     categories,
     changes,
+    disposals,
     labels,
     lifecycle,
     sensors,
@@ -16,5 +17,5 @@ from assetpulse.inventory.http import (
 )
 
 router = APIRouter(tags=["inventory"])
-for _module in (cards, categories, changes, labels, lifecycle, sensors, stocktakes):
+for _module in (cards, categories, changes, disposals, labels, lifecycle, sensors, stocktakes):
     router.include_router(_module.router)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
+from tests.e2e.disposal_steps import dispose
 from tests.e2e.inventory.helpers import API
 from tests.fix_api import AuthHeaders
 
@@ -112,12 +113,7 @@ def test_card_disposed_during_task_is_no_longer_expected(
         json={"text": "HD-0002", "location": "仓库"},
         headers=auth("hd_jb"),
     )
-    r = api.post(
-        f"{API}/disposals",
-        json={"card_id": demo_cards["HD-0002"], "method": "scrap"},
-        headers=auth("hd_jb"),
-    )
-    assert r.status_code == 201, r.text
+    dispose(api, auth, demo_cards["HD-0002"], "scrap")
     report = api.get(f"{API}/stocktakes/{task}/report", headers=auth("hd_jb")).json()
     s = report["summary"]
     assert (s["booked"], s["left_book"], s["expected"]) == (5, 1, 4)  # 应盘 says why it shrank

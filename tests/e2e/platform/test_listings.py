@@ -224,7 +224,7 @@ def test_delist_removes_from_plaza_and_frees_card(flow: Flow, make_card: CardMak
     assert again.json()["error"]["code"] == "LISTING_NOT_LISTED"
 
 
-def test_adjust_result_registers_receiver_and_disposes_card(
+def test_adjust_result_registers_receiver_and_disposes_card_once_approved(
     flow: Flow, make_card: CardMaker, db_url: str
 ) -> None:
     lid = _listed(flow, make_card)
@@ -234,6 +234,16 @@ def test_adjust_result_registers_receiver_and_disposes_card(
         headers=flow.auth("hd_jb"),
     )
     assert r.status_code == 200, r.text
+    # the disposal waits for the unit's 审核岗 and its 批复文号 (issue 16)
+    disposal = r.json()["result"]["disposal_id"]
+    pending = flow.api.get(f"/api/v1/listings/{lid}", headers=flow.auth("hs_jb")).json()
+    assert pending["card"]["status"] != "disposed"
+    ok = flow.api.post(
+        f"/api/v1/disposals/{disposal}/approve",
+        json={"document_no": "琼财资〔2026〕8号"},
+        headers=flow.auth("hd_sh"),
+    )
+    assert ok.status_code == 200, ok.text
     d = flow.api.get(f"/api/v1/listings/{lid}", headers=flow.auth("hs_jb")).json()
     assert d["counterpart"]["unit_name"] == "海南师范大学"
     assert d["counterpart"]["method_text"] == "无偿划转"

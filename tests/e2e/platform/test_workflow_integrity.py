@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 
+from tests.e2e.disposal_steps import dispose
 from tests.e2e.platform.mofhub import post_feedback
 from tests.fix_platform import CardMaker, Flow
 
@@ -89,12 +90,7 @@ def test_share_bill_when_card_is_disposed_during_review_cannot_reach_the_plaza(
     bill = flow.create(kind="share", card_ids=[card])
     flow.ok("hd_jb", bill["id"], "submit")
     flow.ok("hd_sh", bill["id"], "approve")
-    r = flow.api.post(
-        "/api/v1/disposals",
-        json={"card_id": card, "method": "scrap"},
-        headers=flow.auth("hd_jb"),
-    )
-    assert r.status_code == 201, r.text
+    dispose(flow.api, flow.auth, card, "scrap")
     r = flow.act("jyt_sh", bill["id"], "approve")
     assert r.status_code == 422, r.text
     assert r.json()["error"]["code"] == "CARD_ENDED"
@@ -140,13 +136,8 @@ def test_adjust_result_without_disposal_keeps_card_claimed_until_disposed_then_r
     assert not [c for c in _cards_of(flow, "hs_jb") if c["name"].startswith("台式计算机")]
     # the disposal, once approved, is registered through 资产处置: the giver's card ends
     # and the receiver's 调入 card appears in the same transaction
-    r = flow.api.post(
-        "/api/v1/disposals",
-        json={"card_id": card, "method": "free_transfer", "receiver": "海南师范大学"},
-        headers=flow.auth("hd_jb"),
-    )
-    assert r.status_code == 201, r.text
-    assert r.json()["status"] == "disposed"
+    r = dispose(flow.api, flow.auth, card, "free_transfer", receiver="海南师范大学")
+    assert r["card_status"] == "disposed"
     received = [c for c in _cards_of(flow, "hs_jb") if c["name"].startswith("台式计算机")]
     assert len(received) == 1
     assert received[0]["status"] == "in_use"
@@ -154,12 +145,19 @@ def test_adjust_result_without_disposal_keeps_card_claimed_until_disposed_then_r
     assert detail["listing"]["result"]["receiver_card_id"] == received[0]["id"]
 
 
-def test_adjust_result_with_disposal_moves_card_to_receiver_at_once(
+def test_adjust_result_with_disposal_moves_card_to_receiver_once_approved(
     flow: Flow, make_card: CardMaker, demo_units: dict[str, int]
 ) -> None:
     card, listing = _adjust_listing(flow, make_card)
     r = _register(flow, listing, demo_units["U460002"], dispose=True)
     assert r.status_code == 200, r.text
+    # the disposal 登记结果 proposed waits for the 审核岗 and its 批复文号 (issue 16)
+    ok = flow.api.post(
+        f"/api/v1/disposals/{r.json()['result']['disposal_id']}/approve",
+        json={"document_no": "琼财资〔2026〕9号"},
+        headers=flow.auth("hd_sh"),
+    )
+    assert ok.status_code == 200, ok.text
     giver = flow.api.get(f"/api/v1/cards/{card}", headers=flow.auth("hd_jb")).json()
     assert giver["status"] == "disposed"
     received = [c for c in _cards_of(flow, "hs_jb") if c["name"] == giver["name"]]

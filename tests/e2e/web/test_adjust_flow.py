@@ -150,5 +150,12 @@ def test_adjust_bill_from_publish_to_result_in_the_browser(
     expect_toast(page, "结果已登记", "ok")
     expect(_row(page, "台式计算机（物理学院）")).to_contain_text("海南师范大学")
     shot(page, "adjust-manage")
+    # the disposal it proposed waits for the 审核岗 and the 批复文号 (issue 16)
+    pending = web_api("hd_sh").get("/disposals", params={"card_id": card_id}).json()
+    assert [d["state"] for d in pending] == ["pending"]
+    ok = web_api("hd_sh").post(
+        f"/disposals/{pending[0]['id']}/approve", json={"document_no": "琼财资〔2026〕7号"}
+    )
+    assert ok.status_code == 200, ok.text
     card = web_api("hd_jb").get(f"/cards/{card_id}").json()
     assert card["status"] == "disposed"

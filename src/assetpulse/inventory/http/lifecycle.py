@@ -1,5 +1,5 @@
-"""Routes: 出租出借收回 ``/cards/{id}/recall``, 拆分 ``/split``, 退库 ``/return``,
-资产处置 ``/disposals`` — each by the card's 经办岗, each emitting a card event."""
+"""Routes: 出租出借收回 ``/cards/{id}/recall``, 拆分 ``/split``, 退库 ``/return`` — each by
+the card's 经办岗, each emitting a card event. 资产处置 goes through review: ``disposals``."""
 
 from __future__ import annotations
 
@@ -46,16 +46,6 @@ class SplitPartIn(BaseModel):
 
 class SplitIn(BaseModel):
     parts: list[SplitPartIn] = Field(min_length=2, max_length=500)
-
-
-class DisposalIn(BaseModel):
-    card_id: int
-    method: Literal["free_transfer", "donation", "sale", "exchange", "scrap", "write_off"] = Field(
-        description="无偿划转 / 对外捐赠 / 转让 / 置换 / 报废 / 损失核销"
-    )
-    receiver: str | None = Field(default=None, description="接收方单位 (划转、捐赠、转让、置换)")
-    document_no: str | None = Field(default=None, description="批复文号")
-    note: str | None = None
 
 
 async def _card(conn: Conn, user: CurrentUser, card_id: int) -> dict[str, Any]:
@@ -113,18 +103,3 @@ async def split(card_id: int, body: SplitIn, conn: Conn, user: CurrentUser) -> d
         "original": await _card(conn, user, card_id),
         "cards": [await _card(conn, user, i) for i in new_ids],
     }
-
-
-@router.post("/disposals", status_code=201, summary="资产处置 (自动下架)")
-async def dispose(body: DisposalIn, conn: Conn, user: CurrentUser) -> dict[str, Any]:
-    await operable_card(conn, user, body.card_id, "处置该资产")
-    await lifecycle.dispose_card(
-        conn,
-        card_id=body.card_id,
-        method=body.method,
-        actor_id=user.user_id,
-        receiver=body.receiver,
-        document_no=body.document_no,
-        note=body.note,
-    )
-    return await _card(conn, user, body.card_id)

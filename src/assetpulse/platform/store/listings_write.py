@@ -1,15 +1,16 @@
 """Listings (上架) written by the workflow: list on final approval, withdraw, delist, results.
 
 Result registration (登记结果): adjust → 调剂方式 and 接收方单位, then the card goes through
-disposal (无偿划转 / 对外捐赠) by inventory's service, in the same transaction or later
-once the disposal is approved (``dispose=False``); share → 接收方单位; demand → 资产提供方
-单位. A listing with a result is ``done``: it stays on the plaza with the receiver /
-provider shown.
+disposal (无偿划转 / 对外捐赠): proposed by inventory's service in the same transaction
+(``dispose=True``, the result keeps its ``disposal_id``) or later on the 资产处置 page; the
+unit's reviewer approves it with the 批复文号 like any disposal; share → 接收方单位;
+demand → 资产提供方单位. A listing with a result is ``done``: it stays on the plaza with
+the receiver / provider shown.
 
 An adjusted asset belongs to the receiver (WORKFLOW.md 登记结果): its card stays claimed by
 the done listing until it is disposed of, so the giver cannot publish it again; the disposal
-ends the giver's card and, when the receiving unit is in this system, gives that unit the
-card (调入, trigger ``platform_transfer_in`` in migration 4002, whichever path disposes).
+(once approved) ends the giver's card and, when the receiving unit is in this system, gives
+that unit the card (调入, trigger ``platform_transfer_in`` in migration 4002).
 A shared asset stays the publisher's: its card is free again.
 """
 
@@ -21,7 +22,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from assetpulse.inventory import dispose_card
+from assetpulse.inventory import propose_disposal
 from assetpulse.org.principal import Principal
 from assetpulse.platform.errors import conflict, invalid, not_found
 from assetpulse.platform.store.access import require_operator, set_actor
@@ -158,10 +159,12 @@ async def register_result(
         # an adjusted card stays claimed until its disposal; a shared one is free again
         await _release(conn, row, free=row["kind"] != "adjust")
         if row["kind"] == "adjust" and dispose:
-            version = await _dispose(conn, p, row, method or "", counterpart_unit_name)
+            disposal_id = await _propose_disposal(
+                conn, p, row, method or "", counterpart_unit_name, counterpart_unit_id
+            )
             await conn.execute(
                 "update listings set result = result || %s where id = %s",
-                (Jsonb({"disposal_card_version": version}), listing_id),
+                (Jsonb({"disposal_id": disposal_id}), listing_id),
             )
         cur = await conn.execute("select result from listings where id = %s", (listing_id,))
         stored = await cur.fetchone()
@@ -179,15 +182,23 @@ async def _require_unit(conn: AsyncConnection[Any], unit_id: int) -> None:
         )
 
 
-async def _dispose(
-    conn: AsyncConnection[Any], p: Principal, row: dict[str, Any], method: str, receiver: str
+async def _propose_disposal(
+    conn: AsyncConnection[Any],
+    p: Principal,
+    row: dict[str, Any],
+    method: str,
+    receiver: str,
+    receiver_id: int | None,
 ) -> int:
-    """Hand the card to inventory's ``dispose_card`` (资产处置) inside our transaction."""
-    return await dispose_card(
+    """Hand the card to inventory's ``propose_disposal`` (资产处置, for review) inside our
+    transaction; the platform's trigger makes the 调入 card when it is approved."""
+    return await propose_disposal(
         conn,
         card_id=row["card_id"],
         method=method,
-        actor_id=p.user_id,
+        proposed_by=p.user_id,
         receiver=receiver,
-        note=f"调剂结果登记（上架资产 {row['id']}）",
+        receiving_unit_id=receiver_id,
+        listing_id=row["id"],
+        reason=f"调剂结果登记（上架资产 {row['id']}）",
     )

@@ -4,7 +4,7 @@ correction of a registered receiver / provider typed wrongly.
 A correction keeps the earlier name in the result (``corrected_from``) and is refused once
 the receiving unit has been given the card (调入, ``receiver_card_id``), and for a disposed
 adjust listing when the new receiver is a unit of this system: the transfer-in happens at
-disposal, which is over.
+disposal, which is over. A disposal still in review is corrected with the listing.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from assetpulse.inventory import retarget_pending_disposal
 from assetpulse.org.principal import Principal
 from assetpulse.platform.errors import conflict, invalid, not_found
 from assetpulse.platform.store.access import require_operator, set_actor
@@ -29,6 +30,10 @@ order by min(s.added_at), u.id
 LISTING = "select id, kind, unit_id, state, result from listings where id = %s"
 LOCK_LISTING = LISTING + " for update"
 UNIT_EXISTS = "select 1 from units where id = %s"
+CARD_DISPOSED = """
+select 1 from listings l join asset_cards c on c.id = l.card_id
+where l.id = %s and c.status = 'disposed'
+"""
 SET_RESULT = "update listings set result = %s, changed_at = now() where id = %s"
 
 
@@ -81,7 +86,9 @@ async def correct_result(
                     "所填单位不在本系统中；本系统外的单位只填写单位名称即可。",
                     unit_id=counterpart_unit_id,
                 )
-            if row["kind"] == "adjust" and "disposal_card_version" in result:
+            if row["kind"] == "adjust" and (
+                "disposal_card_version" in result or await _card_disposed(conn, listing_id)
+            ):
                 raise conflict(
                     "RESULT_ALREADY_DISPOSED",
                     "资产已办理处置，不能再改为本系统内的接收方单位（调入卡片在处置时生成）；"
@@ -93,4 +100,16 @@ async def correct_result(
         result[f"{prefix}_unit_id"] = counterpart_unit_id
         result["corrected_by"] = p.user_id
         await conn.execute(SET_RESULT, (Jsonb(result), listing_id))
+        if row["kind"] == "adjust":  # its disposal still in review names the right receiver
+            await retarget_pending_disposal(
+                conn,
+                listing_id=listing_id,
+                receiver=counterpart_unit_name,
+                receiving_unit_id=counterpart_unit_id,
+            )
         return result
+
+
+async def _card_disposed(conn: AsyncConnection[Any], listing_id: int) -> bool:
+    cur = await conn.execute(CARD_DISPOSED, (listing_id,))
+    return await cur.fetchone() is not None
