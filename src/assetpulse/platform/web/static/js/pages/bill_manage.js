@@ -78,7 +78,7 @@ async function registerResult(kind, row, me, reload) {
     field(kind === "demand" ? "资产提供方单位名称" : "接收方单位名称", picker.el, "wide"));
   if (kind === "adjust") {
     body.append(field("调剂方式（资产处置形式）", method),
-      h("label", { class: "field" }, h("span", {}, "资产处置"), h("span", {}, dispose, " 同时办理资产处置（卡片状态变为已处置）")));
+      h("label", { class: "field" }, h("span", {}, "资产处置"), h("span", {}, dispose, " 同时申请资产处置（审核岗填写批复文号审核通过后，卡片状态变为已处置，接收单位调入）")));
   }
   const comp = kind === "share" ? compensationFields() : null;
   if (comp) body.append(comp.el);
@@ -90,7 +90,7 @@ async function registerResult(kind, row, me, reload) {
       if (kind === "adjust") Object.assign(json, { method: method.value, dispose: dispose.checked });
       if (comp && comp.value()) json.compensation = comp.value();
       await api(`/listings/${row.id}/result`, { method: "POST", json });
-      toast("结果已登记。", "ok");
+      toast(kind === "adjust" && json.dispose ? "结果已登记，资产处置已提交审核岗审核。" : "结果已登记。", "ok");
       await reload();
     },
   }], { closeLabel: "取消" });
