@@ -175,6 +175,7 @@ class MatchOut(BaseModel):
 class Matches(BaseModel):
     listing_id: int
     kind: str
+    considered: int = Field(description="比对过的候选数：查看者可见范围内的全部候选")
     matches: list[MatchOut]
 
 

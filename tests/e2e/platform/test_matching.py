@@ -1,0 +1,74 @@
+"""Demand matching (issue 16): every candidate in scope, ranked by name as well as class,
+region and quantity, with the reasons, seen from both sides."""
+
+from __future__ import annotations
+
+import psycopg
+
+from tests.fix_platform import CardMaker, Flow
+
+DEMAND = {"kind": "demand", "title": "需要台式电脑", "demand_type": "adjust",
+          "category_code": "A02010105", "quantity": "1", "scope": "province",
+          "region_code": "460100", "end_date": "2099-12-31"}  # fmt: skip
+# newer than every real candidate, in the same top class (设备) and visible to the viewer:
+# the newest 500 the matching used to read held nothing else
+DECOYS = """
+with card as (
+    insert into asset_cards (asset_code, name, category_code, unit_id, status, quantity,
+                             measure_unit)
+    select 'DECOY' || g, '格力柜式空调' || g, 'A020305', l.unit_id, 'idle', 1, '台'
+    from listings l, generate_series(1, %(n)s) g where l.id = %(like)s
+    returning id, name, asset_code
+), line as (
+    insert into bill_lines (bill_id, card_id)
+    select l.bill_id, card.id from listings l, card where l.id = %(like)s
+    returning id, card_id
+)
+insert into listings (bill_id, line_id, kind, card_id, unit_id, competent_id, scope,
+                      region_code, category_code, name, asset_code, quantity, measure_unit,
+                      state, review_code, listed_at)
+select l.bill_id, line.id, l.kind, card.id, l.unit_id, l.competent_id, l.scope, l.region_code,
+       'A020305', card.name, card.asset_code, 1, '台', 'listed', l.review_code,
+       now() + interval '1 day'
+from listings l, line join card on card.id = line.card_id where l.id = %(like)s
+"""
+
+
+def _listing_of(flow: Flow, bill_id: int, plaza: str) -> int:
+    rows = flow.plaza("hs_jb", plaza=plaza, page_size=50)["items"]
+    return int(next(r["id"] for r in rows if r["bill_id"] == bill_id))
+
+
+def test_matches_when_600_newer_listings_then_oldest_best_named_asset_ranks_first(
+    flow: Flow, make_card: CardMaker, db_url: str
+) -> None:
+    desktop = flow.final(flow.create(kind="adjust", card_ids=[make_card(name="联想台式计算机")]))
+    printer = flow.final(flow.create(kind="adjust", card_ids=[make_card(name="惠普激光打印机")]))
+    demand = flow.final(flow.create("hs_jb", **DEMAND), "U460002")
+    demand_listing = _listing_of(flow, demand["id"], "demand")
+    printer_listing = _listing_of(flow, printer["id"], "adjust")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(DECOYS, {"n": 600, "like": printer_listing})
+
+    r = flow.api.get(f"/api/v1/listings/{demand_listing}/matches", headers=flow.auth("hs_jb"))
+    assert r.status_code == 200, r.text
+    found = r.json()["matches"]
+    names = [m["listing"]["name"] for m in found]
+    # same class, region and quantity: only the names tell the desktop from the printer
+    assert names[0].startswith("联想台式计算机")
+    assert names[1].startswith("惠普激光打印机")
+    assert found[0]["score"] > found[1]["score"] > found[2]["score"]
+    assert found[0]["reasons"][0] == "名称相近度 89%（共同词：计算机、台式）"
+    assert "资产分类匹配度 100%" in found[0]["reasons"]
+    assert "同一财政区划" in found[0]["reasons"]
+    assert found[1]["reasons"][0] == "名称无共同词"
+    assert len(found) == 50
+    assert r.json()["considered"] == 602
+
+    # the publisher of the desktop sees the demand it could serve, with the same score
+    mine = found[0]["listing"]["id"]
+    assert found[0]["listing"]["bill_id"] == desktop["id"]
+    back = flow.api.get(f"/api/v1/listings/{mine}/matches", headers=flow.auth("hd_jb")).json()
+    assert [m["listing"]["id"] for m in back["matches"]] == [demand_listing]
+    assert back["matches"][0]["score"] == found[0]["score"]
+    assert back["matches"][0]["reasons"] == found[0]["reasons"]
