@@ -24,6 +24,7 @@ CORES = [
     "assetpulse.monitor.core.detectors.sun",
     "assetpulse.monitor.core.detectors.location",
     "assetpulse.inventory.stocktake.reconcile",
+    "assetpulse.inventory.stocktake.discrepancies",
     "assetpulse.inventory.labels.payload",
     "assetpulse.inventory.split",
     "assetpulse.inventory.rules",

@@ -1,5 +1,6 @@
 """Routes: ``/stocktakes`` (盘点) — tasks, handing down, scans (image, device batch, manual
-entry and bulk paste), progress, report (JSON / XLSX), applying results as card changes."""
+entry and bulk paste), progress, report (JSON / XLSX), applying results as card changes,
+and resolving the closed task's 盘盈 / 盘亏 / differences through review (盘盈盘亏处理)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from starlette.concurrency import run_in_threadpool
 
 from assetpulse.export_cells import content_disposition
 from assetpulse.inventory import errors
-from assetpulse.inventory.stocktake import report, results, scans, tasks
+from assetpulse.inventory.stocktake import report, resolution, results, scans, tasks
 from assetpulse.inventory.stocktake.codes import split_paste
+from assetpulse.inventory.stocktake.discrepancies import Proposal
+from assetpulse.org.scope import can_see_whole_stocktake
 from assetpulse.platform.api.deps import Conn, CurrentUser
 
 router = APIRouter(tags=["inventory: stocktaking"])
@@ -54,6 +57,33 @@ class ScanItem(BaseModel):
     location: str | None = Field(default=None, max_length=200)
     status: StatusCode | None = Field(default=None, description="现场确认的资产状态")
     symbology: str | None = None
+
+
+class ProposalIn(BaseModel):
+    cause: str = Field(min_length=1, max_length=500, description="盘盈盘亏原因")
+    document_no: str | None = Field(
+        default=None, max_length=100, description="审批文件文号 (盘盈、盘亏必填)"
+    )
+    card: dict[str, Any] | None = Field(
+        default=None, description="账外盘盈：新卡片的内容 (name, category_code, department_id …)"
+    )
+    changes: dict[str, Any] | None = Field(
+        default=None, description="账实不符：卡片变动的内容 (默认为盘点发现的差异)"
+    )
+
+    def proposal(self) -> Proposal:
+        return Proposal(self.cause, self.document_no, self.card, self.changes)
+
+
+class DifferenceIn(ProposalIn):
+    card_id: int = Field(description="本次盘点账面上的卡片")
+    changes: dict[str, Any] | None = Field(
+        default=None, description="现场与账面不符的内容 (如 user_id、location)"
+    )
+
+
+class DecisionIn(BaseModel):
+    note: str | None = Field(default=None, max_length=1000, description="审核意见")
 
 
 class ScanBatch(BaseModel):
@@ -109,7 +139,14 @@ async def create(body: TaskIn, conn: Conn, user: CurrentUser) -> dict[str, Any]:
 
 @router.get("/stocktakes", summary="我的盘点任务")
 async def list_tasks(conn: Conn, user: CurrentUser) -> list[dict[str, Any]]:
-    return await tasks.visible_tasks(conn, user)
+    rows = await tasks.visible_tasks(conn, user)
+    # 盘盈盘亏 still to resolve, for those who see the whole task (and may resolve them)
+    whole = [r["id"] for r in rows if can_see_whole_stocktake(user, r["unit_id"])]
+    still_open = await resolution.open_counts(conn, whole)
+    return [
+        {**r, "discrepancies_open": still_open.get(r["id"], 0) if r["id"] in whole else None}
+        for r in rows
+    ]
 
 
 @router.get("/stocktakes/{task_id}", summary="盘点进度 (按部门 / 人员)")
@@ -298,7 +335,13 @@ async def get_report(
     access = await tasks.task_access(conn, user, task_id)
     result = await results.reconcile_task(conn, access, user, department_id=department_id)
     depts = await _departments(conn, access.task["unit_id"])
-    body = report.as_json(access.task, result, depts)
+    # how the closed task's discrepancies were resolved: for those who see the whole task
+    resolved = (
+        await resolution.list_discrepancies(conn, task_id, department_id=department_id)
+        if access.whole and access.task["state"] == "closed"
+        else []
+    )
+    body = report.as_json(access.task, result, depts, resolved)
     if format == "json":
         return body
     return Response(
@@ -317,3 +360,58 @@ async def apply(task_id: int, conn: Conn, user: CurrentUser) -> dict[str, Any]:
     access = await tasks.task_access(conn, user, task_id)
     change_ids = await results.apply_results(conn, access, user)
     return {"change_ids": change_ids, "stocktake_id": task_id, "state": "closed"}
+
+
+@router.post(
+    "/stocktakes/{task_id}/discrepancies",
+    status_code=201,
+    summary="登记账实不符 (经办岗；如现场使用人与账面不同，生成待审核的卡片变动)",
+)
+async def add_difference(
+    task_id: int, body: DifferenceIn, conn: Conn, user: CurrentUser
+) -> dict[str, Any]:
+    access = await tasks.task_access(conn, user, task_id)
+    return await resolution.add_difference(conn, access, user, body.card_id, body.proposal())
+
+
+@router.post(
+    "/stocktakes/{task_id}/discrepancies/{discrepancy_id}/propose",
+    summary="盘盈盘亏处理：填写原因和审批文号，提交审核 (经办岗)",
+)
+async def propose_resolution(
+    task_id: int, discrepancy_id: int, body: ProposalIn, conn: Conn, user: CurrentUser
+) -> dict[str, Any]:
+    access = await tasks.task_access(conn, user, task_id)
+    return await resolution.propose(conn, access, user, discrepancy_id, body.proposal())
+
+
+@router.post(
+    "/stocktakes/{task_id}/discrepancies/{discrepancy_id}/approve",
+    summary="盘盈盘亏处理审核通过 (审核岗，非登记人)：新增卡片、损失核销或卡片变动入账",
+)
+async def approve_resolution(
+    task_id: int,
+    discrepancy_id: int,
+    conn: Conn,
+    user: CurrentUser,
+    body: DecisionIn | None = None,
+) -> dict[str, Any]:
+    access = await tasks.task_access(conn, user, task_id)
+    note = body.note if body else None
+    return await resolution.approve(conn, access, user, discrepancy_id, note)
+
+
+@router.post(
+    "/stocktakes/{task_id}/discrepancies/{discrepancy_id}/reject",
+    summary="盘盈盘亏处理退回 (审核岗，非登记人)",
+)
+async def reject_resolution(
+    task_id: int,
+    discrepancy_id: int,
+    conn: Conn,
+    user: CurrentUser,
+    body: DecisionIn | None = None,
+) -> dict[str, Any]:
+    access = await tasks.task_access(conn, user, task_id)
+    note = body.note if body else None
+    return await resolution.reject(conn, access, user, discrepancy_id, note)

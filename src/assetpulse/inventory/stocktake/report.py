@@ -1,17 +1,19 @@
 """The 盘点 report: a reconciliation as JSON and as an XLSX workbook with Chinese headers
 (times in Beijing time, as the pages show them; 未盘 while the task is open, 盘亏 once it
-is closed; the cards that left the book during the task, with why)."""
+is closed; the cards that left the book during the task, with why; once closed, how each
+盘盈, 盘亏 and difference was resolved and what is still open)."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openpyxl import Workbook
 
 from assetpulse.export_cells import append_row, beijing_time
 from assetpulse.inventory.rules import STATUS_LABELS
+from assetpulse.inventory.stocktake.discrepancies import summarize
 from assetpulse.inventory.stocktake.reconcile import (
     SURPLUS_LABELS,
     Finding,
@@ -57,8 +59,12 @@ def _left(x: LeftBook, depts: Mapping[int, str]) -> dict[str, Any]:
 
 
 def as_json(
-    task: Mapping[str, Any], result: Reconciliation, depts: Mapping[int, str]
+    task: Mapping[str, Any],
+    result: Reconciliation,
+    depts: Mapping[int, str],
+    discrepancies: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
+    """``discrepancies``: the closed task's rows to resolve, as ``resolution.present``."""
     return {
         "stocktake": dict(task),
         "closed": result.closed,
@@ -88,6 +94,10 @@ def as_json(
             }
             for s in result.surplus
         ],
+        "discrepancies": {
+            "summary": summarize((d["kind"], d["state"]) for d in discrepancies),
+            "items": [dict(d) for d in discrepancies],
+        },
     }
 
 
@@ -190,6 +200,35 @@ def as_xlsx(report: Mapping[str, Any], depts: Mapping[int, str]) -> bytes:
                 x["location"] or "",
             ],
         )
+    if report["discrepancies"]["items"]:
+        _discrepancy_sheet(wb.create_sheet("盘盈盘亏处理"), report["discrepancies"])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _discrepancy_sheet(ws: Any, body: Mapping[str, Any]) -> None:
+    total = body["summary"]["all"]
+    ws.append(["合计", total["total"], "已处理", total["resolved"], "未处理", total["open"]])
+    ws.append(
+        ["类型", "资产编号 / 扫描内容", "资产名称", "账面部门", "处理方式", "状态", "原因",
+         "审批文号", "登记人", "审核人", "审核时间（北京时间）", "审核意见"]
+    )  # fmt: skip
+    for d in body["items"]:
+        append_row(
+            ws,
+            [
+                d["kind_label"],
+                d["asset_code"] or d["raw_code"] or d["code"],
+                d["name"] or "",
+                d["department_name"] or "",
+                d["ledger_label"],
+                d["state_label"],
+                d["cause"] or "",
+                d["document_no"] or "",
+                d["proposed_by_name"] or "",
+                d["decided_by_name"] or "",
+                beijing_time(d["decided_at"]),
+                d["decision_note"] or "",
+            ],
+        )

@@ -2,8 +2,13 @@
 
 Applying never edits a card: for every card found somewhere else or in another state it
 proposes a card change (origin ``stocktake``) that the unit's 审核岗 reviews like any other.
-Missing (盘亏) and surplus (盘盈) stay in the report for follow-up (e.g. 损失核销 disposal
-or registering a card), because neither can be decided from a scan alone.
+Missing (盘亏), surplus (盘盈) and those differences are kept as discrepancies to resolve
+(``resolution``: a cause, the 文号, review, then a new card or a 损失核销 write-off),
+because neither can be decided from a scan alone.
+
+A closed task is judged as it stood when it closed: a card on its book that is written off
+or split afterwards is still 盘亏 (or found), not "left the book during the task", and a
+card registered afterwards for a surplus code leaves that code 盘盈.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from assetpulse.inventory.stocktake.reconcile import (
     Sighting,
     reconcile,
 )
+from assetpulse.inventory.stocktake.resolution import record_discrepancies
 from assetpulse.inventory.stocktake.tasks import TaskAccess
 from assetpulse.org.principal import Principal
 
@@ -46,10 +52,13 @@ select id, raw_code, asset_code, scanned_at, department_id, location, status, sc
 from stocktake_scans where stocktake_id = %s order by scanned_at, id
 """
 
-KNOWN_CARDS = "select asset_code, id, unit_id from asset_cards where asset_code = any(%s)"
+KNOWN_CARDS = """
+select asset_code, id, unit_id from asset_cards
+where asset_code = any(%s) and (%s::timestamptz is null or created_at <= %s)
+"""
 
 PENDING_FROM_TASK = """
-select card_id from card_changes
+select card_id, id, reason, changes from card_changes
 where stocktake_id = %s and state = 'pending'
 """
 
@@ -68,6 +77,8 @@ async def reconcile_task(
     ``department_id`` narrows it to one department's book and what was seen there.
     ``closed``: judge as a closed task (盘亏) or an open one (未盘); default its state."""
     task_id = access.task["id"]
+    # the close, for a task judged as closed (None while open, and when applying)
+    closed_at = access.task["applied_at"] if access.task["state"] == "closed" else None
     cur = await conn.execute(BOOK, (task_id,))
     book: list[BookEntry] = []
     left: list[LeftBook] = []
@@ -75,7 +86,7 @@ async def reconcile_task(
         if not access.covers(r[6]) or (department_id is not None and r[3] != department_id):
             continue
         entry = BookEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
-        if entry.status in ENDED:
+        if entry.status in ENDED and (closed_at is None or r[7] is None or r[7] <= closed_at):
             left.append(LeftBook(entry, r[7]))
         else:
             book.append(entry)
@@ -93,7 +104,7 @@ async def reconcile_task(
     codes = sorted({s.asset_code for s in sightings if s.asset_code} - own_codes)
     known: dict[str, KnownCard] = {}
     if codes:
-        cur = await conn.execute(KNOWN_CARDS, (codes,))
+        cur = await conn.execute(KNOWN_CARDS, (codes, closed_at, closed_at))
         known = {r[0]: KnownCard(r[1], r[2]) for r in await cur.fetchall()}
     return reconcile(
         book,
@@ -126,23 +137,27 @@ async def apply_results(
     async with conn.transaction():
         result = await reconcile_task(conn, access, operator, closed=True)
         cur = await conn.execute(PENDING_FROM_TASK, (task_id,))
-        already = {r[0] for r in await cur.fetchall()}
+        proposed = {r[0]: (int(r[1]), str(r[2] or ""), r[3]) for r in await cur.fetchall()}
+        already = set(proposed)
         change_ids: list[int] = []
         for finding in result.found:
             changes = finding.proposed_changes()
             if not changes or finding.entry.card_id in already:
                 continue
-            change_ids.append(
-                await propose_card_change(
-                    conn,
-                    card_id=finding.entry.card_id,
-                    changes=changes,
-                    proposed_by=operator.user_id,
-                    reason=_reason(changes),
-                    origin="stocktake",
-                    stocktake_id=task_id,
-                )
+            change_id = await propose_card_change(
+                conn,
+                card_id=finding.entry.card_id,
+                changes=changes,
+                proposed_by=operator.user_id,
+                reason=_reason(changes),
+                origin="stocktake",
+                stocktake_id=task_id,
             )
+            change_ids.append(change_id)
+            proposed[finding.entry.card_id] = (change_id, _reason(changes), changes)
+        await record_discrepancies(
+            conn, task_id, result, changes=proposed, actor_id=operator.user_id
+        )
         await conn.execute(CLOSE_TASK, (task_id,))
         await audit(
             conn,

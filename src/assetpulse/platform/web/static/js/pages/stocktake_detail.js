@@ -1,8 +1,11 @@
 // 盘点进度 and 盘点报告: progress per department and per assignment, handing the task down
 // (unit → department → asset user), the reconciliation (盘到, 盘亏, 盘盈, 位置变动, 状态不符),
-// the XLSX export and 应用盘点结果 (proposes card changes for review).
+// the XLSX export and 应用盘点结果 (proposes card changes for review); once closed,
+// 盘盈盘亏处理: each surplus, shortage and difference gets its cause and 文号 from the operator
+// and is approved by a reviewer other than the proposer (new card, 损失核销, card change).
 import { api, download } from "../api.js";
-import { isUnitOperator } from "../roles.js";
+import { references } from "../fields.js";
+import { isReviewer, isUnitOperator } from "../roles.js";
 import { badge, confirmDialog, dialog, field, fmtTime, h, kv, pageHead, table, toast } from "../ui.js";
 import { printLabels } from "./cards.js";
 
@@ -50,6 +53,97 @@ const findingCols = (extra = []) => [
   { label: "账面状态", value: (f) => STATUS[f.status] || f.status },
   ...extra,
 ];
+
+const KIND_BADGE = { surplus: "warn", shortage: "bad", difference: "info" };
+const STATE_BADGE = { open: "", pending: "info", approved: "ok", rejected: "warn" };
+
+// 登记处理: the cause and the approval document, and for a surplus without a card the new
+// card's values (its code is the one scanned)
+async function proposeDialog(id, d, me, reload) {
+  const cause = h("textarea", { name: "cause", rows: 2, required: true });
+  const doc = h("input", { name: "document_no", placeholder: "如：琼大资〔2026〕12号" });
+  const parts = [field("原因", cause, "wide"), field(d.kind === "difference" ? "审批文号（可选）" : "审批文号", doc, "wide")];
+  let card = null;
+  if (d.ledger === "new_card") {
+    const refs = await references();
+    const depts = (me.units || []).filter((u) => u.kind === "department" && u.parent_id === me.unit_id);
+    card = {
+      asset_code: h("input", { name: "asset_code", value: d.asset_code || "", disabled: !!d.asset_code }),
+      name: h("input", { name: "name", required: true }),
+      category_code: h("select", { name: "category_code" }, refs.categories.map((c) => h("option", { value: c.code }, `${c.code} ${c.name}`))),
+      department_id: h("select", { name: "department_id" }, h("option", { value: "" }, "（不指定）"), depts.map((u) => h("option", { value: u.id }, u.name))),
+      location: h("input", { name: "location", value: (d.seen && d.seen.location) || "" }),
+      original_value: h("input", { name: "original_value", type: "number", min: 0, step: "0.01" }),
+    };
+    parts.push(field("资产编号", card.asset_code), field("资产名称", card.name), field("资产分类", card.category_code),
+      field("使用部门", card.department_id), field("存放地点", card.location), field("原值（元）", card.original_value));
+  }
+  const what = d.ledger_label;
+  dialog(`${d.kind_label}处理 — ${d.asset_code || d.raw_code || d.code}`, h("div", { class: "form-grid" },
+    h("p", { class: "wide", style: "color:#666" }, `审核通过后：${what}`), ...parts), [{
+    label: "提交审核", primary: true,
+    action: async () => {
+      const json = { cause: cause.value.trim(), document_no: doc.value.trim() || null };
+      if (card) {
+        json.card = { name: card.name.value.trim(), category_code: card.category_code.value, location: card.location.value.trim() || null };
+        if (!d.asset_code) json.card.asset_code = card.asset_code.value.trim();
+        if (card.department_id.value) json.card.department_id = Number(card.department_id.value);
+        if (card.original_value.value) json.card.original_value = Number(card.original_value.value);
+      }
+      await api(`/stocktakes/${id}/discrepancies/${d.id}/propose`, { method: "POST", json });
+      toast("已提交审核。", "ok");
+      await reload();
+    },
+  }], { closeLabel: "取消" });
+}
+
+function decideDialog(id, d, approve, reload) {
+  const note = h("textarea", { name: "note", rows: 2 });
+  const text = approve ? `审核通过后：${d.ledger_label}（文号 ${d.document_no || "—"}）。` : "退回后账面不变，经办岗可重新登记。";
+  dialog(`${approve ? "审核通过" : "退回"} — ${d.kind_label} ${d.asset_code || d.raw_code || d.code}`,
+    h("div", {}, h("p", {}, `原因：${d.cause || ""}`), h("p", { style: "color:#666" }, text), field("审核意见", note)), [{
+      label: approve ? "通过" : "退回", primary: approve, danger: !approve,
+      action: async () => {
+        await api(`/stocktakes/${id}/discrepancies/${d.id}/${approve ? "approve" : "reject"}`, { method: "POST", json: { note: note.value.trim() || null } });
+        toast(approve ? "已审核通过，账面已更新。" : "已退回。", "ok");
+        await reload();
+      },
+    }], { closeLabel: "取消" });
+}
+
+function discrepancySection(id, rep, me, reload) {
+  const body = rep.discrepancies;
+  const all = body.summary.all;
+  const operator = isUnitOperator(me);
+  const reviewer = isReviewer(me) && me.unit_kind === "unit";
+  const actions = (d) => {
+    const out = [];
+    if (operator && (d.state === "open" || d.state === "rejected")) {
+      out.push(h("button", { onclick: () => proposeDialog(id, d, me, reload) }, d.state === "rejected" ? "重新登记" : "登记处理"));
+    }
+    // four eyes: whoever proposed it does not review it (the server refuses it too)
+    if (reviewer && d.state === "pending" && d.proposed_by !== me.user_id) {
+      out.push(h("button", { class: "primary", onclick: () => decideDialog(id, d, true, reload) }, "审核通过"),
+        h("button", { onclick: () => decideDialog(id, d, false, reload) }, "退回"));
+    }
+    return out;
+  };
+  return [h("section", { class: "discrepancies", "aria-label": "盘盈盘亏处理" },
+    h("h2", { style: "margin-top:20px" }, "盘盈盘亏处理"),
+    h("p", { class: "discrepancy-summary" }, `共 ${all.total} 项：已处理 ${all.resolved}，待审核 ${all.pending}，未处理 ${all.open - all.pending}`),
+    table([
+      { label: "类型", value: (d) => badge(d.kind_label, KIND_BADGE[d.kind]) },
+      { label: "资产编号 / 扫描内容", value: (d) => d.asset_code || d.raw_code || d.code },
+      { label: "资产名称", value: (d) => d.name },
+      { label: "部门", value: (d) => d.department_name },
+      { label: "处理方式", value: (d) => d.ledger_label },
+      { label: "原因", value: (d) => d.cause },
+      { label: "审批文号", value: (d) => d.document_no },
+      { label: "状态", value: (d) => badge(d.state_label, STATE_BADGE[d.state]) },
+      { label: "审核", value: (d) => (d.decided_by_name ? `${d.decided_by_name}${d.decision_note ? `：${d.decision_note}` : ""}` : "") },
+      { label: "操作", class: "actions", value: actions },
+    ], body.items, { empty: "没有盘盈、盘亏或账实不符" }))];
+}
 
 export async function render(root, { args, me }) {
   const id = args[0];
@@ -103,6 +197,7 @@ export async function render(root, { args, me }) {
       { label: "操作", value: (a) => (t.state === "open" && a.parent_id == null && (isUnitOperator(me) || a.department_id === me.department_id)
         ? h("button", { onclick: () => handToUser(id, a, reload) }, "下发给使用人") : "") },
     ], p.assignments, { empty: "尚未下发" }),
+    ...(closed && p.whole_task ? discrepancySection(id, rep, me, reload) : []),
     h("h2", { style: "margin-top:20px" }, "盘点报告"),
     h("h3", {}, closed ? `盘亏（未盘到） ${rep.missing.length}` : `未盘（尚未扫到，任务结束后计为盘亏） ${rep.not_scanned.length}`),
     table(findingCols(), closed ? rep.missing : rep.not_scanned, { rowKey: (f) => f.card_id, empty: "无" }),

@@ -1,5 +1,5 @@
-// 资产盘点: the tasks the user may see, and 新建盘点任务 (unit or one department, deadline)
-// for the unit's operators.
+// 资产盘点: the tasks the user may see (a closed one with how many 盘盈盘亏 are still to
+// resolve), and 新建盘点任务 (unit or one department, deadline) for the unit's operators.
 import { api } from "../api.js";
 import { isUnitOperator } from "../roles.js";
 import { badge, dialog, field, fmtTime, h, pageHead, table, toast } from "../ui.js";
@@ -31,7 +31,9 @@ export async function render(root, { me }) {
       { label: "任务名称", value: (t) => t.title },
       { label: "盘点范围", value: (t) => (t.department_id ? unitName(t.department_id) : `${unitName(t.unit_id) || ""}（全单位）`) },
       { label: "截止日期", value: (t) => t.deadline },
-      { label: "状态", value: (t) => (t.state === "open" ? badge("进行中", "info") : badge("已结束", "ok")) },
+      { label: "状态", value: (t) => (t.state === "open" ? badge("进行中", "info") : [badge("已结束", "ok"),
+        // what the closed task still has to resolve (盘盈盘亏处理 on its detail page)
+        t.discrepancies_open ? badge(`盘盈盘亏待处理 ${t.discrepancies_open}`, "warn") : null]) },
       { label: "创建时间", value: (t) => fmtTime(t.created_at) },
       { label: "操作", class: "actions", value: (t) => [
         h("a", { class: "btn", href: `#/stocktakes/${t.id}` }, "盘点进度"),
