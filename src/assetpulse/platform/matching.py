@@ -8,7 +8,7 @@ the demand has not ended. The score weighs category closeness (0.35), the names'
 region, same province, elsewhere); each match carries its reasons in Chinese.
 
 Names are compared as sets of words cut by jieba (``rjieba``, the Rust jieba-rs: its
-dictionary ships in the wheel, ~1 µs a name) in search mode, so that 台式计算机 also yields
+dictionary ships in the wheel, ~20 µs a name) in search mode, so that 台式计算机 also yields
 计算机 and a 台式电脑 demand meets a 联想台式计算机 listing. Trigrams (pg_trgm) were measured
 and refused: Chinese asset names are built of two-character words, so 台式电脑 and
 联想台式计算机 share no trigram at all (similarity 0; bench/matching.py prints the

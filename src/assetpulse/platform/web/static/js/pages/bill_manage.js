@@ -4,9 +4,11 @@
 // preselected the asset first), and 更正接收方 afterwards.
 // The list is /my-listings: the unit's own items, paged on the server with their total (it
 // used to be the plaza's newest 100 filtered in the browser, which lost the older ones).
+// A listed item's 匹配资产 / 匹配需求 opens the matching (pages/matches.js).
 import { api, itemsOf } from "../api.js";
 import { badge, dialog, field, fmtQty, fmtTime, h, pageHead, pageOf, pager, table, toast } from "../ui.js";
 import { NAME, PAGE_SIZE } from "./bills.js";
+import { matchesLabel, showMatches } from "./matches.js";
 
 const RESULT_LABEL = { adjust: "登记调剂结果", share: "登记共享结果", demand: "登记需求结果" };
 
@@ -132,6 +134,8 @@ export async function render(root, kind, { me, params }) {
     { label: "操作", class: "actions", value: (r) => (r.state === "listed" ? [
       h("button", { class: "link", onclick: () => delist(r, reload) }, "下架"),
       h("button", { class: "link", onclick: () => registerResult(kind, r, me, reload) }, RESULT_LABEL[kind]),
+      // 撮合匹配: the demand's best assets, or the demands this asset could serve
+      h("button", { class: "link", onclick: () => showMatches({ ...r, kind }) }, matchesLabel({ kind })),
     ] : r.state === "done" && r.result && !r.result.receiver_card_id ? [
       h("button", { class: "link", onclick: () => correctResult(kind, r, me, reload) }, kind === "demand" ? "更正提供方" : "更正接收方"),
     ] : "") },
