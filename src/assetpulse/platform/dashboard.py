@@ -3,7 +3,7 @@
 The store hands over grouped counts of listings (kind, state, month listed, month done,
 age bucket) for the viewer's scope; this module folds them into what the page shows:
 
-- listings by kind and state, and the live ones by age since listing;
+- listings by kind and state, and the live ones by months since the month listed;
 - 调剂 / 共享 completed and the yuan saved: the original value of the cards that another
   unit re-used instead of buying (adjust and share listings with a registered result);
 - rates: re-use (调剂完成率), share (共享完成率) and demand fulfilment (需求满足率), each the
@@ -27,10 +27,31 @@ from typing import Any
 KINDS = ("adjust", "share", "demand")
 STATES = ("listed", "done", "delisted", "withdrawn")
 ON_PLAZA = ("listed", "done", "delisted")
-# age of live listings in days: bucket i covers [EDGES[i-1], EDGES[i])
-AGE_EDGES = (31, 91, 181, 366)
-AGE_LABELS = ("30天内", "31–90天", "91–180天", "181–365天", "一年以上")
+# age of live listings in calendar months since the month listed: bucket i covers
+# [AGE_MONTHS[i], AGE_MONTHS[i + 1]) months
+AGE_MONTHS = (0, 1, 3, 6, 12, 100_000)
+AGE_LABELS = ("本月上架", "1–2个月前", "3–5个月前", "6–11个月前", "一年及以上")
 MONTHS_MAX = 24
+
+
+def month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def month_start(index: int) -> dt.date:
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def age_bucket(listed_month: dt.date, this_month: dt.date) -> int:
+    ago = max(0, month_index(this_month) - month_index(listed_month))
+    return next(i for i in range(len(AGE_LABELS)) if ago < AGE_MONTHS[i + 1])
+
+
+def age_months(bucket: int, this_month: dt.date) -> tuple[dt.date, dt.date]:
+    """The listing months of an age bucket: [first, end) as first days of months."""
+    this = month_index(this_month)
+    oldest = max(month_index(dt.date.min), this - AGE_MONTHS[bucket + 1] + 1)
+    return month_start(oldest), month_start(this - AGE_MONTHS[bucket] + 1)
 
 
 def months_back(today: dt.date, months: int) -> list[dt.date]:
@@ -55,8 +76,9 @@ def fold(groups: list[dict[str, Any]], month_starts: list[dt.date]) -> dict[str,
     """Grouped listing counts → listings, outcomes and the monthly trend.
 
     A group has ``kind``, ``state``, ``listed_month`` and ``done_month`` (first day of the
-    month, or None when older than the window), ``age`` (bucket 0–4 of live listings, else
-    None), ``n``, ``value`` (sum of original values) and ``compensation`` (sum, yuan)."""
+    month, Beijing time; done_month None unless done), ``n``, ``value`` (sum of original
+    values), ``compensation`` (sum, yuan) and ``compensated`` (how many carry one). The
+    last of ``month_starts`` is the current month."""
     by_state = {k: dict.fromkeys(STATES, 0) for k in KINDS}
     age = {k: [0] * len(AGE_LABELS) for k in KINDS}
     index = {m: i for i, m in enumerate(month_starts)}
@@ -73,8 +95,8 @@ def fold(groups: list[dict[str, Any]], month_starts: list[dt.date]) -> dict[str,
         if kind not in by_state or state not in by_state[kind]:
             continue
         by_state[kind][state] += n
-        if g.get("age") is not None and state == "listed":
-            age[kind][min(int(g["age"]), len(AGE_LABELS) - 1)] += n
+        if state == "listed" and g.get("listed_month") is not None:
+            age[kind][age_bucket(g["listed_month"], month_starts[-1])] += n
         if g.get("listed_month") in index and state != "withdrawn":
             trend[index[g["listed_month"]]]["published"][kind] += n
         if state == "done":

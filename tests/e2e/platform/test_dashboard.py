@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from decimal import Decimal
@@ -11,6 +12,7 @@ import httpx
 import psycopg
 from openpyxl import load_workbook
 
+from assetpulse.platform.store import dashboard as dashboard_store
 from tests.e2e.platform.test_demand_mof import DEMAND
 from tests.fix_platform import OPERATORS, CardMaker, Flow
 
@@ -40,6 +42,11 @@ def _result(flow: Flow, unit: str, listing: int, **body: object) -> httpx.Respon
     return flow.api.post(
         f"/api/v1/listings/{listing}/result", json=body, headers=flow.auth(OPERATORS[unit])
     )
+
+
+async def _fold(db_url: str) -> bool:
+    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
+        return await dashboard_store.compact(conn, at_least=1)
 
 
 def _dash(flow: Flow, user: str) -> dict[str, Any]:
@@ -77,6 +84,13 @@ def test_dashboard_figures_follow_the_viewers_scope(
     assert Decimal(province["outcomes"]["yuan_saved"]) == 5000 + 3000 + 900
     assert Decimal(province["outcomes"]["compensation_yuan"]) == 600
     assert province["outcomes"]["share_rate"] == 1.0
+
+    # folding the change log into the tallies changes no figure
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        assert asyncio.run(_fold(db_url)) is True
+        assert conn.execute("select count(*) from listing_tally_deltas").fetchone() == (0,)
+    assert _dash(flow, "cz_sh")["listings"] == province["listings"]
+    assert _dash(flow, "cz_sh")["outcomes"] == province["outcomes"]
 
     competent = _dash(flow, "jyt_sh")  # 教育厅: 海大 and 海师, not 三亚一中
     assert competent["scope"]["kind"] == "competent"

@@ -81,23 +81,62 @@ async def scope_of(conn: AsyncConnection[Any], p: Principal) -> Scope:
     )
 
 
+# the scope's tallies and the deltas not yet folded into them, summed (migration 4006)
+TALLY_WHERE = {
+    "unit": "t.unit_id = %(scope_unit)s",
+    "competent": "t.competent_id = %(scope_unit)s",
+    "region": "t.province = %(scope_province)s and t.region_code like %(scope_prefix)s",
+}
 LISTING_GROUPS = """
-select l.kind, l.state,
-       case when l.listed_at >= %(start)s
-            then date_trunc('month', l.listed_at at time zone 'Asia/Shanghai')::date end
-         as listed_month,
-       case when l.done_at >= %(start)s
-            then date_trunc('month', l.done_at at time zone 'Asia/Shanghai')::date end
-         as done_month,
-       case when l.state = 'listed' then width_bucket(
-            (extract(epoch from (%(now)s - l.listed_at)) / 86400)::float8, %(edges)s::float8[])
-       end as age,
-       count(*) as n, sum(l.original_value) as value, sum(l.compensation_yuan) as compensation,
-       count(l.compensation_yuan) as compensated
-from listings l
-where {scope}
-group by 1, 2, 3, 4, 5
+select kind, state, listed_month, done_month, sum(n) as n, sum(value) as value,
+       sum(compensation) as compensation, sum(compensated) as compensated
+from (select t.kind, t.state, t.listed_month, t.done_month, t.n, t.value, t.compensation,
+             t.compensated from listing_tallies t where {scope}
+      union all
+      select t.kind, t.state, t.listed_month, t.done_month, t.n, t.value, t.compensation,
+             t.compensated from listing_tally_deltas t where {scope}) x
+group by 1, 2, 3, 4
+having sum(n) <> 0
 """
+# Fold the deltas into the tallies: one folder at a time (the others skip it), only rows
+# this statement sees, so a delta of a transaction still running waits for the next fold.
+FOLD = """
+with moved as (delete from listing_tally_deltas returning *),
+summed as (
+    select unit_id, competent_id, province, region_code, kind, state, listed_month,
+           done_month, sum(n) as n, sum(value) as value, sum(compensation) as compensation,
+           sum(compensated) as compensated
+    from moved group by 1, 2, 3, 4, 5, 6, 7, 8
+)
+insert into listing_tallies as t (unit_id, competent_id, province, region_code, kind, state,
+                                  listed_month, done_month, n, value, compensation, compensated)
+select * from summed
+on conflict (unit_id, competent_id, region_code, kind, state, listed_month, done_month)
+do update set n = t.n + excluded.n, value = t.value + excluded.value,
+              compensation = t.compensation + excluded.compensation,
+              compensated = t.compensated + excluded.compensated
+"""
+FOLD_EVERY = 2_000  # deltas waiting before a dashboard request folds them
+
+
+async def compact(conn: AsyncConnection[Any], *, at_least: int = FOLD_EVERY) -> bool:
+    """Fold the deltas into the tallies when enough wait and no one else is folding."""
+    cur = await conn.execute(
+        "select count(*) from (select 1 from listing_tally_deltas limit %s) x", (at_least,)
+    )
+    row = await cur.fetchone()
+    if row is None or row[0] < at_least:
+        return False
+    async with conn.transaction():
+        got = await conn.execute("select pg_try_advisory_xact_lock(hashtext('listing_tallies'))")
+        locked = await got.fetchone()
+        if not locked or not locked[0]:
+            return False
+        await conn.execute(FOLD)
+        await conn.execute("delete from listing_tallies where n = 0")
+    return True
+
+
 IDLE = """
 select count(*) filter (where c.status = 'idle') as idle_cards,
        coalesce(sum(coalesce(c.net_value, c.original_value)) filter (where c.status = 'idle'), 0)
@@ -117,27 +156,34 @@ where {units}
 group by s.verdict
 """
 SENSORS = """
-select count(*) as cards,
-       count(*) filter (where exists (select 1 from sensor_bindings b
-                                      where b.card_id = c.id and b.valid @> now())) as covered
-from units u join asset_cards c on c.unit_id = u.id
-where {units} and c.status not in ('disposed', 'split')
+select (select count(*) from units u join asset_cards c on c.unit_id = u.id
+        where {units} and c.status not in ('disposed', 'split')) as cards,
+       (select count(distinct b.card_id)
+        from units u join asset_cards c on c.unit_id = u.id
+        join sensor_bindings b on b.card_id = c.id
+        where {units} and c.status not in ('disposed', 'split') and b.valid @> now()) as covered
 """
 
 
-def _window(months: int, now: dt.datetime) -> tuple[list[dt.date], dt.datetime]:
-    starts = dashboard.months_back(now.astimezone(BEIJING).date(), months)
-    start = dt.datetime.combine(starts[0], dt.time(), BEIJING)
-    return starts, start
+def _window(months: int, now: dt.datetime) -> list[dt.date]:
+    return dashboard.months_back(now.astimezone(BEIJING).date(), months)
 
 
 async def summary(conn: AsyncConnection[Any], p: Principal, months: int) -> dict[str, Any]:
     scope = await scope_of(conn, p)
+    await compact(conn)
+    async with conn.transaction():
+        # short aggregates over many rows: compiling them (JIT) costs more than it saves
+        await conn.execute("set local jit = off")
+        return await _summary(conn, scope, months)
+
+
+async def _summary(conn: AsyncConnection[Any], scope: Scope, months: int) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
-    starts, start = _window(months, now)
+    starts = _window(months, now)
     cur = conn.cursor(row_factory=dict_row)
-    params = {"start": start, "now": now, "edges": list(dashboard.AGE_EDGES), **scope.params}
-    await cur.execute(sql.SQL(LISTING_GROUPS).format(scope=scope.listing_where), params)
+    tally = sql.SQL(TALLY_WHERE[scope.kind])
+    await cur.execute(sql.SQL(LISTING_GROUPS).format(scope=tally), scope.params)
     folded = dashboard.fold(await cur.fetchall(), starts)
     await cur.execute(sql.SQL(IDLE).format(units=scope.unit_where), scope.params)
     idle = await cur.fetchone() or {}
@@ -190,16 +236,17 @@ select l.id as listing_id, l.kind, l.state, l.name, l.asset_code, l.category_cod
          as counterpart_unit_name
 from listings l
 where {scope} and l.kind = %(kind)s and l.state = %(state)s {age}
-order by {order} desc, l.id desc
+order by l.listed_at desc, l.id desc
 """
-AGE_CLAUSE = "and l.listed_at <= %(age_to)s and l.listed_at > %(age_from)s"
+AGE_CLAUSE = "and l.listed_at >= %(age_from)s and l.listed_at < %(age_to)s"
 
 LISTS = ("idle", "pending_disposal", "suggested_idle", "under_used", "listings")
 
 
 def _age_bounds(bucket: int, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    edges = (0, *dashboard.AGE_EDGES, 100_000)
-    return now - dt.timedelta(days=edges[bucket + 1]), now - dt.timedelta(days=edges[bucket])
+    first, end = dashboard.age_months(bucket, now.astimezone(BEIJING).date())
+    return (dt.datetime.combine(first, dt.time(), BEIJING),
+            dt.datetime.combine(end, dt.time(), BEIJING))  # fmt: skip
 
 
 def _rows_query(
@@ -217,8 +264,7 @@ def _rows_query(
     if age is not None and state == "listed":
         params["age_from"], params["age_to"] = _age_bounds(age, now)
         clause = sql.SQL(AGE_CLAUSE)
-    order = sql.SQL("l.done_at" if state == "done" else "l.listed_at")
-    query = sql.SQL(LISTING_ROWS).format(scope=scope.listing_where, age=clause, order=order)
+    query = sql.SQL(LISTING_ROWS).format(scope=scope.listing_where, age=clause)
     return query, params
 
 

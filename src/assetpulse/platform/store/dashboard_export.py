@@ -102,6 +102,7 @@ async def workbook(conn: AsyncConnection[Any], p: Principal, months: int) -> byt
         _row(ws, (m["month"], *[m["published"][k] for k in dashboard.KINDS],
                   *[m["done"][k] for k in dashboard.KINDS], m["yuan_saved"]))  # fmt: skip
     async with conn.transaction():  # server-side cursors live in a transaction
+        await conn.execute("set local jit = off")
         for title, what in (("闲置资产", "idle"), ("低效使用资产", "under_used")):
             ws = wb.create_sheet(title)
             _row(ws, [label for _, label in CARD_COLUMNS])

@@ -71,7 +71,7 @@ async def notify_matching_demands(conn: AsyncConnection[Any], bill_id: int) -> i
     for listing in await cur.fetchall():
         supply = matching.Supply(
             listing["kind"], listing["category_code"], listing["region_code"],
-            listing["quantity"], listing["area"],
+            listing["quantity"], listing["area"], matching.terms(listing["name"]),
         )  # fmt: skip
         top = (listing["category_code"] or "")[:3] or None
         await cur.execute(OPEN_DEMANDS, {"kind": listing["kind"], "province": listing["province"],
@@ -82,7 +82,8 @@ async def notify_matching_demands(conn: AsyncConnection[Any], bill_id: int) -> i
             if not can_see(_as_unit(d), listing, d["unit_competent"]):
                 continue
             demand = matching.Demand(d["demand_type"], d["category_code"], d["region_code"],
-                                     d["quantity"], d["area"], d["end_date"])  # fmt: skip
+                                     d["quantity"], d["area"], d["end_date"],
+                                     matching.terms(d["name"]))  # fmt: skip
             m = matching.score(demand, supply, today)
             if m is not None:
                 fits.append((m.score, d, m))

@@ -79,8 +79,8 @@ export async function render(view, { params }) {
     onPick: (i, j) => show(`${KINDS[i][1]} · ${STATES[j][1]}`, { list: "listings", kind: KINDS[i][0], state: STATES[j][0] }),
   });
   const byAge = barChart(d.listings.age_labels, KINDS.map(([k, name]) => ({ name, values: d.listings.age[k] })), {
-    label: "上架中资产按上架时长",
-    onPick: (i, j) => show(`${KINDS[j][1]} · 上架${d.listings.age_labels[i]}`, { list: "listings", kind: KINDS[j][0], state: "listed", age: i }),
+    label: "上架中资产按上架月份",
+    onPick: (i, j) => show(`${KINDS[j][1]} · ${d.listings.age_labels[i]}`, { list: "listings", kind: KINDS[j][0], state: "listed", age: i }),
   });
   const monthsLabels = d.trend.map((m) => m.month.slice(2));
   const trend = barChart(monthsLabels, [
@@ -101,7 +101,7 @@ export async function render(view, { params }) {
     rings,
     h("div", { class: "dash-grid" },
       h("figure", { class: "dash-panel" }, h("figcaption", {}, "广场资产按状态（点击柱查看明细）"), byState),
-      h("figure", { class: "dash-panel" }, h("figcaption", {}, "上架中资产按上架时长"), byAge),
+      h("figure", { class: "dash-panel" }, h("figcaption", {}, "上架中资产按上架月份"), byAge),
       h("figure", { class: "dash-panel" }, h("figcaption", {}, "每月发布"), trend),
       h("figure", { class: "dash-panel" }, h("figcaption", {}, "每月完成调剂 / 共享 / 需求"), doneTrend),
       h("figure", { class: "dash-panel wide" }, h("figcaption", {}, "每月节约资金（元）"), saved)),
