@@ -98,12 +98,21 @@ DEFAULT_IDS = {
     "card_id": "card_wl", "photo_id": "photo_wl", "change_id": "change", "sensor_id": "sensor",
     "task_id": "task", "suggestion_id": "suggestion", "bill_id": "review",
     "listing_id": "listed", "report_id": "report", "unit_id": "our_unit",
-    "user_id": "user_hq",
+    "user_id": "user_hq", "disposal_id": "disposal",
 }  # fmt: skip
 NOT_AN_IMAGE = {"file": ("x.jpg", b"not an image", "image/jpeg")}
 NOT_A_SHEET = {"file": ("x.xlsx", b"not a sheet", "application/vnd.ms-excel")}
 TOMORROW = (dt.date.today() + dt.timedelta(days=30)).isoformat()
 USAGE = {"from": "2026-01-01T00:00:00+08:00", "to": "2026-01-08T00:00:00+08:00"}
+CHECK_NEED = {"acquisition": "buy", "category_code": "A02010105", "quantity": 1,
+              "needed_on": TOMORROW}  # fmt: skip
+CHECK = {"check_id": "check"}
+CHECK_READERS = (*OWN, *OVERSIGHT)  # its unit, the competent department, finance
+BOOKING = {"booking_id": "booking"}
+BOOKING_SIDES = (*OWN, *HS_STAFF)  # 海大 lends, 海师 borrows
+_SOON = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+BOOKING_PERIOD = {"start": _SOON.isoformat(), "end": (_SOON + dt.timedelta(days=1)).isoformat(),
+                  "purpose": "教学"}  # fmt: skip
 
 CASES: list[Case] = [
     # --- org: sign-in, the caller, reference data, administration
@@ -353,6 +362,37 @@ CASES: list[Case] = [
         403,
         body={"card_id": "{card_wl}", "method": "scrap"},
     ),
+    Case("GET", "/disposals", "disposals in scope and made to us", {}, 200),
+    Case(
+        "GET",
+        "/disposals/{disposal_id}",
+        "a pending disposal of ours",
+        {**by([*OTHER_UNITS, *OTHER_DEPT], 404)},
+        200,
+    ),
+    Case(
+        "POST",
+        "/disposals/{disposal_id}/approve",
+        "approve a disposal",
+        {**by([*OTHER_UNITS, *OTHER_DEPT], 404), "hd_sh": None},
+        403,
+        body={"document_no": "琼财资〔2026〕1号"},
+    ),
+    Case(
+        "POST",
+        "/disposals/{disposal_id}/reject",
+        "return a disposal",
+        {**by([*OTHER_UNITS, *OTHER_DEPT], 404), "hd_sh": None},
+        403,
+        body={"note": "不符"},
+    ),
+    Case(
+        "POST",
+        "/disposals/{disposal_id}/withdraw",
+        "withdraw a disposal",
+        {**by([*OTHER_UNITS, *OTHER_DEPT], 404), **by(OUR_OPERATORS, None)},
+        403,
+    ),
     Case("GET", "/sensors", "sensors", {**by(UNIT_STAFF, 200)}, 403),
     Case(
         "POST",
@@ -417,6 +457,41 @@ CASES: list[Case] = [
         "apply",
         {"hd_sh": 403, **by(OUR_OPERATORS, None)},
         404,
+    ),
+    # 盘盈盘亏处理: the scenario's task is open, so the unit's operator is refused after the
+    # permission check (STOCKTAKE_NOT_CLOSED), and so is its reviewer for review
+    Case(
+        "POST",
+        "/stocktakes/{task_id}/discrepancies",
+        "record a difference",
+        {"hd_sh": 403, "hd_jb": 409},
+        404,
+        body={"card_id": "{card_wl}", "cause": "使用人不同", "changes": {"location": "实验楼"}},
+    ),
+    Case(
+        "POST",
+        "/stocktakes/{task_id}/discrepancies/{discrepancy_id}/propose",
+        "propose a resolution",
+        {"hd_sh": 403, "hd_jb": 409},
+        404,
+        ids={"discrepancy_id": "task"},
+        body={"cause": "遗失", "document_no": "琼大资〔2026〕1号"},
+    ),
+    Case(
+        "POST",
+        "/stocktakes/{task_id}/discrepancies/{discrepancy_id}/approve",
+        "approve a resolution",
+        {"hd_sh": 409, "hd_jb": 403},
+        404,
+        ids={"discrepancy_id": "task"},
+    ),
+    Case(
+        "POST",
+        "/stocktakes/{task_id}/discrepancies/{discrepancy_id}/reject",
+        "return a resolution",
+        {"hd_sh": 409, "hd_jb": 403},
+        404,
+        ids={"discrepancy_id": "task"},
     ),
     # --- monitor
     Case("GET", "/idle-rules", "idle rules", {}, 200),
@@ -575,6 +650,19 @@ CASES: list[Case] = [
         {**by(OUR_OPERATORS, 200)},
         403,
     ),
+    Case(
+        "GET",
+        "/listings/{listing_id}/notified",
+        "demand units told of it",
+        {**by(OUR_OPERATORS, 200)},
+        403,
+    ),
+    # 数据看板: the caller's own scope; a department's stocktaker has none
+    Case("GET", "/dashboard", "dashboard of my scope", by(OWN_DEPT + OTHER_DEPT, 403), 200),
+    Case("GET", "/dashboard/rows", "dashboard drill-down", by(OWN_DEPT + OTHER_DEPT, 403), 200),
+    Case("GET", "/dashboard/export", "dashboard export", by(OWN_DEPT + OTHER_DEPT, 403), 200),
+    Case("GET", "/notifications", "my unit's notifications", {}, 200),
+    Case("POST", "/notifications/read", "mark mine read", {}, 200, body={"ids": [1]}),
     Case("POST", "/listings/{listing_id}/delist", "delist", {**by(OUR_OPERATORS, None)}, 403),
     Case(
         "POST",
@@ -643,6 +731,98 @@ CASES: list[Case] = [
     Case("POST", "/mof/national", "unsigned national file", by(FINANCE, 422), 403, content=b"{}"),
     Case("GET", "/mof/batches", "batches with item states", by(FINANCE, 200), 403),
     Case("GET", "/mof/batches/{report_id}", "a batch's items", by(FINANCE, 200), 403),
+    # --- platform: 调剂优先核查 (海大's check) and 共享预约 (海师 asks for 海大's asset)
+    Case("POST", "/purchase-checks", "run a check", by(OPERATORS, None), 403, body=CHECK_NEED),
+    Case("GET", "/purchase-checks", "checks in sight", {}, 200),
+    Case("GET", "/purchase-checks/{check_id}", "our check", by(CHECK_READERS, 200), 404, ids=CHECK),
+    Case(
+        "GET",
+        "/purchase-checks/{check_id}/export",
+        "its audit export",
+        by(CHECK_READERS, 200),
+        404,
+        ids=CHECK,
+    ),
+    Case(
+        "POST",
+        "/purchase-checks/{check_id}/decisions",
+        "decide an unknown offer",
+        {**by(CHECK_READERS, 403), "hd_jb": 404},
+        404,
+        ids=CHECK,
+        body={"decisions": [{"position": 999, "outcome": "taken"}]},
+    ),
+    Case(
+        "POST",
+        "/purchase-checks/{check_id}/attach",
+        "attach while offers are open",
+        {**by(CHECK_READERS, 403), "hd_jb": 409},
+        404,
+        ids=CHECK,
+        body={"purchase_ref": "CG-1"},
+    ),
+    Case("GET", "/listings/{listing_id}/bookings", "an adjust listing's calendar", {}, 200),
+    Case(
+        "POST",
+        "/listings/{listing_id}/bookings",
+        "book an adjust listing",
+        {},
+        409,
+        body=BOOKING_PERIOD,
+    ),
+    Case("GET", "/bookings", "our bookings", {}, 200),
+    Case("GET", "/bookings/{booking_id}", "a booking", by(BOOKING_SIDES, 200), 404, ids=BOOKING),
+    Case(
+        "POST",
+        "/bookings/{booking_id}/approve",
+        "approve",
+        {**by(BOOKING_SIDES, 403), "hd_jb": None},
+        404,
+        ids=BOOKING,
+    ),
+    Case(
+        "POST",
+        "/bookings/{booking_id}/decline",
+        "decline",
+        {**by(BOOKING_SIDES, 403), "hd_jb": None},
+        404,
+        ids=BOOKING,
+        body={"reason": "检修"},
+    ),
+    Case(
+        "POST",
+        "/bookings/{booking_id}/cancel",
+        "cancel",
+        {**by(BOOKING_SIDES, 403), "hs_jb": None},
+        404,
+        ids=BOOKING,
+    ),
+    Case(
+        "POST",
+        "/bookings/{booking_id}/confirm",
+        "confirm before approval",
+        {**by(BOOKING_SIDES, 409), "hd_sh": 403, "hs_sh": 403},
+        404,
+        ids=BOOKING,
+        body={"step": "handover", "condition_note": "完好"},
+    ),
+    Case(
+        "POST",
+        "/bookings/{booking_id}/photos",
+        "photo before approval",
+        {**by(BOOKING_SIDES, 409), "hd_sh": 403, "hs_sh": 403},
+        404,
+        ids=BOOKING,
+        files=NOT_AN_IMAGE,
+    ),
+    Case(
+        "GET",
+        "/bookings/{booking_id}/photos/{photo_id}",
+        "a photo not of the booking",
+        {},
+        404,
+        ids=BOOKING,
+    ),
 ]
 
 # served outside /api/v1 or to anyone by design
@@ -698,6 +878,11 @@ def scene(pg_server: PostgresProcess, pg_template: str) -> Iterator[dict[str, An
             json={"card_id": card_wl, "changes": {"location": "实验楼201"}},
         )  # fmt: skip
         assert change.status_code == 201, change.text
+        disposal = client.post(
+            f"{PREFIX}/disposals", headers=headers["hd_jb"],
+            json={"card_id": card_wl, "method": "scrap"},
+        )  # fmt: skip
+        assert disposal.status_code == 201, disposal.text
         conn.execute("insert into sensors (sensor_id, kind) values ('S-AUTHZ-1', 'temp')")
         conn.execute(
             "insert into sensor_bindings (sensor_id, card_id, valid) values"
@@ -715,6 +900,23 @@ def scene(pg_server: PostgresProcess, pg_template: str) -> Iterator[dict[str, An
             (card_wl, units["U460001"]),
         ).fetchone()[0]  # type: ignore[index]
         report = client.post(f"{PREFIX}/mof/reports", headers=headers["cz_jb"])
+        check = client.post(f"{PREFIX}/purchase-checks", headers=headers["hd_jb"],
+                            json=CHECK_NEED)  # fmt: skip
+        assert check.status_code == 201, check.text
+        assert check.json()["offers"], check.text
+        booking = conn.execute(
+            "insert into bookings (booking_no, listing_id, card_id, owner_unit_id,"
+            " borrower_unit_id, requested_by, period, purpose) values ('YY-AUTHZ', %s, %s, %s,"
+            " %s, %s, tstzrange(now() + interval '1 day', now() + interval '2 days'), '教学')"
+            " returning id",
+            (
+                by_scope["province"]["id"],
+                cards[2],
+                units["U460001"],
+                units["U460002"],
+                ids["hs_jb"],
+            ),
+        ).fetchone()[0]  # type: ignore[index]
         assert report.status_code == 201, report.text
         yield {
             "client": client, "tokens": headers, "draft": draft["id"], "review": review["id"],
@@ -723,9 +925,11 @@ def scene(pg_server: PostgresProcess, pg_template: str) -> Iterator[dict[str, An
             "unit_photo": by_scope["unit"]["photo_id"],
             "our_unit": units["U460001"], "card_wl": card_wl, "card_nodept": card_nodept,
             "card_other": card_other, "photo_wl": photo_wl, "change": change.json()["id"],
+            "disposal": disposal.json()["id"],
             "sensor": "S-AUTHZ-1", "task": _task_id(task.json()), "suggestion": suggestion,
             "report": report.json()["id"], "user_hq": ids["hd_hq"],
             "routes": _app_routes(app), "bogus_token": "no-such-token",
+            "check": check.json()["id"], "booking": booking,
         }  # fmt: skip
 
 
