@@ -82,11 +82,22 @@ from (
     select sensor_id, date_trunc('hour', t) as hour
     from readings
     where received_at > %(since)s and (flags & 1) <> 1
+      and sensor_id in (select sensor_id from sensor_bindings
+                        where card_id between %(lo)s and %(hi)s)
     group by 1, 2
 ) f
 join sensor_bindings b on b.sensor_id = f.sensor_id
     and b.valid && tstzrange(f.hour, f.hour + interval '1 hour')
 where b.card_id between %(lo)s and %(hi)s
+"""
+# a first run (nothing rolled up yet): every hour of the slice's bindings, through the
+# primary key of their sensors (the BRIN would hand every slice the whole table)
+ALL_HOURS = """
+select b.card_id, date_trunc('hour', r.t) as hour
+from sensor_bindings b
+join readings r on r.sensor_id = b.sensor_id and b.valid @> r.t
+where b.card_id between %(lo)s and %(hi)s and (r.flags & 1) <> 1
+group by 1, 2
 """
 # bindings made, moved or closed since the watermark that no refresh has rolled up yet
 CHANGED_BINDINGS = """
@@ -551,10 +562,11 @@ def rollup_cards(
     bindings and calibrations changed since, can have changed (hours up to ``until``)."""
     p = params or RollupParams()
     lo_hi = {"lo": cards[0], "hi": cards[1], "since": since}
-    parts = [_hours(conn, FRESH_HOURS, lo_hi)]
+    first = since <= FIRST_WATERMARK
+    parts = [_hours(conn, ALL_HOURS if first else FRESH_HOURS, lo_hi)]
     bindings = conn.execute(CHANGED_BINDINGS, lo_hi).fetchall()
     calibrations = conn.execute(CHANGED_CALIBRATIONS, lo_hi).fetchall()
-    if since > FIRST_WATERMARK:  # on the first run every reading is fresh: nothing to add
+    if not first:  # on the first run every hour is recomputed: nothing to add
         new_ids = [b[0] for b in bindings if not b[2]]
         moved_ids = [b[0] for b in bindings if b[2]]
         if new_ids:
