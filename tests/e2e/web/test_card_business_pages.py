@@ -95,4 +95,7 @@ def test_card_business_pages_when_operator_acts_and_reviewer_approves_then_recei
     code = got.locator("td[data-label=调入卡片]").inner_text().strip()
     assert code.startswith("DR-"), code
     page.evaluate("location.hash = '#/cards'")
-    expect(_row(page, code)).to_contain_text("在用")
+    received = _row(page, code)
+    expect(received).to_contain_text("在用")
+    received.get_by_role("button", name="查看").click()
+    expect(page.locator("dialog[open]")).to_contain_text("海南大学（原资产编号 WEB-PROJ-1）")

@@ -29,6 +29,8 @@ async function showCard(id) {
       ["资产编号", c.asset_code], ["资产名称", c.name], ["资产分类", `${c.category_code} ${refs.category[c.category_code] || ""}`.trim()], ["资产状态", c.status_label],
       ["是否共享共用", c.shareable ? "是" : "否"], ["资产数量/面积", fmtQty(c)], ["品牌 / 型号", [c.brand, c.model].filter(Boolean).join(" / ")],
       ["原值（元）", c.original_value], ["净值（元）", c.net_value], ["取得日期", c.acquired_on], ["存放地点", c.location], ["版本", c.version],
+      // 调入: the card this unit got from another's disposal (无偿划转 / 对外捐赠)
+      ...(c.attributes && c.attributes.transferred_from ? [["调入自", `${refs.unit[c.attributes.transferred_from.unit_id] || "其他单位"}（原资产编号 ${c.attributes.transferred_from.asset_code}）`]] : []),
     ]),
     h("h3", {}, "照片"),
     (c.photos || []).length ? h("div", { class: "toolbar" }, c.photos.map((p) => h("span", {}, authPhoto(`/cards/${c.id}/photos/${p.id}`, c.name, "thumb"), p.state === "pending" ? badge("待审核", "warn") : null)))
