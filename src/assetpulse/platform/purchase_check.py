@@ -1,8 +1,9 @@
 """调剂优先核查 (条例 第十一条) — pure.
 
 Before a unit buys, builds or rents, it checks what the plazas and the monitor could give
-it instead. What it plans to acquire is scored against each candidate by the platform's
-demand matching (``matching.score``), as a demand of both kinds (调剂 and 共享) would be;
+it instead. What it plans to acquire (its name's words, class, region, amount) is scored
+against each candidate by the platform's demand matching (``matching.score``), as a demand
+of both kinds (调剂 and 共享) would be;
 then every offer is either taken or declined with a reason, and only then does the record
 say 可以购置 (nothing fits) or 已调剂解决 (an offer was taken).
 """
@@ -30,6 +31,7 @@ MAX_OFFERS = 30
 
 @dataclass(frozen=True, slots=True)
 class Need:
+    name: str | None
     category_code: str | None
     region_code: str
     quantity: Decimal | None
@@ -40,11 +42,12 @@ class Need:
 def offers(need: Need, candidates: list[dict[str, Any]], today: dt.date) -> list[dict[str, Any]]:
     """Candidates that fit the need, best first, each with its score and reasons."""
     out = []
+    words = matching.terms(need.name or "")
     for c in candidates:
         demand = matching.Demand(c["kind"], need.category_code, need.region_code,
-                                 need.quantity, need.area, None)  # fmt: skip
+                                 need.quantity, need.area, None, words)  # fmt: skip
         supply = matching.Supply(c["kind"], c["category_code"], c["region_code"],
-                                 c["quantity"], c["area"])  # fmt: skip
+                                 c["quantity"], c["area"], matching.terms(c["name"]))  # fmt: skip
         m = matching.score(demand, supply, today)
         if m is not None:
             out.append({**c, "score": m.score, "reasons": list(m.reasons)})

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from tests.fix_platform import CardMaker, Flow
 
-NEED = {"acquisition": "buy", "category_code": "A02010105", "quantity": 2,
+NEED = {"acquisition": "buy", "asset_name": "台式电脑", "category_code": "A02010105", "quantity": 2,
         "needed_on": "2027-03-01", "description": "实验室新增台式计算机"}  # fmt: skip
 
 
@@ -35,6 +35,7 @@ def test_purchase_check_when_offers_declined_then_attached_exported_and_audited(
     assert len(offered) == 1, check["offers"]
     assert offered[0]["unit_name"] == "海南大学"
     assert any(r.startswith("资产分类匹配度") for r in offered[0]["reasons"])
+    assert any("计算机" in r for r in offered[0]["reasons"])  # 电脑 is 计算机 on a card
     cid = check["id"]
     early = flow.api.post(f"/api/v1/purchase-checks/{cid}/attach",
                           json={"purchase_ref": "CG-2027-001"}, headers=h)  # fmt: skip

@@ -54,7 +54,9 @@ def _candidate(kind: str, category: str, name: str) -> dict[str, object]:
 
 
 def test_check_offers_when_class_differs_then_left_out_and_best_first() -> None:
-    need = purchase_check.Need("A02010105", "460100", Decimal(2), None, dt.date(2027, 3, 1))
+    need = purchase_check.Need(
+        "台式电脑", "A02010105", "460100", Decimal(2), None, dt.date(2027, 3, 1)
+    )
     found = purchase_check.offers(need, [
         _candidate("adjust", "A0201", "计算机设备"),
         _candidate("share", "A02010105", "台式计算机"),

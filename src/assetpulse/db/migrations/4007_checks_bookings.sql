@@ -13,6 +13,7 @@ create table purchase_checks (
     checked_at     timestamptz not null default now(),
     -- 购置 / 建设 / 租用: the three ways 条例 第十一条 allows once 调剂 cannot serve
     acquisition    text not null check (acquisition in ('buy', 'build', 'rent')),
+    asset_name     text check (length(asset_name) <= 100),   -- 拟配置资产名称, for the words
     category_code  text references categories (code),
     quantity       numeric(14, 2) check (quantity > 0),
     area           numeric(14, 2) check (area > 0),

@@ -34,6 +34,7 @@ upload_router = APIRouter()
 
 class PurchaseNeed(BaseModel):
     acquisition: Literal["buy", "build", "rent"] = Field(description="购置 / 建设 / 租用")
+    asset_name: str | None = Field(None, max_length=100, description="拟配置资产名称")
     category_code: str | None = Field(None, max_length=30, description="资产分类代码")
     quantity: Money | None = None
     area: Money | None = None

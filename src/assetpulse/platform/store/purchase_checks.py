@@ -49,12 +49,12 @@ where s.state in ('new', 'accepted')
 limit %(limit)s
 """
 INSERT = """
-insert into purchase_checks (check_no, unit_id, checked_by, acquisition, category_code,
+insert into purchase_checks (check_no, unit_id, checked_by, acquisition, asset_name, category_code,
     quantity, area, measure_unit, region_code, needed_on, description, outcome, decided_at)
 values ('HC' || to_char(now() at time zone 'Asia/Shanghai', 'YYYYMMDD')
         || lpad(nextval('purchase_check_no_seq')::text, 6, '0'),
-        %(unit)s, %(user)s, %(acquisition)s, %(category_code)s, %(quantity)s, %(area)s,
-        %(measure_unit)s, %(region_code)s, %(needed_on)s, %(description)s, %(outcome)s,
+        %(unit)s, %(user)s, %(acquisition)s, %(asset_name)s, %(category_code)s, %(quantity)s,
+        %(area)s, %(measure_unit)s, %(region_code)s, %(needed_on)s, %(description)s, %(outcome)s,
         case when %(outcome)s <> 'open' then now() end)
 returning id
 """
@@ -103,8 +103,8 @@ async def create(conn: AsyncConnection[Any], p: Principal, need: dict[str, Any])
     await cur.execute(SUGGESTED, params)
     candidates += await cur.fetchall()
     found = core.offers(
-        core.Need(need["category_code"], need["region_code"], need["quantity"], need["area"],
-                  need["needed_on"]),
+        core.Need(need["asset_name"], need["category_code"], need["region_code"],
+                  need["quantity"], need["area"], need["needed_on"]),
         candidates, dt.datetime.now(dt.UTC).date(),
     )  # fmt: skip
     async with conn.transaction():
@@ -250,7 +250,8 @@ def to_xlsx(c: dict[str, Any]) -> bytes:
     head = (
         ("核查编号", c["check_no"]), ("核查单位", c["unit_name"]),
         ("核查人", c["checked_by_name"]), ("核查时间（北京时间）", c["checked_at"]),
-        ("拟配置方式", c["acquisition_text"]), ("资产分类代码", c["category_code"]),
+        ("拟配置方式", c["acquisition_text"]), ("拟配置资产名称", c["asset_name"]),
+        ("资产分类代码", c["category_code"]),
         ("资产分类", c["category_name"]), ("数量", c["quantity"]), ("面积", c["area"]),
         ("计量单位", c["measure_unit"]), ("财政区划", c["region_name"] or c["region_code"]),
         ("需用日期", c["needed_on"]), ("用途说明", c["description"]),

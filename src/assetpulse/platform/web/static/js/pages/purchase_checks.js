@@ -16,6 +16,7 @@ export async function render(root, { args, me }) {
     { label: "核查编号", value: (c) => h("a", { href: `#/purchase-checks/${c.id}` }, c.check_no) },
     { label: "单位", value: (c) => c.unit_name },
     { label: "拟配置方式", value: (c) => c.acquisition_text },
+    { label: "资产名称", value: (c) => c.asset_name },
     { label: "资产分类", value: (c) => c.category_name || c.category_code },
     { label: "数量/面积", value: (c) => (c.area ? `${c.area} 平方米` : `${c.quantity ?? ""} ${c.measure_unit || ""}`) },
     { label: "需用日期", value: (c) => c.needed_on },
@@ -33,6 +34,7 @@ export async function render(root, { args, me }) {
 function needForm() {
   const acquisition = h("select", { name: "acquisition" },
     [["buy", "购置"], ["build", "建设"], ["rent", "租用"]].map(([v, t]) => h("option", { value: v }, t)));
+  const name = h("input", { name: "asset_name", maxlength: "100", placeholder: "如 台式计算机" });
   const category = h("input", { name: "category_code", placeholder: "如 A02010105" });
   const quantity = h("input", { name: "quantity", type: "number", min: "0", step: "0.01" });
   const area = h("input", { name: "area", type: "number", min: "0", step: "0.01" });
@@ -42,7 +44,7 @@ function needForm() {
   const submit = async (e) => {
     e.preventDefault();
     const body = {
-      acquisition: acquisition.value, category_code: category.value.trim() || null,
+      acquisition: acquisition.value, asset_name: name.value.trim() || null, category_code: category.value.trim() || null,
       quantity: quantity.value ? Number(quantity.value) : null, area: area.value ? Number(area.value) : null,
       measure_unit: unit.value.trim() || null, needed_on: needed.value, description: desc.value.trim() || null,
     };
@@ -53,7 +55,7 @@ function needForm() {
   return h("form", { class: "card", onsubmit: (e) => submit(e).catch(() => {}) },
     h("h3", {}, "新建核查"),
     h("div", { class: "form-grid" },
-      field("拟配置方式", acquisition), field("资产分类代码", category), field("数量", quantity),
+      field("拟配置方式", acquisition), field("资产名称", name), field("资产分类代码", category), field("数量", quantity),
       field("面积（平方米）", area), field("计量单位", unit), field("需用日期", needed),
       field("用途说明", desc, "wide")),
     h("div", { class: "toolbar" }, h("button", { class: "primary", type: "submit" }, "核查可调剂资产")));
@@ -99,7 +101,7 @@ async function renderCheck(root, id, me) {
       h("a", { href: "#/purchase-checks" }, "返回列表")),
     kv([
       ["核查单位", c.unit_name], ["核查人", c.checked_by_name], ["核查时间", fmtTime(c.checked_at)],
-      ["拟配置方式", c.acquisition_text], ["资产分类", c.category_name ? `${c.category_name}（${c.category_code}）` : c.category_code],
+      ["拟配置方式", c.acquisition_text], ["拟配置资产名称", c.asset_name], ["资产分类", c.category_name ? `${c.category_name}（${c.category_code}）` : c.category_code],
       ["数量/面积", c.area ? `${c.area} 平方米` : `${c.quantity ?? ""} ${c.measure_unit || ""}`],
       ["需用日期", c.needed_on], ["用途说明", c.description],
       ["核查结论", badge(c.outcome_text, OUTCOME_KIND[c.outcome])],
