@@ -111,6 +111,30 @@ function decideDialog(id, d, approve, reload) {
     }], { closeLabel: "取消" });
 }
 
+// 登记账实不符: what the scans cannot show (another 使用人, a location typed on the spot), for
+// a card found in this task; it becomes a card change for the reviewer
+async function differenceDialog(id, rep, reload) {
+  const people = await api("/users");
+  const card = h("select", { name: "card_id" }, rep.found.map((f) => h("option", { value: f.card_id }, `${f.asset_code} ${f.name}`)));
+  const who = h("select", { name: "user_id" }, h("option", { value: "" }, "（不变）"), people.map((u) => h("option", { value: u.id }, u.display_name)));
+  const where = h("input", { name: "location", placeholder: "（不变）" });
+  const cause = h("textarea", { name: "cause", rows: 2, required: true });
+  const doc = h("input", { name: "document_no" });
+  dialog("登记账实不符", h("div", { class: "form-grid" },
+    field("资产", card, "wide"), field("现场使用人", who), field("现场存放地点", where),
+    field("原因", cause, "wide"), field("审批文号（可选）", doc, "wide")), [{
+    label: "提交审核", primary: true,
+    action: async () => {
+      const changes = {};
+      if (who.value) changes.user_id = Number(who.value);
+      if (where.value.trim()) changes.location = where.value.trim();
+      await api(`/stocktakes/${id}/discrepancies`, { method: "POST", json: { card_id: Number(card.value), cause: cause.value.trim(), document_no: doc.value.trim() || null, changes } });
+      toast("已生成卡片变动，等待审核。", "ok");
+      await reload();
+    },
+  }], { closeLabel: "取消" });
+}
+
 function discrepancySection(id, rep, me, reload) {
   const body = rep.discrepancies;
   const all = body.summary.all;
@@ -129,7 +153,8 @@ function discrepancySection(id, rep, me, reload) {
     return out;
   };
   return [h("section", { class: "discrepancies", "aria-label": "盘盈盘亏处理" },
-    h("h2", { style: "margin-top:20px" }, "盘盈盘亏处理"),
+    h("div", { style: "display:flex;align-items:center;gap:12px;margin-top:20px" }, h("h2", { style: "margin:0" }, "盘盈盘亏处理"),
+      operator && rep.found.length ? h("button", { onclick: () => differenceDialog(id, rep, reload) }, "登记账实不符") : null),
     h("p", { class: "discrepancy-summary" }, `共 ${all.total} 项：已处理 ${all.resolved}，待审核 ${all.pending}，未处理 ${all.open - all.pending}`),
     table([
       { label: "类型", value: (d) => badge(d.kind_label, KIND_BADGE[d.kind]) },
@@ -139,8 +164,9 @@ function discrepancySection(id, rep, me, reload) {
       { label: "处理方式", value: (d) => d.ledger_label },
       { label: "原因", value: (d) => d.cause },
       { label: "审批文号", value: (d) => d.document_no },
-      { label: "状态", value: (d) => badge(d.state_label, STATE_BADGE[d.state]) },
-      { label: "审核", value: (d) => (d.decided_by_name ? `${d.decided_by_name}${d.decision_note ? `：${d.decision_note}` : ""}` : "") },
+      // who decided, and why (a returned one says what to put right)
+      { label: "状态", value: (d) => [badge(d.state_label, STATE_BADGE[d.state]),
+        d.decided_by_name ? h("div", { style: "font-size:12px;color:#666" }, `${d.decided_by_name}${d.decision_note ? `：${d.decision_note}` : ""}`) : null] },
       { label: "操作", class: "actions", value: actions },
     ], body.items, { empty: "没有盘盈、盘亏或账实不符" }))];
 }
