@@ -331,11 +331,15 @@ def test_menus_buttons_and_landing_follow_the_role(walk: Walk) -> None:
 
 
 def test_finance_reads_the_province_without_unit_buttons(walk: Walk) -> None:
-    """Item 5: cz_sh lands on the idle assets of the province (with the unit, read-only),
-    reads the idle rules, and gets cards with a 所属单位 column and no 上传照片."""
+    """Item 5: cz_sh lands on the province's dashboard (issue 17), reads its idle assets (with
+    the unit, read-only), reads the idle rules, and gets cards with a 所属单位 column and no
+    上传照片."""
     other = walk.card("海师闲置显微镜", unit="U460002", status="in_use")
     walk.suggestion(other, unit="U460002")
     cz = walk.page("cz_sh")
+    expect(cz.locator("#page h2")).to_have_text("数据看板")  # the landing page (issue 17)
+    expect(cz.locator(".dash-scope")).to_contain_text("财政区划")
+    go(cz, "#/monitor")
     expect(cz.locator("#page h2")).to_contain_text("辖区闲置资产")
     expect(row(cz, "海师闲置显微镜")).to_contain_text("海南师范大学")
     expect(cz.locator("#page tbody tr")).to_have_count(1)  # 海大's was accepted already
@@ -415,10 +419,18 @@ def test_result_receiver_offered_from_preselecting_unit_and_corrected(walk: Walk
     expect_toast(jb, "已更正为 三亚市第一中学")
     expect(row(jb, "待调剂的投影仪")).to_contain_text("三亚市第一中学")
 
-    # once the disposal has handed the card to the receiver, the receiver stays
+    # once the disposal (approved by the 审核岗) has handed the card to the receiver, the
+    # receiver stays
     api = walk.api("hd_jb")
-    r = api.post("/disposals", json={"card_id": projector, "method": "free_transfer"})
+    r = api.post(
+        "/disposals",
+        json={"card_id": projector, "method": "free_transfer", "receiver": "三亚市第一中学"},
+    )
     assert r.status_code == 201, r.text
+    ok = walk.api("hd_sh").post(
+        f"/disposals/{r.json()['id']}/approve", json={"document_no": "琼财资〔2026〕5号"}
+    )
+    assert ok.status_code == 200, ok.text
     r = api.post(f"/listings/{listing}/result/correct", json={"counterpart_unit_name": "某单位"})
     assert r.status_code == 409, r.text
     assert r.json()["error"]["code"] == "RESULT_ALREADY_TRANSFERRED"

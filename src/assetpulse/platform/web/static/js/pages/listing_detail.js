@@ -1,9 +1,11 @@
 // 查看详情 of a plaza item, in the manual's order: 送审方信息, 接收方 / 提供方信息, 卡片详情
-// (for demands: the demand's own fields), 附件列表, and the photos (click to enlarge).
+// (for demands: the demand's own fields), 附件列表, and the photos (click to enlarge); a live
+// listing's 匹配资产 / 匹配需求 opens the matching (pages/matches.js).
 import { api } from "../api.js";
 import { authPhoto } from "../fields.js";
 import { dialog, fmtQty, fmtTime, h, kv } from "../ui.js";
 import { attachmentList } from "./bills.js";
+import { matchable, matchesLabel, showMatches } from "./matches.js";
 
 const WORD = { adjust: "调剂", share: "共享", demand: "需求" };
 const DEMAND_TYPE = { adjust: "调剂", share: "共享" };
@@ -30,6 +32,8 @@ export async function listingDetail(row, plaza) {
     kv([
       [`${d.counterpart.role_text}单位名称`, d.counterpart.unit_name || "尚未登记"],
       ...(plaza === "adjust" ? [["调剂方式", d.counterpart.method_text]] : []),
+      // 共享补偿 (条例第十八条), recorded with 登记共享结果
+      ...(l.result && l.result.compensation ? [["共享补偿", l.result.compensation.text]] : []),
     ]),
   ];
   if (d.demand) {
@@ -72,5 +76,21 @@ export async function listingDetail(row, plaza) {
   parts.push(h("h3", {}, "附件列表"), d.attachments && d.attachments.length
     ? h("ul", {}, d.attachments.map((a) => h("li", {}, attachmentList([a]))))
     : h("p", { class: "evidence" }, "无附件"));
-  dialog(`${l.name} — 详情`, h("div", {}, parts));
+  // the publisher's operators see which demand units were told of the asset (issue 17.6)
+  const told = l.kind !== "demand" && !l.read_only
+    ? await api(`/listings/${l.id}/notified`, { quiet: true }).catch(() => null) : null;
+  if (told && told.length) {
+    parts.push(h("h3", {}, "已通知的需求单位"), h("ul", { class: "told" }, told.map((t) => h("li", {},
+      `${t.unit_name}：需求“${t.demand_name}”，匹配度 ${Math.round(t.score * 100)}%`,
+      t.read_at ? "（已读）" : "（未读）"))));
+  }
+  if (l.kind === "share" && !l.read_only) {
+    // 共享预约 (issue 17.4): the calendar, and a request for another unit's operator
+    const [{ bookingSection }, { session }] = await Promise.all([import("./bookings.js"), import("../main.js")]);
+    const me = session.me;
+    parts.push(await bookingSection(l.id, me, !!me && me.unit_id === l.unit_id));
+  }
+  // 匹配资产 / 匹配需求 (issue 16): the matching opens in place of the detail
+  const actions = matchable(l) ? [{ label: matchesLabel(l), action: () => showMatches(l) }] : [];
+  dialog(`${l.name} — 详情`, h("div", {}, parts), actions);
 }
