@@ -176,3 +176,32 @@ def test_discrepancies_after_close_resolve_through_review_into_the_ledger(
         "搬迁时遗失",
         "琼大资〔2026〕12号",
     )
+
+
+def test_task_closed_before_discrepancies_were_kept_gets_them_on_its_report(
+    api: TestClient, auth: AuthHeaders, demo_cards, db: psycopg.Connection
+) -> None:
+    jb = auth("hd_jb")
+    deadline = str(date.today() + timedelta(days=7))
+    task = api.post(
+        f"{API}/stocktakes", json={"title": "旧盘点", "deadline": deadline}, headers=jb
+    ).json()["stocktake"]["id"]
+    api.post(
+        f"{API}/stocktakes/{task}/scans",
+        json={"scans": [{"code": "HD-0002", "location": "物理楼305"}]},
+        headers=jb,
+    )
+    change_ids = api.post(f"{API}/stocktakes/{task}/apply", headers=jb).json()["change_ids"]
+    # a task closed before migration 3006 has no rows of its own
+    db.execute("delete from stocktake_discrepancies where stocktake_id = %s", (task,))
+
+    items = api.get(f"{API}/stocktakes/{task}/report", headers=auth("hd_sh")).json()[
+        "discrepancies"
+    ]["items"]
+    assert sorted((d["kind"], d["code"]) for d in items) == [
+        ("difference", "HD-0002"),
+        *(("shortage", c) for c in ("HD-0001", "HD-0003", "HD-0004", "HD-0005")),
+    ]
+    difference = next(d for d in items if d["kind"] == "difference")
+    # linked to the card change applying proposed, not a second one
+    assert (difference["change_id"], difference["state"]) == (change_ids[0], "pending")

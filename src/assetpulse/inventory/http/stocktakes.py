@@ -334,6 +334,8 @@ async def get_report(
 ) -> dict[str, Any] | Response:
     access = await tasks.task_access(conn, user, task_id)
     result = await results.reconcile_task(conn, access, user, department_id=department_id)
+    if department_id is None:
+        await results.ensure_discrepancies(conn, access, result)
     depts = await _departments(conn, access.task["unit_id"])
     # how the closed task's discrepancies were resolved: for those who see the whole task
     resolved = (

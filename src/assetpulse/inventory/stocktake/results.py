@@ -64,6 +64,13 @@ where stocktake_id = %s and state = 'pending'
 
 CLOSE_TASK = "update stocktakes set state = 'closed', applied_at = now() where id = %s"
 
+# the card change each card of the task last got from it (for tasks closed before 3006)
+LATEST_FROM_TASK = """
+select distinct on (card_id) card_id, id, reason, changes from card_changes
+where stocktake_id = %s order by card_id, id desc
+"""
+HAS_DISCREPANCIES = "select 1 from stocktake_discrepancies where stocktake_id = %s limit 1"
+
 
 async def reconcile_task(
     conn: AsyncConnection[Any],
@@ -168,3 +175,24 @@ async def apply_results(
             detail={"change_ids": change_ids, **result.summary()},
         )
         return change_ids
+
+
+async def ensure_discrepancies(
+    conn: AsyncConnection[Any], access: TaskAccess, result: Reconciliation
+) -> None:
+    """A task closed before discrepancies were kept (migration 3006) gets its rows from
+    ``result`` (its whole reconciliation as it stands), linked to the card changes applying
+    it proposed; a task that has rows, or none to have, is left as it is."""
+    if access.task["state"] != "closed" or not access.whole:
+        return
+    if not (result.missing or result.surplus or result.moved or result.status_differs):
+        return
+    task_id = access.task["id"]
+    cur = await conn.execute(HAS_DISCREPANCIES, (task_id,))
+    if await cur.fetchone() is not None:
+        return
+    cur = await conn.execute(LATEST_FROM_TASK, (task_id,))
+    proposed = {r[0]: (int(r[1]), str(r[2] or ""), r[3]) for r in await cur.fetchall()}
+    await record_discrepancies(
+        conn, task_id, result, changes=proposed, actor_id=access.task["created_by"]
+    )
