@@ -138,6 +138,7 @@ MODES = {"amount": "按金额", "rate": "按费率"}
 RATE_PER = {"day": "元/天", "month": "元/月", "year": "元/年"}
 CENT = Decimal("0.01")
 PERIOD_DAYS_MAX = 20 * 366
+YEARS = (1950, 2200)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +190,11 @@ def check(c: Compensation) -> Decimal:
         raise CompensationError(
             "COMPENSATION_BASIS_REQUIRED",
             "请填写补偿依据（如按折旧及维护成本分摊）。",
+        )
+    if not (YEARS[0] <= c.period_start.year and c.period_end.year <= YEARS[1]):
+        raise CompensationError(
+            "COMPENSATION_PERIOD_YEARS",
+            f"补偿期间应在 {YEARS[0]} 年至 {YEARS[1]} 年之间，请检查日期。",
         )
     if c.period_end < c.period_start:
         raise CompensationError(

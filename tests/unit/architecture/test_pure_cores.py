@@ -32,6 +32,7 @@ CORES = [
     "assetpulse.org.scope",
     "assetpulse.org.admin_rules",
     "assetpulse.platform.review",
+    "assetpulse.platform.dashboard",
     "assetpulse.platform.mofformat",
     "assetpulse.firmware_sim.fleet",
 ]

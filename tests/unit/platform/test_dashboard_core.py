@@ -91,6 +91,8 @@ def test_month_end_start_counts_whole_months() -> None:
     [({"basis": " "}, "COMPENSATION_BASIS_REQUIRED"),
      ({"period_end": dt.date(2025, 12, 31)}, "COMPENSATION_PERIOD"),
      ({"period_end": dt.date(2060, 1, 1)}, "COMPENSATION_PERIOD_TOO_LONG"),
+     ({"period_start": dt.date(9999, 12, 31), "period_end": dt.date.max},
+      "COMPENSATION_PERIOD_YEARS"),
      ({"rate_per": None}, "COMPENSATION_RATE_REQUIRED"),
      ({"mode": "amount"}, "COMPENSATION_AMOUNT_REQUIRED")],
 )  # fmt: skip
