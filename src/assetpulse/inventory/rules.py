@@ -175,7 +175,8 @@ def check_changes(changes: Mapping[str, Any]) -> list[FieldProblem]:
         if key not in CHANGEABLE_FIELDS:
             problems.append(FieldProblem(key, f"字段“{key}”不能通过卡片变动修改。"))
         elif key == "status":
-            if value not in {s.value for s in CHANGEABLE_STATUSES}:
+            # a JSON list or object is no status either (and is unhashable)
+            if not isinstance(value, str) or value not in {s.value for s in CHANGEABLE_STATUSES}:
                 problems.append(
                     FieldProblem(
                         key,

@@ -82,3 +82,14 @@ def test_summarize_when_mixed_states_then_only_approved_is_resolved() -> None:
     assert got["all"] == {"total": 4, "resolved": 1, "pending": 1, "open": 3}
     assert got["shortage"] == {"total": 2, "resolved": 1, "pending": 1, "open": 1}
     assert got["surplus"]["open"] == 1
+
+
+def test_check_proposal_when_values_are_not_scalars_then_refused_not_raised() -> None:
+    # a JSON list or object where a status is expected: a field problem (422), not a 500
+    for status in ([], {}, ["idle"]):
+        got = _fields("difference", None, "HD-1", Proposal("换人", changes={"status": status}))
+        assert got == ["status"]
+        card = {**CARD, "status": status}
+        assert _fields("surplus", "unknown_code", "ZZ-1", Proposal("捐赠", "文号", card)) == [
+            "status"
+        ]
