@@ -188,10 +188,17 @@ def test_task_closed_before_discrepancies_were_kept_gets_them_on_its_report(
     ).json()["stocktake"]["id"]
     api.post(
         f"{API}/stocktakes/{task}/scans",
-        json={"scans": [{"code": "HD-0002", "location": "物理楼305"}]},
+        json={"scans": [{"code": "HD-0002", "location": "物理楼305"}, {"code": "ZZ-7777"}]},
         headers=jb,
     )
     change_ids = api.post(f"{API}/stocktakes/{task}/apply", headers=jb).json()["change_ids"]
+    # since the close, someone registered the surplus's card by other means
+    db.execute(
+        "insert into asset_cards (asset_code, name, category_code, unit_id)"
+        " select 'ZZ-7777', '补录的投影仪', 'A020104', unit_id from asset_cards"
+        " where id = %s",
+        (demo_cards["HD-0001"],),
+    )
     # a task closed before migration 3006 has no rows of its own
     db.execute("delete from stocktake_discrepancies where stocktake_id = %s", (task,))
 
@@ -201,7 +208,10 @@ def test_task_closed_before_discrepancies_were_kept_gets_them_on_its_report(
     assert sorted((d["kind"], d["code"]) for d in items) == [
         ("difference", "HD-0002"),
         *(("shortage", c) for c in ("HD-0001", "HD-0003", "HD-0004", "HD-0005")),
+        ("surplus", "ZZ-7777"),
     ]
+    surplus = next(d for d in items if d["kind"] == "surplus")
+    assert surplus["ledger"] == "note_only"  # a card has the code now: nothing to register
     difference = next(d for d in items if d["kind"] == "difference")
     # linked to the card change applying proposed, not a second one
     assert (difference["change_id"], difference["state"]) == (change_ids[0], "pending")

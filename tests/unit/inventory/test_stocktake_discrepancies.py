@@ -29,6 +29,11 @@ def test_ledger_action_when_kind_and_reason_then_new_card_only_for_assets_withou
     # another unit's asset, or ours outside the task: its card exists, only the cause
     assert ledger_action("surplus", "other_unit") == Ledger.NOTE_ONLY
     assert ledger_action("surplus", "outside_task") == Ledger.NOTE_ONLY
+    # registered by other means since the close: only the cause is left to record
+    assert ledger_action("surplus", "unknown_code", code_has_card=True) == Ledger.NOTE_ONLY
+    taken = Proposal("已补录", "文号", CARD)
+    assert [p.field for p in check_proposal("surplus", "unknown_code", "ZZ-1", taken,
+            code_has_card=True)] == ["card"]  # fmt: skip
 
 
 def test_check_proposal_when_surplus_or_shortage_without_document_then_refused() -> None:

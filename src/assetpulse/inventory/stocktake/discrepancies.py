@@ -77,12 +77,18 @@ NEW_CARD_FIELDS = frozenset(
 )
 
 
-def ledger_action(kind: str, surplus_reason: str | None = None) -> Ledger:
+def ledger_action(
+    kind: str, surplus_reason: str | None = None, *, code_has_card: bool = False
+) -> Ledger:
+    """``code_has_card``: a card carries the surplus's code by now (registered by other
+    means since the close): there is nothing to register, only the cause to record."""
     if kind == Kind.SHORTAGE:
         return Ledger.WRITE_OFF
     if kind == Kind.DIFFERENCE:
         return Ledger.CARD_CHANGE
-    return Ledger.NEW_CARD if surplus_reason in _WITHOUT_CARD else Ledger.NOTE_ONLY
+    if surplus_reason in _WITHOUT_CARD and not code_has_card:
+        return Ledger.NEW_CARD
+    return Ledger.NOTE_ONLY
 
 
 def can_propose(state: str) -> bool:
@@ -99,7 +105,12 @@ class Proposal:
 
 
 def check_proposal(
-    kind: str, surplus_reason: str | None, code: str | None, p: Proposal
+    kind: str,
+    surplus_reason: str | None,
+    code: str | None,
+    p: Proposal,
+    *,
+    code_has_card: bool = False,
 ) -> list[FieldProblem]:
     """Problems with a proposal (empty: it may go to review)."""
     problems: list[FieldProblem] = []
@@ -108,11 +119,13 @@ def check_proposal(
     doc = (p.document_no or "").strip()
     if kind != Kind.DIFFERENCE and not 1 <= len(doc) <= 100:
         problems.append(FieldProblem("document_no", "请填写审批文件文号（1–100 个字符）。"))
-    action = ledger_action(kind, surplus_reason)
+    action = ledger_action(kind, surplus_reason, code_has_card=code_has_card)
     if action == Ledger.NEW_CARD:
         problems += _check_new_card(code, p.card or {})
     elif p.card:
-        problems.append(FieldProblem("card", "只有账外盘盈资产需要登记新卡片。"))
+        problems.append(
+            FieldProblem("card", "只有账外盘盈资产需要登记新卡片（该编号已有卡片的不必再登记）。")
+        )
     if action == Ledger.CARD_CHANGE:
         problems += check_changes(p.changes or {})
     elif p.changes:

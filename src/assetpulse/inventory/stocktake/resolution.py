@@ -71,7 +71,9 @@ du.display_name as decided_by_name,
 coalesce(ch.decided_at, dp.decided_at, d.decided_at) as decided_at,
 coalesce(ch.decision_note, dp.decision_note, d.decision_note) as decision_note,
 d.state as own_state, coalesce(ch.state, dp.state) as review_state,
-c.asset_code as card_asset_code, c.name as card_name, c.status as card_status
+c.asset_code as card_asset_code, c.name as card_name, c.status as card_status,
+(d.surplus_reason in ('unknown_code', 'unreadable') and d.new_card_id is null
+ and exists (select 1 from asset_cards x where x.asset_code = d.code)) as code_has_card
 """
 
 FROM = """
@@ -186,7 +188,7 @@ def present(row: Mapping[str, Any]) -> dict[str, Any]:
     """A row as the API and the report show it."""
     kind = row["kind"]
     state = change_state(row["review_state"]) if row["review_state"] else State(row["own_state"])
-    action = ledger_action(kind, row["surplus_reason"])
+    action = ledger_action(kind, row["surplus_reason"], code_has_card=row["code_has_card"])
     seen = dict(row["seen"] or {})
     return {
         "id": row["id"],
@@ -207,8 +209,11 @@ def present(row: Mapping[str, Any]) -> dict[str, Any]:
         "state": state.value,
         "state_label": STATE_LABELS[state.value],
         "resolved": state == State.APPROVED,
+        "code_has_card": bool(row["code_has_card"]),
         "ledger": action.value,
-        "ledger_label": LEDGER_LABELS[action.value],
+        "ledger_label": "登记原因（该编号已有卡片，不改账）"
+        if row["code_has_card"]
+        else LEDGER_LABELS[action.value],
         "cause": row["cause"],
         "document_no": row["document_no"],
         "resolution": row["resolution"] or {},
@@ -288,7 +293,9 @@ async def propose(
         code = item["code"] if item["surplus_reason"] != SurplusReason.UNREADABLE else None
         if kind == Kind.DIFFERENCE and proposal.changes is None:
             proposal = Proposal(proposal.cause, proposal.document_no, None, item["resolution"])
-        problems = check_proposal(kind, item["surplus_reason"], code, proposal)
+        problems = check_proposal(
+            kind, item["surplus_reason"], code, proposal, code_has_card=item["code_has_card"]
+        )
         if problems:
             raise errors.invalid(
                 "DISCREPANCY_INVALID",
