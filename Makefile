@@ -15,8 +15,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: apt $(STAMP)
 	$(BIN)/assetpulse run
 
+# two pytest workers; a file's tests stay on one of them (its module fixtures start once)
 test: apt $(STAMP) check
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 check: lint typecheck
 
