@@ -32,6 +32,8 @@ CORES = [
     "assetpulse.org.scope",
     "assetpulse.org.admin_rules",
     "assetpulse.platform.review",
+    "assetpulse.platform.bookings",
+    "assetpulse.platform.purchase_check",
     "assetpulse.platform.dashboard",
     "assetpulse.platform.mofformat",
     "assetpulse.firmware_sim.fleet",
