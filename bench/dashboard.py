@@ -232,6 +232,10 @@ async def drive(url: str, ids: dict[str, int], runs: int) -> dict[str, Any]:
         data = await dashboard_export.workbook(conn, who["unit"], 12)
         out["unit_export_ms"] = round((time.perf_counter() - t) * 1000, 1)
         out["unit_export_bytes"] = len(data)
+        t = time.perf_counter()
+        data = await dashboard_export.workbook(conn, who["province"], 12)
+        out["province_export_ms"] = round((time.perf_counter() - t) * 1000, 1)
+        out["province_export_bytes"] = len(data)
         out.update(await plans(conn, who))
     return out
 

@@ -49,13 +49,15 @@ def _value(v: Any) -> Any:
 
 
 def _row(ws: WriteOnlyWorksheet, values: Iterable[Any]) -> None:
-    cells = []
+    cells: list[Any] = []
     for v in values:
-        cell = WriteOnlyCell(ws, value=_value(v))
-        if is_formula_like(v):  # text from another unit stays text
+        if is_formula_like(v):  # text from another unit stays text, never a formula
+            cell = WriteOnlyCell(ws, value=v)
             cell.data_type = "s"
             cell.quotePrefix = True
-        cells.append(cell)
+            cells.append(cell)
+        else:  # plain values: a cell object each would cost more than the writing
+            cells.append(_value(v))
     ws.append(cells)
 
 
