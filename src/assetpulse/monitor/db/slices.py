@@ -69,6 +69,8 @@ INSERT_SLICES = """
 insert into monitor_slices (run_id, slice, card_lo, card_hi)
 select %s, n, lo, hi from unnest(%s::int[], %s::bigint[], %s::bigint[]) as x(n, lo, hi)
 """
+# a run every five minutes is ~100,000 slices a year: a week of them is history enough
+PURGE_RUNS = "delete from monitor_runs where finished_at < now() - interval '7 days'"
 RUN = """
 select since, started, window_end, window_days, baselines, store, finished_at
 from monitor_runs where id = %s
@@ -126,6 +128,7 @@ def create_run(
         his = [*ends[:-1], ALL_CARDS[1]] if ends else [ALL_CARDS[1]]
         los = [ALL_CARDS[0], *(hi + 1 for hi in his[:-1])]
         conn.execute(INSERT_SLICES, (run_id, list(range(len(his))), los, his))
+        conn.execute(PURGE_RUNS)
     return run_id
 
 
