@@ -1,8 +1,9 @@
 """导出数据看板: the summary, the monthly trend and the lists behind it in one XLSX.
 
 Lists can be long (a province's idle cards, its completed listings), so the workbook is
-written in openpyxl's write-only mode, row by row from server-side cursors, each sheet
-capped at ``ROWS_MAX``; text from other units is stored as text, never as a formula.
+written in openpyxl's write-only mode, row by row from server-side cursors, each list
+capped at ``ROWS_MAX`` (newest first; the sheet says when it was cut); text from other
+units is stored as text, never as a formula.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from assetpulse.platform import dashboard
 from assetpulse.platform.store import dashboard as store
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ROWS_MAX = 200_000
+ROWS_MAX = 50_000  # per list: a bigger one is an audit extract, not a dashboard export
+CUT = f"（仅导出最新的 {ROWS_MAX} 行，请在明细页面按条件查询其余部分）"
 KIND_TEXT = {"adjust": "调剂", "share": "共享", "demand": "需求"}
 STATE_TEXT = {"listed": "上架", "done": "已登记结果", "delisted": "下架", "withdrawn": "已撤回"}
 CARD_COLUMNS = (
@@ -108,14 +110,22 @@ async def workbook(conn: AsyncConnection[Any], p: Principal, months: int) -> byt
         for title, what in (("闲置资产", "idle"), ("低效使用资产", "under_used")):
             ws = wb.create_sheet(title)
             _row(ws, [label for _, label in CARD_COLUMNS])
+            n = 0
             async for r in store.stream_rows(conn, scope, what, "adjust", "listed", ROWS_MAX):
                 _row(ws, [r.get(k) for k, _ in CARD_COLUMNS])
+                n += 1
+            if n == ROWS_MAX:
+                _row(ws, (CUT,))
         ws = wb.create_sheet("已完成调剂共享")
         _row(ws, [label for _, label in DONE_COLUMNS])
         for kind in ("adjust", "share"):
+            n = 0
             async for r in store.stream_rows(conn, scope, "listings", kind, "done", ROWS_MAX):
                 r["kind_text"] = KIND_TEXT[kind]
                 _row(ws, [r.get(k) for k, _ in DONE_COLUMNS])
+                n += 1
+            if n == ROWS_MAX:
+                _row(ws, (f"{KIND_TEXT[kind]}{CUT}",))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
