@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
@@ -133,10 +135,15 @@ def test_adjust_bill_from_publish_to_result_in_the_browser(
     shot(page, "plaza-adjust-list")
     with page.expect_download() as dl:
         page.get_by_role("button", name="导出").click()
+    assert dl.value.suggested_filename == "导出资产.xlsx"  # the UTF-8 name, not "listings.xlsx"
     sheet = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
     values = [[c.value for c in r] for r in sheet.iter_rows()]
     assert values[0][0] == "资产名称"
     assert [v[0] for v in values[1:]] == ["台式计算机（物理学院）"]
+    # times as the pages show them: Beijing time, not UTC (issue 18.9)
+    listed = values[1][values[0].index("发布时间（北京时间）")]
+    beijing_now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    assert abs((beijing_now - listed).total_seconds()) < 900
 
     # 管理: 登记调剂结果 with disposal; the plaza detail then names the receiver
     log_in(page, "hd_jb", "#/bills/adjust/manage")

@@ -129,8 +129,10 @@ export function itemsOf(data) {
 export async function download(resp, fallbackName) {
   const blob = await resp.blob();
   const cd = resp.headers.get("Content-Disposition") || "";
-  const m = /filename\*=UTF-8''([^;]+)|filename="?([^";]+)"?/i.exec(cd);
-  const name = m ? decodeURIComponent(m[1] || m[2]) : fallbackName;
+  // RFC 6266: the UTF-8 name (filename*) wins over the ASCII fallback that comes first
+  const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+  const plain = /filename="?([^";]+)"?/i.exec(cd);
+  const name = utf8 ? decodeURIComponent(utf8[1]) : plain ? plain[1] : fallbackName;
   const a = document.createElement("a");
   a.href = URL.createObjectURL(blob);
   a.download = name;
