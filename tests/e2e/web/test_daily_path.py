@@ -228,8 +228,8 @@ def test_reviewer_approving_a_suggestion_sees_evidence_then_the_draft_bill_is_li
     suggested.get_by_role("button", name="采纳").click()
     expect_toast(jb, "审核通过后系统生成草稿发布单")
 
-    sh = walk.page("hd_sh")  # a unit's reviewer lands on what waits for them
-    expect(sh.locator("#page h2")).to_have_text("卡片变动")
+    sh = walk.page("hd_sh")  # a unit's reviewer lands on the dashboard (issue 17.1)
+    expect(sh.locator("#page h2")).to_have_text("数据看板")
     go(sh, "#/card-changes")
     row(sh, "闲置台式机（物理楼）").get_by_role("button", name="审核通过").click()
     dlg = sh.locator("dialog[open]")
