@@ -3,8 +3,13 @@ region and quantity, with the reasons, seen from both sides."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import psycopg
 
+from assetpulse.platform import mofformat
+from tests.e2e.platform.mofhub import HUB_KEY
 from tests.fix_platform import CardMaker, Flow
 
 DEMAND = {"kind": "demand", "title": "需要台式电脑", "demand_type": "adjust",
@@ -72,3 +77,66 @@ def test_matches_when_600_newer_listings_then_oldest_best_named_asset_ranks_firs
     assert [m["listing"]["id"] for m in back["matches"]] == [demand_listing]
     assert back["matches"][0]["score"] == found[0]["score"]
     assert back["matches"][0]["reasons"] == found[0]["reasons"]
+
+
+def _downlink(flow: Flow, sequence: int, names: dict[int, str]) -> None:
+    """MOF's national file for Hainan: Guangdong's listings ``{origin id: name}``, all of
+    one national adjustment bill of 中山大学 (what the file does not hold has left)."""
+    listings = [{"listing_id": i, "name": name, "state": "listed", "scope": "national",
+                 "region_code": "440100", "region_name": "广州市", "category_code": "A02010105",
+                 "quantity": "1", "measure_unit": "台", "photos": [],
+                 "listed_at": "2026-11-02T08:00:00+00:00"}
+                for i, name in names.items()]  # fmt: skip
+    item = {"bill_no": "TZ44-0001", "kind": "adjust", "scope": "national", "unit_code": "U440001",
+            "unit_name": "中山大学", "region_code": "440100", "review_code": "02",
+            "origin_province": "44", "listings": listings,
+            "contact": {"name": "王老师", "phone": "020-1", "address": "广州"}}  # fmt: skip
+    header = {"batch_no": f"NAT{sequence:06d}", "province": "46", "sequence": sequence,
+              "created_at": dt.datetime.now(dt.UTC).isoformat()}  # fmt: skip
+    content = mofformat.build_document("national", header, [item], HUB_KEY).content
+    headers = {**flow.auth("cz_jb"), "Content-Type": "application/x-ndjson"}
+    r = flow.api.post("/api/v1/mof/national", content=content, headers=headers)
+    assert r.status_code == 200, r.text
+
+
+def _matched(flow: Flow, listing: int) -> dict[str, dict[str, Any]]:
+    r = flow.api.get(f"/api/v1/listings/{listing}/matches", headers=flow.auth("hs_jb"))
+    assert r.status_code == 200, r.text
+    return {m["listing"]["name"]: m for m in r.json()["matches"]}
+
+
+def test_matches_of_national_demand_when_downlink_renames_and_delists_then_follow_each_file(
+    flow: Flow, db_url: str
+) -> None:
+    national = flow.final(flow.create("hs_jb", **{**DEMAND, "scope": "national"}), "U460002")
+    local = flow.final(flow.create("hs_jb", **DEMAND), "U460002")
+    demand = _listing_of(flow, national["id"], "demand")
+    _downlink(flow, 1, {7001: "惠普激光打印机", 7002: "联想台式计算机", 7003: "戴尔台式计算机"})
+
+    found = _matched(flow, demand)
+    assert set(list(found)[:2]) == {"戴尔台式计算机", "联想台式计算机"}  # the same score
+    assert list(found)[2] == "惠普激光打印机"
+    best = found["联想台式计算机"]
+    assert (best["source"], best["origin_province"], best["read_only"]) == ("national", "44", True)
+    assert (best["listing"]["origin_province"], best["listing"]["read_only"]) == ("44", True)
+    assert best["listing"]["unit_name"] == "中山大学"
+    assert best["reasons"] == ["名称相近度 89%（共同词：计算机、台式）", "资产分类匹配度 100%",
+                               "跨省", "数量/面积满足 100%"]  # fmt: skip
+    assert found["惠普激光打印机"]["reasons"][0] == "名称无共同词"
+    # the 全国 tab's rows are in scope for national demands only
+    assert _matched(flow, _listing_of(flow, local["id"], "demand")) == {}
+
+    # the next file: the printer renamed to a desktop, the desktop to a printer, Dell gone
+    _downlink(flow, 2, {7001: "联想台式计算机", 7002: "惠普激光打印机"})
+    found = _matched(flow, demand)
+    assert list(found) == ["联想台式计算机", "惠普激光打印机"]
+    assert found["联想台式计算机"]["reasons"][0] == "名称相近度 89%（共同词：计算机、台式）"
+    assert found["惠普激光打印机"]["reasons"][0] == "名称无共同词"
+    assert found["联想台式计算机"]["score"] > found["惠普激光打印机"]["score"]
+    with psycopg.connect(db_url) as conn:
+        kept = conn.execute(
+            "select n.origin_listing_id, t.name from national_listing_terms t"
+            " join national_listings n on n.id = t.listing_id order by 1"
+        ).fetchall()
+        assert conn.execute("select count(*) from national_listing_terms").fetchone() == (2,)
+    assert kept == [(7001, "联想台式计算机"), (7002, "惠普激光打印机")]

@@ -168,6 +168,10 @@ class MatchOut(BaseModel):
     source_text: str
     score: float
     reasons: list[str]
+    origin_province: str | None = Field(
+        default=None, description="候选所属省份（财政区划前两位）；监测建议资产为空"
+    )
+    read_only: bool = Field(default=False, description="其他省份经财政部下发的资产，只读")
     listing: ListingRow | None = None
     suggested: dict[str, Any] | None = None
 

@@ -18,6 +18,13 @@ plaza would show it to the viewer (``can_see``: 本市 / 本部门 / 本单位 s
 as ``VISIBLE`` and checked again on the rows returned), and an unpublished suggestion stays
 inside its unit, that unit's competent department and its province's finance until it is
 published.
+
+A national-scope demand also meets the other provinces' listings that MOF's national
+downlink brought (``national_listings``, read-only here): the 全国 tab shows them to every
+viewer, so they are in scope for every national demand, scored with the same formula over
+their own stored words (``national_listing_terms``, migration 4008, cut here like the
+province's) and returned with their origin province and ``read_only``. Their words are
+joined only while the name they were cut from is the row's name, and leave with the row.
 """
 
 from __future__ import annotations
@@ -48,6 +55,20 @@ from unnest(%(ids)s::bigint[], %(words)s::text[]) as v(id, words)
 on conflict (listing_id) do update set terms = excluded.terms
 """
 DONE_TERMS = "delete from listing_terms_pending where listing_id = any(%(ids)s)"
+# key share of the downlinked row as well: an import deleting it (which cascades to the
+# queue) then waits for this cut instead of deadlocking with its foreign key check
+NATIONAL_PENDING = """
+select p.listing_id, l.name
+from national_listing_terms_pending p join national_listings l on l.id = p.listing_id
+order by p.listing_id for update of p skip locked for key share of l skip locked
+"""
+NATIONAL_STORE_TERMS = """
+insert into national_listing_terms (listing_id, name, terms)
+select v.id, v.name, string_to_array(v.words, ' ')
+from unnest(%(ids)s::bigint[], %(names)s::text[], %(words)s::text[]) as v(id, name, words)
+on conflict (listing_id) do update set name = excluded.name, terms = excluded.terms
+"""
+NATIONAL_DONE_TERMS = "delete from national_listing_terms_pending where listing_id = any(%(ids)s)"
 # plaza.can_see for listed rows, as SQL
 VISIBLE = """
 (l.unit_id = %(viewer)s
@@ -58,19 +79,28 @@ VISIBLE = """
           or (l.scope = 'department' and l.competent_id = %(competent)s::bigint))))
 """
 # matching.score over all listed assets of the demand's type the viewer may see
+# (and, for a national demand, the other provinces' downlinked listings of that type)
 RANK_SUPPLY = f"""
 with cand as materialized (
-    select l.id, l.category_code, l.region_code, l.quantity, l.area, t.terms as match_terms
+    select l.id, false as national, l.category_code, l.region_code, l.quantity, l.area,
+           t.terms as match_terms
     from listings l left join listing_terms t on t.listing_id = l.id
     where l.kind = %(kind)s and l.state = 'listed' and l.unit_id <> %(owner)s
       and (%(top)s::text is null or l.category_code is null
            or left(l.category_code, 3) = %(top)s)
       and {VISIBLE}
+    union all
+    select n.id, true, n.category_code, n.region_code, n.quantity, n.area, t.terms
+    from national_listings n
+    left join national_listing_terms t on t.listing_id = n.id and t.name = n.name
+    where %(national)s and n.kind = %(kind)s and n.state = 'listed'
+      and (%(top)s::text is null or n.category_code is null
+           or left(n.category_code, 3) = %(top)s)
 ), cat as (
     select code, platform_match_category(%(category)s, code) as s
     from (select distinct category_code as code from cand) x
 )
-select c.id, (select count(*) from cand) as considered,
+select c.id, c.national, (select count(*) from cand) as considered,
        0.35 * coalesce(cat.s, 0.5)
        + 0.30 * case when coalesce(cardinality(c.match_terms), 0) = 0
                           or cardinality(%(terms)s::text[]) = 0 then 0.5
@@ -150,6 +180,21 @@ left join regions r on r.code = l.region_code
 left join categories cat on cat.code = l.category_code
 where l.id = any(%s)
 """
+# the downlinked rows in the shape of SUPPLY_ROWS, with their origin; their words only
+# while cut from the current name
+NATIONAL_SUPPLY_ROWS = """
+select l.id, l.kind, null::bigint as bill_id, null::bigint as card_id, l.unit_id, l.unit_name,
+       l.scope, l.region_code, coalesce(r.name, l.detail ->> 'region_name') as region_name,
+       l.category_code, coalesce(cat.name, l.detail ->> 'category_name') as category_name,
+       l.name, l.asset_code, l.quantity, l.area, l.measure_unit, l.state, l.review_code,
+       l.result, l.listed_at, null::bigint as photo_id, l.origin_province as province,
+       t.terms as match_terms
+from national_listings l
+left join national_listing_terms t on t.listing_id = l.id and t.name = l.name
+left join regions r on r.code = l.region_code
+left join categories cat on cat.code = l.category_code
+where l.id = any(%s)
+"""
 # every unpublished suggestion in the viewer's sight: few next to the listings, scored here
 SUGGESTED = """
 select s.id as suggestion_id, s.action as kind, c.category_code, un.region_code,
@@ -171,7 +216,8 @@ LISTING_KEYS = (
 
 async def store_pending_terms(conn: AsyncConnection[Any]) -> int:
     """Cut and store the words of the queued listings (new, renamed, or from before
-    migration 4005); those another request is cutting are left to it."""
+    migration 4005) and downlinked listings (4008); those another request is cutting are
+    left to it."""
     async with conn.transaction():
         cur = await conn.execute(PENDING)
         rows = await cur.fetchall()
@@ -180,7 +226,16 @@ async def store_pending_terms(conn: AsyncConnection[Any]) -> int:
             ids = [i for i, _ in rows]
             await conn.execute(STORE_TERMS, {"ids": ids, "words": words})
             await conn.execute(DONE_TERMS, {"ids": ids})
-    return len(rows)
+    async with conn.transaction():
+        cur = await conn.execute(NATIONAL_PENDING)
+        national = await cur.fetchall()
+        if national:
+            ids = [i for i, _ in national]
+            names = [n for _, n in national]
+            words = [" ".join(sorted(matching.terms(n))) for n in names]
+            await conn.execute(NATIONAL_STORE_TERMS, {"ids": ids, "names": names, "words": words})
+            await conn.execute(NATIONAL_DONE_TERMS, {"ids": ids})
+    return len(rows) + len(national)
 
 
 def _terms(row: dict[str, Any]) -> frozenset[str]:
@@ -203,20 +258,32 @@ async def matches(
         "viewer": p.unit_id, "viewer_province": p.region_code[:2],
         "viewer_region": p.region_code, "competent": competent,
         "finance": p.is_finance and p.unit_kind == "finance",
+        # the 全国 tab's read-only rows are in every national demand's scope
+        "national": row["kind"] == "demand" and row["scope"] == "national",
     }  # fmt: skip
     out: list[dict[str, Any]] = []
     if row["kind"] == "demand":
         demand = matching.Demand(row["demand_type"], row["category_code"], row["region_code"],
                                  row["quantity"], row["area"], row["end_date"], words)  # fmt: skip
         params["kind"] = row["demand_type"]
-        considered, found = await _ranked(cur, RANK_SUPPLY, SUPPLY_ROWS, params)
+        considered, found, national = await _ranked(cur, RANK_SUPPLY, SUPPLY_ROWS, params,
+                                                    NATIONAL_SUPPLY_ROWS)  # fmt: skip
         for c in found:
-            if not can_see(p, c, competent):
+            foreign = c["id"] in national
+            if not foreign and not can_see(p, c, competent):
                 continue
             m = matching.score(demand, _supply(c), today)
-            if m is not None:
+            if m is None:
+                continue
+            if foreign:
+                out.append({"source": "national", "source_text": "全国下发资产（只读）",
+                            "score": m.score, "reasons": list(m.reasons),
+                            "origin_province": c["province"], "read_only": True,
+                            "listing": _shown(c, read_only=True)})  # fmt: skip
+            else:
                 out.append({"source": "listing", "source_text": "已上架资产", "score": m.score,
-                            "reasons": list(m.reasons), "listing": _shown(c)})  # fmt: skip
+                            "reasons": list(m.reasons), "origin_province": c["province"],
+                            "read_only": False, "listing": _shown(c)})  # fmt: skip
         await cur.execute(SUGGESTED, params)
         for c in await cur.fetchall():
             considered += 1
@@ -231,7 +298,7 @@ async def matches(
         supply = matching.Supply(row["kind"], row["category_code"], row["region_code"],
                                  row["quantity"], row["area"], words)  # fmt: skip
         params["kind"] = row["kind"]
-        considered, found = await _ranked(cur, RANK_DEMANDS, DEMAND_ROWS, params)
+        considered, found, _ = await _ranked(cur, RANK_DEMANDS, DEMAND_ROWS, params)
         for d in found:
             if not can_see(p, d, competent):
                 continue
@@ -242,26 +309,37 @@ async def matches(
             m = matching.score(demand, supply, today)
             if m is not None:
                 out.append({"source": "demand", "source_text": "资产需求", "score": m.score,
-                            "reasons": list(m.reasons), "listing": _shown(d)})  # fmt: skip
+                            "reasons": list(m.reasons), "origin_province": d["province"],
+                            "read_only": False, "listing": _shown(d)})  # fmt: skip
     out.sort(key=lambda x: -x["score"])
     return {"listing_id": listing_id, "kind": row["kind"], "considered": considered,
             "matches": out[:SHOWN]}  # fmt: skip
 
 
 async def _ranked(
-    cur: Any, rank: str, rows: str, params: dict[str, Any]
-) -> tuple[int, list[dict[str, Any]]]:
-    """How many candidates were scored, and the best of them in full."""
+    cur: Any, rank: str, rows: str, params: dict[str, Any], national_rows: str | None = None
+) -> tuple[int, list[dict[str, Any]], frozenset[int]]:
+    """How many candidates were scored, the best of them in full, and which of those are
+    downlinked (read from ``national_rows``)."""
     await cur.execute(rank, params)
     best = await cur.fetchall()
     if not best:
-        return 0, []
-    await cur.execute(rows, ([b["id"] for b in best],))
-    return int(best[0]["considered"]), list(await cur.fetchall())
+        return 0, [], frozenset()
+    # one id names one row whichever table holds it (national_listings uses listings_id_seq)
+    foreign = [b["id"] for b in best if b.get("national")]
+    found: list[dict[str, Any]] = []
+    if own := [b["id"] for b in best if not b.get("national")]:
+        await cur.execute(rows, (own,))
+        found += await cur.fetchall()
+    if foreign and national_rows is not None:
+        await cur.execute(national_rows, (foreign,))
+        found += await cur.fetchall()
+    return int(best[0]["considered"]), found, frozenset(foreign)
 
 
-def _shown(c: dict[str, Any]) -> dict[str, Any]:
-    return shape({k: c[k] for k in LISTING_KEYS})
+def _shown(c: dict[str, Any], read_only: bool = False) -> dict[str, Any]:
+    return shape({**{k: c[k] for k in LISTING_KEYS}, "origin_province": c["province"],
+                  "read_only": read_only})  # fmt: skip
 
 
 def _supply(c: dict[str, Any]) -> matching.Supply:

@@ -1,9 +1,11 @@
 // 撮合匹配 (issue 16): a demand's best candidates — listed assets and the monitor's suggested
 // ones — or a listed asset's matching demands, best first, with the score and its reasons.
 // The server scores every candidate the viewer may see (名称、资产分类、财政区划、数量/面积),
-// not only the newest; this view shows the best 50 and how many were compared.
+// not only the newest; this view shows the best 50 and how many were compared. A national
+// demand also meets other provinces' listings from MOF's downlink: marked with their origin
+// province and read-only (查看详情 only; acting on them belongs to their own province).
 import { api } from "../api.js";
-import { dialog, fmtQty, h, table } from "../ui.js";
+import { badge, dialog, fmtQty, h, table } from "../ui.js";
 import { listingDetail } from "./listing_detail.js";
 
 export function matchesLabel(listing) {
@@ -25,7 +27,9 @@ export async function showMatches(listing) {
     + (d.matches.length ? `按匹配度列出最匹配的 ${d.matches.length} 项。` : `暂无匹配的${what}。`));
   const body = h("div", { class: "matches" }, summary, table([
     { label: "匹配度", value: (m) => h("strong", { class: "match-score" }, `${Math.round(m.score * 100)}%`) },
-    { label: "来源", value: (m) => m.source_text },
+    { label: "来源", value: (m) => (m.read_only
+      ? h("span", {}, m.source_text, " ", badge(`省份 ${m.origin_province} · 只读`, "info"))
+      : m.source_text) },
     { label: demand ? "资产名称" : "需求标题", value: (m) => of(m).name },
     { label: "单位", value: (m) => of(m).unit_name },
     { label: "资产分类", value: (m) => of(m).category_name || of(m).category_code },
