@@ -286,7 +286,12 @@ class Clock:
 
 
 def bench_fleet(
-    pg: PostgresProcess, size: int, days: int, legacy: bool, workers: list[int]
+    pg: PostgresProcess,
+    size: int,
+    days: int,
+    legacy: bool,
+    workers: list[int],
+    slice_cards: int | None = None,
 ) -> dict[str, Any]:
     name = f"fleet_{size}"
     pg.create_database(name)
@@ -308,7 +313,7 @@ def bench_fleet(
     log(f"[{size}] loaded {n:,} readings in {load_s:.0f} s ({n / load_s:,.0f}/s), analysed")
     clock = Clock(now_min)
     # a few slices per worker, never more than the production default per slice
-    slice_cards = min(1000, max(25, size // 8))
+    slice_cards = slice_cards or min(1000, max(25, size // 8))
     out: dict[str, Any] = {"sensors": size, "days": days, "readings": n, "load_s": round(load_s, 1)}
     out["slice_cards"] = slice_cards
     paths = [("new", w) for w in workers] + ([("legacy", 1)] if legacy else [])
@@ -357,6 +362,8 @@ def main() -> None:
         "--workers-at", default="", help="other worker counts for some fleets, e.g. 20000:2"
     )
     ap.add_argument("--tmp", default=None, help="where the PostgreSQL data directory goes")
+    ap.add_argument("--no-legacy", action="store_true", help="skip the previous code path")
+    ap.add_argument("--slice-cards", type=int, default=None, help="cards per slice")
     a = ap.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
     days_at: dict[int, int] = {}
@@ -380,7 +387,8 @@ def main() -> None:
         for i, size in enumerate(sorted(sizes)):
             days = days_at.get(size, a.days)
             ws = workers_at.get(size, workers)
-            results.append(bench_fleet(pg, size, days, legacy=i == 0, workers=ws))
+            legacy = i == 0 and not a.no_legacy
+            results.append(bench_fleet(pg, size, days, legacy, ws, a.slice_cards))
     finally:
         pg.destroy()
     big = results[-1]
@@ -416,10 +424,13 @@ def main() -> None:
             }
             for r in results
         },
-        "legacy_at": smallest["sensors"],
-        "legacy": {s: smallest["legacy"][s]["wall_s"] for s in ("full", "cycle_5m", "daily")},
-        "legacy_peak_rss_mb": max(v["peak_rss_mb"] for v in smallest["legacy"].values()),
     }
+    if "legacy" in smallest:
+        summary["legacy_at"] = smallest["sensors"]
+        summary["legacy"] = {
+            s: smallest["legacy"][s]["wall_s"] for s in ("full", "cycle_5m", "daily")
+        }
+        summary["legacy_peak_rss_mb"] = max(v["peak_rss_mb"] for v in smallest["legacy"].values())
     print(json.dumps(summary), flush=True)
 
 

@@ -61,8 +61,9 @@ Cards = tuple[int, int]  # card ids lo..hi, inclusive
 ALL_CARDS: Cards = (-(2**63), 2**63 - 1)
 # The watermark a fresh installation starts from (2001_monitor): everything is new then.
 FIRST_WATERMARK = datetime(1970, 1, 1, tzinfo=UTC)
-# one fetch batch holds about this many sensor-hours (1.5 M readings at one a minute)
-BATCH_SENSOR_HOURS = 25_000
+# one fetch batch holds about this many sensor-hours (600,000 readings at one a minute):
+# the rollup's frames take ~1 KB a reading at their peak, so a worker stays under 1 GB
+BATCH_SENSOR_HOURS = 10_000
 BASELINE_SENSORS_PER_BATCH = 100  # 14 days at one a minute: ~2 M readings per batch
 
 JOB_START = "select now()"
