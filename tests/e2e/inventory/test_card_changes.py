@@ -7,6 +7,7 @@ import hashlib
 import psycopg
 from fastapi.testclient import TestClient
 
+from tests.e2e.disposal_steps import dispose
 from tests.e2e.inventory.helpers import API, jpeg_bytes, png_bytes
 from tests.fix_api import AuthHeaders
 
@@ -132,10 +133,7 @@ def test_pending_change_when_card_disposed_then_shown_as_conflict_and_returned_w
 ) -> None:
     card = demo_cards["HD-0002"]
     change = _propose(api, auth, card, {"location": "仓库"})
-    r = api.post(
-        f"{API}/disposals", json={"card_id": card, "method": "scrap"}, headers=auth("hd_jb")
-    )
-    assert r.status_code == 201, r.text
+    dispose(api, auth, card)  # proposed and approved with its 文号: the card is off the books
     listed = api.get(f"{API}/card-changes", params={"state": "pending"}, headers=auth("hd_sh"))
     assert "已处置" in listed.json()[0]["conflict"]["message"]
     r = api.post(f"{API}/card-changes/{change['id']}/reject", headers=auth("hd_sh"))
