@@ -398,7 +398,7 @@ CASES: list[Case] = [
         "POST",
         "/sensors",
         "register a sensor already there",
-        {"hd_jb": 201, **by(["hs_jb", "sy_jb"], 409)},
+        {**by(["hd_jb", "hs_jb", "sy_jb"], 409)},
         403,
         body={"sensor_id": "S-AUTHZ-1", "kind": "temp"},
     ),
@@ -883,7 +883,11 @@ def scene(pg_server: PostgresProcess, pg_template: str) -> Iterator[dict[str, An
             json={"card_id": card_wl, "method": "scrap"},
         )  # fmt: skip
         assert disposal.status_code == 201, disposal.text
-        conn.execute("insert into sensors (sensor_id, kind) values ('S-AUTHZ-1', 'temp')")
+        # registered to 海大 already: the rows below must not race to claim it first
+        conn.execute(
+            "insert into sensors (sensor_id, kind, unit_id) values ('S-AUTHZ-1', 'temp', %s)",
+            (units["U460001"],),
+        )
         conn.execute(
             "insert into sensor_bindings (sensor_id, card_id, valid) values"
             " ('S-AUTHZ-1', %s, tstzrange(now() - interval '1 day', null))",
