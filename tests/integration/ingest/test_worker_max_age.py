@@ -40,7 +40,8 @@ def test_worker_when_max_age_setting_changed_dead_letters_older_and_stores_young
     publisher_factory(mqtt_broker).publish(
         [(up_topic(gw), orjson.dumps(envelope(gw, 1, readings)))]
     )
-    wait_until(lambda: w.worker.metrics.messages._value.get() >= 1, timeout=20, what="message")
+    # received is not yet committed: wait for the store (a loaded machine commits later)
+    wait_until(lambda: stored_keys(db_url, "NEW-"), timeout=30, what="the younger reading")
     w.stop()
     assert [s for s, _ in stored_keys(db_url, "NEW-")] == [f"NEW-{unique_id}"]
     assert stored_keys(db_url, "OLD-") == []
