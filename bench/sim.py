@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=3)
     days = parser.parse_args().days
     base = FleetSpec(gateways=8, assets_per_gateway=10, days=days, faults=FaultSpec.typical())
-    legacy = _run(replace(base, sample_s=300))
+    legacy = _run(replace(base, sample_s=300, realism=Realism.LEGACY))
     honest = _run(replace(base, sample_s=30, realism=Realism.HONEST))
     for name, r in (("legacy (baseline)", legacy), ("honest", honest)):
         print(f"{name:<18} {r['readings']:>9} readings in {r['seconds']:>7} s:"
