@@ -79,18 +79,21 @@ def test_matches_when_600_newer_listings_then_oldest_best_named_asset_ranks_firs
     assert back["matches"][0]["reasons"] == found[0]["reasons"]
 
 
-def _downlink(flow: Flow, sequence: int, names: dict[int, str]) -> None:
+def _downlink(flow: Flow, sequence: int, names: dict[int, str], kind: str = "adjust") -> None:
     """MOF's national file for Hainan: Guangdong's listings ``{origin id: name}``, all of
-    one national adjustment bill of 中山大学 (what the file does not hold has left)."""
+    one national bill of 中山大学, an adjustment or an adjustment demand (what the file
+    does not hold has left)."""
     listings = [{"listing_id": i, "name": name, "state": "listed", "scope": "national",
                  "region_code": "440100", "region_name": "广州市", "category_code": "A02010105",
                  "quantity": "1", "measure_unit": "台", "photos": [],
                  "listed_at": "2026-11-02T08:00:00+00:00"}
                 for i, name in names.items()]  # fmt: skip
-    item = {"bill_no": "TZ44-0001", "kind": "adjust", "scope": "national", "unit_code": "U440001",
+    item = {"bill_no": "TZ44-0001", "kind": kind, "scope": "national", "unit_code": "U440001",
             "unit_name": "中山大学", "region_code": "440100", "review_code": "02",
             "origin_province": "44", "listings": listings,
             "contact": {"name": "王老师", "phone": "020-1", "address": "广州"}}  # fmt: skip
+    if kind == "demand":
+        item["demand"] = {"demand_type": "adjust", "end_date": "2099-12-31", "quantity": "1"}
     header = {"batch_no": f"NAT{sequence:06d}", "province": "46", "sequence": sequence,
               "created_at": dt.datetime.now(dt.UTC).isoformat()}  # fmt: skip
     content = mofformat.build_document("national", header, [item], HUB_KEY).content
@@ -99,8 +102,8 @@ def _downlink(flow: Flow, sequence: int, names: dict[int, str]) -> None:
     assert r.status_code == 200, r.text
 
 
-def _matched(flow: Flow, listing: int) -> dict[str, dict[str, Any]]:
-    r = flow.api.get(f"/api/v1/listings/{listing}/matches", headers=flow.auth("hs_jb"))
+def _matched(flow: Flow, listing: int, user: str = "hs_jb") -> dict[str, dict[str, Any]]:
+    r = flow.api.get(f"/api/v1/listings/{listing}/matches", headers=flow.auth(user))
     assert r.status_code == 200, r.text
     return {m["listing"]["name"]: m for m in r.json()["matches"]}
 
@@ -140,3 +143,30 @@ def test_matches_of_national_demand_when_downlink_renames_and_delists_then_follo
         ).fetchall()
         assert conn.execute("select count(*) from national_listing_terms").fetchone() == (2,)
     assert kept == [(7001, "联想台式计算机"), (7002, "惠普激光打印机")]
+
+
+def test_matching_demands_of_national_asset_when_downlink_delists_then_only_listed_ones(
+    flow: Flow, make_card: CardMaker
+) -> None:
+    national = flow.final(flow.create(kind="adjust", scope="national",
+                                      card_ids=[make_card(name="联想台式计算机")]))  # fmt: skip
+    local = flow.final(flow.create(kind="adjust", scope="province",
+                                   card_ids=[make_card(name="戴尔台式计算机")]))  # fmt: skip
+    asset = _listing_of(flow, national["id"], "adjust")
+    _downlink(flow, 1, {8001: "需要台式计算机", 8002: "需要激光打印机"}, kind="demand")
+
+    found = _matched(flow, asset, "hd_jb")
+    assert list(found) == ["需要台式计算机", "需要激光打印机"]
+    best = found["需要台式计算机"]
+    assert (best["source"], best["origin_province"], best["read_only"]) == ("national", "44", True)
+    assert (best["listing"]["origin_province"], best["listing"]["read_only"]) == ("44", True)
+    assert best["listing"]["unit_name"] == "中山大学"
+    assert best["reasons"] == ["名称相近度 89%（共同词：计算机、台式）", "资产分类匹配度 100%",
+                               "跨省", "数量/面积满足 100%"]  # fmt: skip
+    assert found["需要激光打印机"]["reasons"][0] == "名称无共同词"
+    # the 全国 tab's demands are in scope for national assets only
+    assert _matched(flow, _listing_of(flow, local["id"], "adjust"), "hd_jb") == {}
+
+    # the next file no longer holds the desktop demand: delisted, it matches no more
+    _downlink(flow, 2, {8002: "需要激光打印机"}, kind="demand")
+    assert list(_matched(flow, asset, "hd_jb")) == ["需要激光打印机"]

@@ -25,6 +25,8 @@ viewer, so they are in scope for every national demand, scored with the same for
 their own stored words (``national_listing_terms``, migration 4008, cut here like the
 province's) and returned with their origin province and ``read_only``. Their words are
 joined only while the name they were cut from is the row's name, and leave with the row.
+The other way round, a national-scope listed asset meets the downlinked demands of its
+kind (their type and end date read from the file's demand part) in the same way.
 """
 
 from __future__ import annotations
@@ -120,10 +122,12 @@ from cand c left join cat on cat.code = c.category_code
 order by score desc, c.id desc
 limit %(limit)s
 """
-# the same formula seen from a listed asset: the live demands it could serve
+# the same formula seen from a listed asset: the live demands it could serve (and, for a
+# national asset, the other provinces' downlinked demands of its kind)
 RANK_DEMANDS = f"""
 with cand as materialized (
-    select l.id, l.category_code, l.region_code, l.quantity, l.area, t.terms as match_terms
+    select l.id, false as national, l.category_code, l.region_code, l.quantity, l.area,
+           t.terms as match_terms
     from listings l join bills b on b.id = l.bill_id
     left join listing_terms t on t.listing_id = l.id
     where l.kind = 'demand' and l.state = 'listed' and b.demand_type = %(kind)s
@@ -132,11 +136,21 @@ with cand as materialized (
       and (%(top)s::text is null or l.category_code is null
            or left(l.category_code, 3) = %(top)s)
       and {VISIBLE}
+    union all
+    select n.id, true, n.category_code, n.region_code, n.quantity, n.area, t.terms
+    from national_listings n
+    left join national_listing_terms t on t.listing_id = n.id and t.name = n.name
+    where %(national)s and n.kind = 'demand' and n.state = 'listed'
+      and n.detail #>> '{{demand,demand_type}}' = %(kind)s
+      and (n.detail #>> '{{demand,end_date}}' is null
+           or (n.detail #>> '{{demand,end_date}}')::date >= %(today)s)
+      and (%(top)s::text is null or n.category_code is null
+           or left(n.category_code, 3) = %(top)s)
 ), cat as (
     select code, platform_match_category(code, %(category)s) as s
     from (select distinct category_code as code from cand) x
 )
-select c.id, (select count(*) from cand) as considered,
+select c.id, c.national, (select count(*) from cand) as considered,
        0.35 * coalesce(cat.s, 0.5)
        + 0.30 * case when coalesce(cardinality(c.match_terms), 0) = 0
                           or cardinality(%(terms)s::text[]) = 0 then 0.5
@@ -189,6 +203,22 @@ select l.id, l.kind, null::bigint as bill_id, null::bigint as card_id, l.unit_id
        l.name, l.asset_code, l.quantity, l.area, l.measure_unit, l.state, l.review_code,
        l.result, l.listed_at, null::bigint as photo_id, l.origin_province as province,
        t.terms as match_terms
+from national_listings l
+left join national_listing_terms t on t.listing_id = l.id and t.name = l.name
+left join regions r on r.code = l.region_code
+left join categories cat on cat.code = l.category_code
+where l.id = any(%s)
+"""
+# the downlinked demands in the shape of DEMAND_ROWS (type and end date from the file's
+# demand part)
+NATIONAL_DEMAND_ROWS = """
+select l.id, l.kind, null::bigint as bill_id, null::bigint as card_id, l.unit_id, l.unit_name,
+       l.scope, l.region_code, coalesce(r.name, l.detail ->> 'region_name') as region_name,
+       l.category_code, coalesce(cat.name, l.detail ->> 'category_name') as category_name,
+       l.name, l.asset_code, l.quantity, l.area, l.measure_unit, l.state, l.review_code,
+       l.result, l.listed_at, null::bigint as photo_id, l.origin_province as province,
+       t.terms as match_terms, l.detail #>> '{demand,demand_type}' as demand_type,
+       (l.detail #>> '{demand,end_date}')::date as end_date
 from national_listings l
 left join national_listing_terms t on t.listing_id = l.id and t.name = l.name
 left join regions r on r.code = l.region_code
@@ -258,8 +288,8 @@ async def matches(
         "viewer": p.unit_id, "viewer_province": p.region_code[:2],
         "viewer_region": p.region_code, "competent": competent,
         "finance": p.is_finance and p.unit_kind == "finance",
-        # the 全国 tab's read-only rows are in every national demand's scope
-        "national": row["kind"] == "demand" and row["scope"] == "national",
+        # the 全国 tab's read-only rows are in every national demand's and asset's scope
+        "national": row["scope"] == "national",
     }  # fmt: skip
     out: list[dict[str, Any]] = []
     if row["kind"] == "demand":
@@ -298,16 +328,25 @@ async def matches(
         supply = matching.Supply(row["kind"], row["category_code"], row["region_code"],
                                  row["quantity"], row["area"], words)  # fmt: skip
         params["kind"] = row["kind"]
-        considered, found, _ = await _ranked(cur, RANK_DEMANDS, DEMAND_ROWS, params)
+        considered, found, national = await _ranked(cur, RANK_DEMANDS, DEMAND_ROWS, params,
+                                                    NATIONAL_DEMAND_ROWS)  # fmt: skip
         for d in found:
-            if not can_see(p, d, competent):
+            foreign = d["id"] in national
+            if not foreign and not can_see(p, d, competent):
                 continue
             demand = matching.Demand(
                 d["demand_type"], d["category_code"], d["region_code"], d["quantity"], d["area"],
                 d["end_date"], _terms(d),
             )  # fmt: skip
             m = matching.score(demand, supply, today)
-            if m is not None:
+            if m is None:
+                continue
+            if foreign:
+                out.append({"source": "national", "source_text": "全国下发需求（只读）",
+                            "score": m.score, "reasons": list(m.reasons),
+                            "origin_province": d["province"], "read_only": True,
+                            "listing": _shown(d, read_only=True)})  # fmt: skip
+            else:
                 out.append({"source": "demand", "source_text": "资产需求", "score": m.score,
                             "reasons": list(m.reasons), "origin_province": d["province"],
                             "read_only": False, "listing": _shown(d)})  # fmt: skip
