@@ -4,13 +4,14 @@ dismissing need the operator role (经办岗)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
+from assetpulse.export_cells import content_disposition
 from assetpulse.monitor.core.rules import load_rules
 from assetpulse.monitor.db.health import sensor_health
 from assetpulse.monitor.http import actions, rules_api, suggestion_list
@@ -127,48 +128,10 @@ SortQ = Annotated[suggestion_list.Sort, Query(description="排序字段")]
 OrderQ = Annotated[Literal["asc", "desc"], Query(description="升序 / 降序")]
 
 
-def _query(
-    state: str,
-    action: str | None,
-    verdict: str | None,
-    card_id: int | None,
-    unit_id: int | None,
-    department_id: int | None,
-    category: str | None,
-    min_score: float | None,
-    max_score: float | None,
-    q: str | None,
-    sort: suggestion_list.Sort,
-    order: str,
-    limit: int = 50,
-    offset: int = 0,
-) -> suggestion_list.SuggestionQuery:
-    return suggestion_list.SuggestionQuery(
-        state=None if state == "all" else state,
-        action=action,
-        verdict=verdict,
-        card_id=card_id,
-        unit_id=unit_id,
-        department_id=department_id,
-        category=category,
-        min_score=min_score,
-        max_score=max_score,
-        keyword=q,
-        sort=sort,
-        descending=order == "desc",
-        limit=limit,
-        offset=offset,
-    )
-
-
-@router.get("/suggestions", summary="闲置资产建议（本单位；财政用户：本区划，主管部门：所属单位）")
-async def list_suggestions(
-    conn: Conn,
-    user: CurrentUser,
+def _filters(
     state: StateQ = "new",
     action: ActionQ = None,
     verdict: VerdictQ = None,
-    card_id: IdQ = None,
     unit_id: IdQ = None,
     department_id: IdQ = None,
     category: CategoryQ = None,
@@ -177,13 +140,36 @@ async def list_suggestions(
     q: KeywordQ = None,
     sort: SortQ = "score",
     order: OrderQ = "desc",
+) -> suggestion_list.SuggestionQuery:
+    """The selection and order the list and its export share (one dependency for both)."""
+    return suggestion_list.SuggestionQuery(
+        state=None if state == "all" else state,
+        action=action,
+        verdict=verdict,
+        unit_id=unit_id,
+        department_id=department_id,
+        category=category,
+        min_score=min_score,
+        max_score=max_score,
+        keyword=q,
+        sort=sort,
+        descending=order == "desc",
+    )
+
+
+Filters = Annotated[suggestion_list.SuggestionQuery, Depends(_filters)]
+
+
+@router.get("/suggestions", summary="闲置资产建议（本单位；财政用户：本区划，主管部门：所属单位）")
+async def list_suggestions(
+    conn: Conn,
+    user: CurrentUser,
+    filters: Filters,
+    card_id: IdQ = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,  # beyond bigint: 422 INPUT_OUT_OF_RANGE
 ) -> SuggestionPage:
-    query = _query(
-        state, action, verdict, card_id, unit_id, department_id, category, min_score,
-        max_score, q, sort, order, limit, offset,
-    )  # fmt: skip
+    query = replace(filters, card_id=card_id, limit=limit, offset=offset)
     return SuggestionPage.model_validate(await suggestion_list.suggestion_page(conn, user, query))
 
 
@@ -197,34 +183,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses={200: {"content": {XLSX: {}}}},
 )
 async def export_suggestions(
-    conn: Conn,
-    user: CurrentUser,
-    settings: AppSettings,
-    state: StateQ = "new",
-    action: ActionQ = None,
-    verdict: VerdictQ = None,
-    unit_id: IdQ = None,
-    department_id: IdQ = None,
-    category: CategoryQ = None,
-    min_score: ScoreQ = None,
-    max_score: ScoreQ = None,
-    q: KeywordQ = None,
-    sort: SortQ = "score",
-    order: OrderQ = "desc",
+    conn: Conn, user: CurrentUser, settings: AppSettings, filters: Filters
 ) -> Response:
-    query = _query(
-        state, action, verdict, None, unit_id, department_id, category, min_score,
-        max_score, q, sort, order,
-    )  # fmt: skip
-    rows, total = await suggestion_list.export_rows(conn, user, query)
+    rows, total = await suggestion_list.export_rows(conn, user, filters)
     names = {r.id: r.name_zh for r in load_rules(settings.idle_rules_path).rules}
-    # a Chinese name for the user, an ASCII one for clients that ignore filename*
-    name = f"filename*=UTF-8''{quote('闲置资产建议.xlsx')}; filename=\"suggestions.xlsx\""
     return Response(
         suggestion_list.to_xlsx(rows, names),
         media_type=XLSX,
         headers={
-            "Content-Disposition": f"attachment; {name}",
+            "Content-Disposition": content_disposition("闲置资产建议.xlsx", "suggestions.xlsx"),
             "X-Total-Count": str(total),
         },
     )
