@@ -307,7 +307,14 @@ def calibrate(
     p = params or LightParams()
     if readings.height == 0:
         return empty_calibration()
-    r = _prepared(_without_clock_clashes(readings, p.clash_share), sites)
+    return _calibrate_prepared(_prepared(_without_clock_clashes(readings, p.clash_share), sites), p)
+
+
+def _calibrate_prepared(r: pl.DataFrame, p: LightParams) -> pl.DataFrame:
+    """``calibrate`` on readings already through ``_without_clock_clashes`` and ``_prepared``
+    (``lamp_light`` has them at hand for the meters it calibrates on the spot)."""
+    if r.height == 0:
+        return empty_calibration()
     stats = r.group_by("sensor_id").agg(
         pl.col("dt").filter(pl.col("dt").is_finite()).median().alias("period_s"),
         pl.col("lux").filter(pl.col("dark")).quantile(0.05).alias("dark_floor"),
@@ -480,16 +487,15 @@ def lamp_light(
                 "lamp_known": pl.Boolean,
             }
         )
+    r = _prepared(_without_clock_clashes(readings, p.clash_share), sites)
     have = set(calibration["sensor_id"].to_list()) if calibration.height else set()
-    missing = readings.filter(~pl.col("sensor_id").is_in(list(have)))
+    missing = r.filter(~pl.col("sensor_id").is_in(list(have)))
     cal = calibration
-    if missing.height:
+    if missing.height:  # the prepared readings serve their calibration too: prepared once
         cal = pl.concat(
-            [calibration.select(CALIBRATION_SCHEMA.keys()), calibrate(missing, sites, p)]
+            [calibration.select(CALIBRATION_SCHEMA.keys()), _calibrate_prepared(missing, p)]
         )
-    r = _prepared(_without_clock_clashes(readings, p.clash_share), sites).join(
-        cal, on="sensor_id", how="left"
-    )
+    r = r.join(cal, on="sensor_id", how="left")
     smallest = pl.col("levels").list.min()
     largest = pl.col("levels").list.max()
     cand = pl.max_horizontal(pl.lit(p.min_step_lux), p.noise_k * pl.col("noise"))
