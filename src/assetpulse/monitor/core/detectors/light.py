@@ -98,18 +98,31 @@ def _prepared(readings: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _without_clock_clashes(readings: pl.DataFrame, share: float) -> pl.DataFrame:
+def _without_clock_clashes(
+    readings: pl.DataFrame, share: float, periods: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Readings of a sensor that lie closer to a neighbour than ``share`` of its sample
     period are dropped, both of them: a meter does not sample twice in an instant, so one of
     the two carries a gateway clock that is off (MQTT.md: a skewed clock stamps hours-old
     light as now). Interleaved, such readings fake a lamp switched on and off at every
-    sample, and at the episode's end one last step that nothing undoes."""
-    r = readings.select("sensor_id", "t", "lux").drop_nulls("lux").sort("sensor_id", "t")
+    sample, and at the episode's end one last step that nothing undoes.
+
+    The period is the meter's calibrated one where ``periods`` (``sensor_id, period_s``)
+    has it, else the median gap of the readings given: a calibrated meter then drops the
+    same readings whatever stretch of its history is looked at (``lamp_light`` resumed from
+    a ``state`` agrees with one run over the whole history)."""
+    cols = ["sensor_id", "t", "lux", *(c for c in ("forced",) if c in readings.columns)]
+    r = readings.select(cols).drop_nulls("lux").sort("sensor_id", "t")
     gap_before = (pl.col("t") - pl.col("t").shift(1).over("sensor_id")).dt.total_microseconds()
     gap_after = (pl.col("t").shift(-1).over("sensor_id") - pl.col("t")).dt.total_microseconds()
     period = gap_before.median().over("sensor_id")
+    if periods is not None and periods.height:
+        r = r.join(periods.select("sensor_id", "period_s"), on="sensor_id", how="left")
+        period = pl.coalesce(pl.col("period_s") * 1e6, period)
     close = pl.min_horizontal(gap_before, gap_after) < share * period
-    return r.filter(~close.fill_null(False))
+    if "forced" in r.columns:  # a resumed state's readings were kept once already
+        close = close & ~pl.col("forced")
+    return r.filter(~close.fill_null(False)).select(cols)
 
 
 def _runs(r: pl.DataFrame, small: pl.Expr, span_s: pl.Expr) -> pl.DataFrame:
@@ -466,36 +479,188 @@ def _forward_walk(
     return out
 
 
+# Where a meter's lamp walk stands after one of its readings, enough to go on from there
+# with only the readings that follow (``lamp_light(..., state=)``): that reading (t, lux),
+# the one kept before it (its change and sign decide whether the next reading goes on with
+# a step that began there) and the lamp light the walk had reached.
+LIGHT_STATE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "sensor_id": pl.String,
+    "t_prev": pl.Datetime("us", "UTC"),
+    "lux_prev": pl.Float64,
+    "t": pl.Datetime("us", "UTC"),
+    "lux": pl.Float64,
+    "lamp_lux": pl.Float64,
+}
+LAMP_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "sensor_id": pl.String,
+    "t": pl.Datetime("us", "UTC"),
+    "lamp_lux": pl.Float64,
+    "lamps_on": pl.Boolean,
+    "lamp_known": pl.Boolean,
+}
+CHECKPOINT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "hour": pl.Datetime("us", "UTC"),
+    **LIGHT_STATE_SCHEMA,
+}
+
+
+def empty_light_state() -> pl.DataFrame:
+    return pl.DataFrame(schema=LIGHT_STATE_SCHEMA)
+
+
 def lamp_light(
     readings: pl.DataFrame,
     calibration: pl.DataFrame,
     sites: pl.DataFrame,
     params: LightParams | None = None,
+    *,
+    state: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Per photo reading (``sensor_id, t, lux``): ``lamp_lux``, ``lamps_on`` and
     ``lamp_known`` (the meter has learned its lamp's size; until then it guesses).
 
-    Sensors without a calibration row are calibrated on the readings given."""
+    Sensors without a calibration row are calibrated on the readings given. ``state``
+    (``LIGHT_STATE_SCHEMA``, from ``lamp_checkpoints``): the walk of those meters goes on
+    from there, over readings after the state's ``t``, with the same answers as one run
+    over the whole history (for calibrated meters)."""
+    return _lamp_walk(readings, calibration, sites, params or LightParams(), state)[0]
+
+
+def lamp_checkpoints(
+    readings: pl.DataFrame,
+    calibration: pl.DataFrame,
+    sites: pl.DataFrame,
+    at: pl.DataFrame,
+    params: LightParams | None = None,
+    *,
+    state: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``lamp_light``, and per ``at`` row (``sensor_id, hour``) the state after the
+    meter's last kept reading before ``hour`` (``CHECKPOINT_SCHEMA``) — only where that
+    state is final: the meter is calibrated, its walk has seen the dark (before that, the
+    lamps are inferred backwards from the first dark reading) or started from a state, and
+    the readings given reach two step spans past it (a step's size is read where the meter
+    has settled a span later, and whether it holds a span after that)."""
     p = params or LightParams()
+    lamps, walked = _lamp_walk(readings, calibration, sites, p, state)
+    if walked.height == 0 or at.height == 0:
+        return lamps, pl.DataFrame(schema=CHECKPOINT_SCHEMA)
+    span_us = (pl.max_horizontal(pl.lit(p.step_span_s), 2.2 * pl.col("period_s")) * 1e6).cast(
+        pl.Int64
+    )
+    w = walked.with_columns(
+        pl.col("t").shift(1).over("sensor_id").alias("t_prev"),
+        pl.col("lux").shift(1).over("sensor_id").alias("lux_prev"),
+        pl.col("t").max().over("sensor_id").alias("t_last"),
+    ).filter(
+        pl.col("calibrated")
+        & pl.col("settled")
+        & pl.col("t_prev").is_not_null()
+        & (pl.col("t") + pl.duration(microseconds=2 * span_us) < pl.col("t_last"))
+    )
+    cuts = (
+        at.select(
+            pl.col("sensor_id").cast(pl.String), pl.col("hour").cast(pl.Datetime("us", "UTC"))
+        )
+        .unique()
+        .with_columns((pl.col("hour") - pl.duration(microseconds=1)).alias("t_key"))
+        .sort("t_key")
+    )
+    found = cuts.join_asof(
+        w.select(
+            "sensor_id",
+            pl.col("t").alias("t_key"),
+            "t",
+            "t_prev",
+            "lux_prev",
+            "lux",
+            "lamp_lux",
+            "t_last",
+        ).sort("t_key"),
+        on="t_key",
+        by="sensor_id",
+        strategy="backward",
+        check_sortedness=False,
+    )
+    # … and the last reading of any kind before the hour: the next one given (kept or
+    # set aside as a clash) comes at the hour or later, so the readings from the hour on
+    # are all that follows it
+    raw = readings.select(
+        pl.col("sensor_id").cast(pl.String), pl.col("t").cast(pl.Datetime("us", "UTC"))
+    ).unique()
+    nxt = raw.select("sensor_id", pl.col("t").alias("t_next")).sort("t_next")
+    found = (
+        found.drop_nulls("t")
+        .with_columns((pl.col("t") + pl.duration(microseconds=1)).alias("t_after"))
+        .sort("t_after")
+        .join_asof(
+            nxt,
+            left_on="t_after",
+            right_on="t_next",
+            by="sensor_id",
+            strategy="forward",
+            check_sortedness=False,
+        )
+        .filter(pl.col("t_next") >= pl.col("hour"))
+    )
+    return lamps, found.select([pl.col(c).cast(t) for c, t in CHECKPOINT_SCHEMA.items()]).sort(
+        "sensor_id", "hour"
+    )
+
+
+def _lamp_walk(
+    readings: pl.DataFrame,
+    calibration: pl.DataFrame,
+    sites: pl.DataFrame,
+    p: LightParams,
+    state: pl.DataFrame | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``lamp_light``'s answer, and its walk per kept reading (``sensor_id, t, lux,
+    lamp_lux, period_s, calibrated, settled``; a resumed state's readings included)."""
     if readings.height == 0:
-        return pl.DataFrame(
-            schema={
-                "sensor_id": pl.String,
-                "t": pl.Datetime("us", "UTC"),
-                "lamp_lux": pl.Float64,
-                "lamps_on": pl.Boolean,
-                "lamp_known": pl.Boolean,
-            }
-        )
-    r = _prepared(_without_clock_clashes(readings, p.clash_share), sites)
+        return pl.DataFrame(schema=LAMP_SCHEMA), pl.DataFrame()
+    given = readings.select(
+        pl.col("sensor_id").cast(pl.String), pl.col("t").cast(pl.Datetime("us", "UTC")), "lux"
+    ).with_columns(pl.lit(False).alias("forced"), pl.lit(None, pl.Float64).alias("forced_lamp"))
     have = set(calibration["sensor_id"].to_list()) if calibration.height else set()
-    missing = r.filter(~pl.col("sensor_id").is_in(list(have)))
-    cal = calibration
-    if missing.height:  # the prepared readings serve their calibration too: prepared once
-        cal = pl.concat(
-            [calibration.select(CALIBRATION_SCHEMA.keys()), _calibrate_prepared(missing, p)]
+    if state is not None and state.height:
+        # resumed meters (calibrated ones only: another calibration would walk otherwise):
+        # their state's two readings go first, the walk is pinned at the later one, and
+        # the readings given up to it are answered by the state
+        st = state.filter(pl.col("sensor_id").is_in(list(have)))
+        given = given.join(
+            st.select("sensor_id", pl.col("t").alias("t_st")), on="sensor_id", how="left"
         )
-    r = r.join(cal, on="sensor_id", how="left")
+        given = given.filter(pl.col("t_st").is_null() | (pl.col("t") > pl.col("t_st"))).drop("t_st")
+        pinned = pl.concat(
+            [
+                st.select(
+                    "sensor_id",
+                    pl.col("t_prev").alias("t"),
+                    pl.col("lux_prev").alias("lux"),
+                    pl.lit(True).alias("forced"),
+                    pl.col("lamp_lux").alias("forced_lamp"),
+                ),
+                st.select(
+                    "sensor_id",
+                    "t",
+                    "lux",
+                    pl.lit(True).alias("forced"),
+                    pl.col("lamp_lux").alias("forced_lamp"),
+                ),
+            ]
+        )
+        given = pl.concat([pinned.select(given.columns), given])
+    cal = calibration.select(CALIBRATION_SCHEMA.keys())
+    clean = _without_clock_clashes(given, p.clash_share, cal.select("sensor_id", "period_s"))
+    pins = given.filter("forced").select("sensor_id", "t", "forced", "forced_lamp")
+    r = _prepared(clean, sites).join(pins, on=["sensor_id", "t"], how="left").sort("sensor_id", "t")
+    missing = r.filter(~pl.col("sensor_id").is_in(list(have)))
+    if missing.height:  # the prepared readings serve their calibration too: prepared once
+        cal = pl.concat([cal, _calibrate_prepared(missing, p)])
+    r = r.join(cal, on="sensor_id", how="left").with_columns(
+        pl.col("sensor_id").is_in(list(have)).alias("calibrated")
+    )
     smallest = pl.col("levels").list.min()
     largest = pl.col("levels").list.max()
     cand = pl.max_horizontal(pl.lit(p.min_step_lux), p.noise_k * pl.col("noise"))
@@ -527,40 +692,51 @@ def lamp_light(
         | (lamp_sized.fill_null(False) & above_sway & ((pl.col("step") < 0) | room_for_lamp))
         | unlearned
     )
+    forced = pl.col("forced").fill_null(False)
     r = r.with_columns(
         pl.when(accepted).then(pl.col("step")).otherwise(0.0).alias("step"),
         # lamps alone cannot out-shine the reading; on a step's first sample the meter may
         # have averaged over the switch, so the step's settled level bounds it there
-        pl.when(accepted & (pl.col("step") > 0))
+        pl.when(forced)
+        .then(pl.col("forced_lamp"))
+        .when(accepted & (pl.col("step") > 0))
         .then(pl.max_horizontal("lux", "step_end_lux") - pl.col("floor"))
         .otherwise(pl.col("lux") - pl.col("floor"))
         .clip(0.0, None)
         .alias("upper"),
+        # the walk is known outright in the dark, and where a resumed state pins it
+        (pl.col("dark") | forced).alias("known"),
     )
-    whole_off = smallest.is_null() & ~pl.col("dark") & (pl.col("step") < 0)
+    whole_off = smallest.is_null() & ~pl.col("known") & (pl.col("step") < 0)
     walk = _clamped_walk(
         r["sensor_id"].to_numpy(),
         r["step"].to_numpy(),
         r["upper"].to_numpy(),
-        r["dark"].to_numpy(),
+        r["known"].to_numpy(),
         r.select(whole_off.fill_null(False)).to_series().to_numpy(),
         p.level_tol,
     )
     # lit: half the smallest lamp; a meter with no lamp learned yet: a clear step's worth
     bar = pl.coalesce(smallest * p.lit_share, pl.max_horizontal(cand * 2, p.unlearned_lit_lux))
-    judged = r.with_columns(pl.Series("lamp_lux", walk)).select(
+    walked = r.with_columns(pl.Series("lamp_lux", walk)).select(
         "sensor_id",
         "t",
+        "lux",
         "lamp_lux",
         (pl.col("lamp_lux") >= bar).alias("lamps_on"),
         smallest.is_not_null().alias("lamp_known"),
+        "period_s",
+        "calibrated",
+        forced.alias("forced"),
+        # from the first dark (or pinned) reading on, the walk no longer depends on what
+        # comes later: before it, it runs back from there
+        pl.col("known").cum_max().over("sensor_id").alias("settled"),
     )
     # a clashing pair (one of them stamped by a wrong clock) keeps the state the meter was
     # last seen in: every reading given gets an answer
-    return (
-        readings.select("sensor_id", "t")
-        .unique(["sensor_id", "t"])
-        .join(judged, on=["sensor_id", "t"], how="left")
+    keys = given.select("sensor_id", "t", "forced").unique(["sensor_id", "t"], keep="first")
+    lamps = (
+        keys.join(walked.drop("forced", "lux"), on=["sensor_id", "t"], how="left")
         .sort("sensor_id", "t")
         .with_columns(
             pl.col("lamp_lux", "lamps_on", "lamp_known")
@@ -568,4 +744,25 @@ def lamp_light(
             .backward_fill()
             .over("sensor_id")
         )
+        .filter(~pl.col("forced"))
+        .select(LAMP_SCHEMA.keys())
     )
+    if state is not None and state.height:  # readings the state already answered
+        lamps = pl.concat(
+            [
+                lamps,
+                readings.select(pl.col("sensor_id").cast(pl.String), "t")
+                .unique()
+                .join(lamps, on=["sensor_id", "t"], how="anti")
+                .join(
+                    walked.filter("forced")
+                    .sort("t")
+                    .group_by("sensor_id")
+                    .agg(pl.col("lamp_lux", "lamps_on", "lamp_known").last()),
+                    on="sensor_id",
+                    how="left",
+                )
+                .select([pl.col(c).cast(t) for c, t in LAMP_SCHEMA.items()]),
+            ]
+        ).sort("sensor_id", "t")
+    return lamps, walked
