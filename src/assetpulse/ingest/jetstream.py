@@ -138,12 +138,16 @@ class JetStreamSource:
         deliver: Callable[[Inbound], None],
         room: Callable[[], tuple[int, int]],
         ack_wait_s: float = 30.0,
+        idle_poll_s: float = 0.25,
     ) -> None:
         self.url = url
         self.durable = durable
         self.deliver = deliver
         self.room = room  # (messages, bytes) the worker can take now
         self.ack_wait_s = ack_wait_s
+        # how long the pull loop sleeps when nothing wakes it (acks to send, room freed, a
+        # request filled or over); only a lost request's retry depends on it
+        self.idle_poll_s = idle_poll_s
         self.connected = threading.Event()
         self.subscribed = threading.Event()  # the consumer exists and we pull (tests wait)
         self._acks: collections.deque[str] = collections.deque()
@@ -282,6 +286,8 @@ class JetStreamSource:
                 wake.set()
                 return
             state["asked"] = max(0, state["asked"] - 1)
+            if not state["asked"]:
+                wake.set()  # request filled (no status follows): ask again at once
             self._held[reply] = time.monotonic()
             self.deliver(
                 Inbound(
@@ -320,7 +326,7 @@ class JetStreamSource:
                 except Exception as exc:  # disconnected: the timer retries
                     log.debug("pull request failed", error=str(exc)[:200])
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), 0.25)
+                await asyncio.wait_for(wake.wait(), self.idle_poll_s)
 
     async def _send_acks(self, nc: NatsClient) -> None:
         acks, held = self._acks, self._held
