@@ -111,6 +111,8 @@ def test_rules_packaged_header_says_what_idle_and_window_mean():
         (_with("window_days = 30", 'window_days = "30"'), "window_days", "整数"),
         (_with("window_days = 30", "window_days = true"), "window_days", "整数"),
         (_with("norm = 1200", "norm = 200"), "norm", "under_used_below"),
+        (_with("window_days = 30", "window_days = 30\nsubtract_off_hours_background = 1"),
+         "subtract_off_hours_background", "true 或 false"),
         (_with("norm = 1200", "norm = -5"), "norm", "大于 0"),
         (_with("idle_below = 1", "idle_below = 400"), "idle_below", "under_used_below"),
         (_with("under_used_below = 2.0", "under_used_below = 0"), "under_used_below", "大于 0"),
@@ -141,6 +143,15 @@ def test_rules_when_file_invalid_then_chinese_error_names_the_key(text, key, fra
     assert key in err.message
     assert fragment in err.message
     assert err.context["key"] == key
+
+
+def test_rules_when_background_flag_given_then_only_its_categories_subtract_it():
+    rules = parse_rules(
+        _with("window_days = 30", "window_days = 30\nsubtract_off_hours_background = true")
+    )
+    assert rules.rule_for("A020102").subtract_off_hours_background  # type: ignore[union-attr]
+    assert rules.background_categories(["A02010201", "A0232", "A020101"]) == {"A02010201"}
+    assert load_rules().background_categories(["A020102"]) == {"A020102"}  # packaged: printers
 
 
 def test_rules_when_rule_invalid_then_error_names_the_rule():

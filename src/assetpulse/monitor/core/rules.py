@@ -58,6 +58,7 @@ RULE_KEYS = (
     "idle_below",
     "under_used_below",
     "norm",
+    "subtract_off_hours_background",
 )
 
 
@@ -86,6 +87,9 @@ class Rule:
     window_days: int = 90
     idle_below: float | None = None
     norm: float | None = None
+    # the device's own wake-ups, learned from its use outside office time, are not use
+    # (core.background): printers that clean themselves by night as by day
+    subtract_off_hours_background: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,16 @@ class RuleSet:
         """Days of the window a card of this category is judged over (no rule: default)."""
         rule = self.rule_for(category_code)
         return rule.window_days if rule else self.defaults.window_days
+
+    def background_categories(self, category_codes: list[str]) -> set[str]:
+        """The codes among ``category_codes`` whose rule subtracts the device's own
+        off-hours background from its use."""
+        out = set()
+        for code in category_codes:
+            rule = self.rule_for(code)
+            if rule is not None and rule.subtract_off_hours_background:
+                out.add(code)
+        return out
 
     def windows(self) -> set[int]:
         """The distinct windows (days) an analysis needs, one features pass each."""
@@ -265,6 +279,13 @@ def _rule(raw: Any, defaults: Defaults, index: int) -> Rule:
         raise t.error(
             "norm", f"（定额）不应低于 under_used_below（{under:g}）：达到定额的资产不应算低效"
         )
+
+    def flag(v: Any) -> bool:
+        if not isinstance(v, bool):
+            raise t.error("subtract_off_hours_background", f"应为 true 或 false，现为 {v!r}")
+        return v
+
+    background = bool(t.get("subtract_off_hours_background", flag, required=False, default=False))
     if defaults.min_covered_workdays > _most_workdays(window):
         raise _bad(
             f"[defaults] 的 min_covered_workdays（{defaults.min_covered_workdays}）超过了规则"
@@ -283,6 +304,7 @@ def _rule(raw: Any, defaults: Defaults, index: int) -> Rule:
         window_days=window,
         idle_below=idle,
         norm=norm,
+        subtract_off_hours_background=background,
     )
 
 

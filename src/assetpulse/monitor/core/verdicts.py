@@ -154,9 +154,19 @@ def judge(
         (pl.col(c) if c in have else pl.lit(None, dtype=t)).alias(c)
         for c, t in (("carrier", pl.String), ("silent_sensors", pl.List(pl.String)))
     ]
+    feats = features.lazy()
+    have_f = set(feats.collect_schema().names())
+    feats = feats.with_columns(
+        (pl.col(c) if c in have_f else pl.lit(None, dtype=t)).alias(c)
+        for c, t in (
+            ("background_sessions", pl.Int64),
+            ("background_h", pl.Float64),
+            ("background_max_s", pl.Float64),
+        )
+    )
     x = (
         cards_lf.select("card_id", "category_code", *extra)
-        .join(features.lazy(), on="card_id", how="left")
+        .join(feats, on="card_id", how="left")
         .join(table, on="category_code", how="left")
         .with_columns(_metric_value().alias("metric_value"))
     )
@@ -225,14 +235,34 @@ def judge(
         pl.lit(d.unused_hours),
         pl.col("rule_zh"),
     )
+    # the device's own wake-ups taken out of its use (core.background): say how many
+    woke = pl.col("background_sessions").fill_null(0) > 0
+    bg_zh = pl.when(woke).then(
+        pl.format(
+            "（已扣除设备自身的维护唤醒{}次、{}小时：每次不超过{}秒，由非工作时间的本底学得）",
+            pl.col("background_sessions"),
+            _r("background_h", 2),
+            _r("background_max_s", 0).cast(pl.Int64),
+        )
+    )
+    bg_en = pl.when(woke).then(
+        pl.format(
+            " (its own maintenance wake-ups taken out: {} sessions, {} h, each at most {} s,"
+            " learned from its use outside office hours)",
+            pl.col("background_sessions"),
+            _r("background_h", 2),
+            _r("background_max_s", 0).cast(pl.Int64),
+        )
+    )
     zh = pl.format(
-        "近{}天（工作日{}天，数据覆盖率{}%）累计使用{}小时，使用{}次，{}天有使用，"
+        "近{}天（工作日{}天，数据覆盖率{}%）累计使用{}小时，使用{}次{}，{}天有使用，"
         "最近一次使用在{}天前；{}为{}{}{}，{}。",
         pl.col("days"),
         pl.col("workdays"),
         cov,
         _r("usage_hours"),
         pl.col("sessions").fill_null(0),
+        bg_zh.fill_null(""),
         pl.col("used_days").fill_null(0),
         _r("days_since_last_use", 0).cast(pl.Int64),
         pl.col("metric_zh"),
@@ -254,13 +284,14 @@ def judge(
         pl.col("rule_en"),
     )
     en = pl.format(
-        "Last {} days ({} working days, {}% data coverage): {} h in use, {} sessions, "
+        "Last {} days ({} working days, {}% data coverage): {} h in use, {} sessions{}, "
         "used on {} days, last used {} days ago; {} is {} {}{}, {}.",
         pl.col("days"),
         pl.col("workdays"),
         cov,
         _r("usage_hours"),
         pl.col("sessions").fill_null(0),
+        bg_en.fill_null(""),
         pl.col("used_days").fill_null(0),
         _r("days_since_last_use", 0).cast(pl.Int64),
         pl.col("metric_en"),

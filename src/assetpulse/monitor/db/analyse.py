@@ -18,6 +18,7 @@ import polars as pl
 import psycopg
 import structlog
 
+from assetpulse.monitor.core.background import subtract_background
 from assetpulse.monitor.core.calendar import calendar_frame
 from assetpulse.monitor.core.features import usage_features, window_days
 from assetpulse.monitor.core.rules import RuleSet
@@ -208,13 +209,21 @@ def _judge_window(
     first, last = window_days(window_end, n_days)
     ids = None if all_cards else cards["card_id"].to_list()
     rollup = carried_coverage(fetch_rollup(conn, window_from, window_end, ids, card_range), cards)
+    calendar = calendar_frame(first, last)
+    # devices whose rule says their own off-hours wake-ups are no use (printers)
+    codes = rules.background_categories(cards["category_code"].unique().to_list())
+    with_bg = cards.filter(pl.col("category_code").is_in(list(codes)))["card_id"].to_list()
+    rollup, background = subtract_background(rollup, calendar, with_bg)
     features = usage_features(
         rollup,
-        calendar_frame(first, last),
+        calendar,
         window_end=window_end,
         expected_hours_per_workday=rules.defaults.expected_hours_per_workday,
         sorted_by_card_hour=True,
     ).collect()
+    features = features.join(background, on="card_id", how="left").with_columns(
+        pl.col("background_sessions").fill_null(0), pl.col("background_h").fill_null(0.0)
+    )
     silent = silent_sensors(conn, cards, window_from, window_end)
     verdicts = judge(cards.join(silent, on="card_id", how="left"), features, rules).collect()
     return (
