@@ -28,6 +28,9 @@ class RuleOut(BaseModel):
     idle_below: float | None
     under_used_below: float
     norm: float | None
+    subtract_off_hours_background: bool = Field(
+        default=False, description="扣除设备自身在非工作时间学得的维护唤醒本底（打印机等）"
+    )
 
 
 class RulesOut(BaseModel):
@@ -58,6 +61,7 @@ async def idle_rules(
             idle_below=r.idle_below,
             under_used_below=r.under_used_below,
             norm=r.norm,
+            subtract_off_hours_background=r.subtract_off_hours_background,
         )
         for r in ruleset.rules
     ]
