@@ -143,3 +143,25 @@ def test_light_when_lamp_switched_once_on_a_sunny_day_then_that_hour_is_in_use()
     assert not outside.filter(
         pl.col("t").is_between(_local("2015-02-07", 7), _local("2015-02-07", 17))
     )["lamps_on"].any()
+
+
+def test_light_when_meter_new_and_sun_comes_out_at_dawn_then_no_lamp():
+    # A meter that has seen only the empty office's weekend (no lamp learned). On Sunday
+    # 2015-02-08 at 09:27–09:33 local the sun comes out: +111 lux in 2.5 minutes from
+    # ~36 lux, about 2.9 times daylight's learned swing at that brightness — real daylight
+    # as abrupt as a warming lamp. This is why an unlearned meter asks for 3 swings by day
+    # (at 1.5 the honest simulator's three rarely lit window rooms were found, and this
+    # ramp lit a lamp for eight minutes).
+    readings, sites = uci_office()
+    weekend = readings.filter(
+        pl.col("t").is_between(_local("2015-02-06", 20), _local("2015-02-09", 6))
+    )
+    dawn = weekend.filter(
+        pl.col("t").is_between(_local("2015-02-08", 9, 27), _local("2015-02-08", 9, 34))
+    )
+    assert dawn["lux"].max() - dawn["lux"].min() > 100  # type: ignore[operator]
+    detected = _detect(weekend, sites)
+    assert not detected["lamp_known"].any()
+    assert not detected.filter(
+        pl.col("t").is_between(_local("2015-02-08", 8), _local("2015-02-08", 17))
+    )["lamps_on"].any()
