@@ -127,6 +127,9 @@ class LightInputs:
 
     calibration: pl.DataFrame
     sites: pl.DataFrame
+    # the lamps already judged (``sensor_id, t, lamps_on, lamp_known``, e.g. resumed from
+    # stored states by the refresh job): used as they are
+    lamps: pl.DataFrame | None = None
 
     @classmethod
     def empty(cls) -> LightInputs:
@@ -137,8 +140,11 @@ def with_lamps(readings: pl.DataFrame, light: LightInputs, params: LightParams) 
     """``readings`` with ``lamps_on`` and ``lamp_known`` on every photo reading that has a
     ``lux``."""
     photo = readings.filter((pl.col("kind") == PHOTO) & pl.col("lux").is_not_null())
-    cal = light.calibration.select([pl.col(c).cast(t) for c, t in CALIBRATION_SCHEMA.items()])
-    lamps = lamp_light(photo.select("sensor_id", "t", "lux"), cal, light.sites, params)
+    if light.lamps is not None:
+        lamps = light.lamps
+    else:
+        cal = light.calibration.select([pl.col(c).cast(t) for c, t in CALIBRATION_SCHEMA.items()])
+        lamps = lamp_light(photo.select("sensor_id", "t", "lux"), cal, light.sites, params)
     return readings.join(
         lamps.select("sensor_id", "t", "lamps_on", "lamp_known").unique(["sensor_id", "t"]),
         on=["sensor_id", "t"],

@@ -32,7 +32,12 @@ import structlog
 from psycopg.conninfo import make_conninfo
 
 from assetpulse.monitor.core.baselines import sensor_baselines
-from assetpulse.monitor.core.detectors.light import CALIBRATION_SCHEMA, calibrate
+from assetpulse.monitor.core.detectors.light import (
+    CALIBRATION_SCHEMA,
+    LIGHT_STATE_SCHEMA,
+    calibrate,
+    lamp_checkpoints,
+)
 from assetpulse.monitor.core.detectors.sun import SITE_SCHEMA
 from assetpulse.monitor.core.rollup import (
     BASELINE_SCHEMA,
@@ -52,9 +57,16 @@ _LOCK_KEY = 0x6D6F6E31  # "mon1": one whole-fleet refresher at a time (slices ne
 # with a light meter back to the previous night, where a lamp's state is known from the
 # level alone; for thermometers and positions 2 h + hold (an interval closes within an
 # hour, a stay point looks a few fixes either side).
+# A light meter whose lamp walk is stored at the hour where its window starts
+# (``sensor_light_state``) goes on from there: it needs no more than the others.
 REACH = timedelta(hours=3)
 REACH_BACK = timedelta(hours=24)
 REACH_BACK_OTHER = timedelta(hours=3)
+# light states are written for the dirty hours of the last this long (a cycle resumes from
+# the hour REACH_BACK_OTHER before its first dirty hour; older late readings walk from the
+# night before, REACH_BACK) and kept two days
+LIGHT_STATE_HOURS = timedelta(hours=30)
+LIGHT_STATE_KEEP = timedelta(days=2)
 AHEAD_LIGHT_H = 24  # a lamp switched on carries forward until the next dark hours
 AHEAD_OTHER_H = 2
 Cards = tuple[int, int]  # card ids lo..hi, inclusive
@@ -158,10 +170,34 @@ where c.sensor_id = x.s and c.updated_at = x.u
 """
 # per card: its sensors, and whether one is a light meter (which needs the longer reach)
 CARD_SENSORS = """
-select b.card_id, array_agg(distinct b.sensor_id), bool_or(s.kind = 'photo')
+select b.card_id, array_agg(distinct b.sensor_id), bool_or(s.kind = 'photo'),
+       coalesce(array_agg(distinct b.sensor_id) filter (where s.kind = 'photo'), '{}')
 from sensor_bindings b join sensors s on s.sensor_id = b.sensor_id
 where b.card_id = any(%(cards)s)
 group by b.card_id
+"""
+# the stored lamp walk of each (meter, hour) asked for, where it was computed under the
+# meter's present calibration
+LOAD_LIGHT_STATES = """
+select s.hour, s.sensor_id, s.t_prev, s.lux_prev, s.t, s.lux, s.lamp_lux
+from unnest(%s::text[], %s::timestamptz[]) as w(sensor_id, hour)
+join sensor_light_state s on s.sensor_id = w.sensor_id and s.hour = w.hour
+join sensor_light_calibration c on c.sensor_id = s.sensor_id
+where s.computed_at >= c.updated_at
+"""
+UPSERT_LIGHT_STATES = """
+insert into sensor_light_state (sensor_id, hour, t_prev, lux_prev, t, lux, lamp_lux)
+select * from unnest(%s::text[], %s::timestamptz[], %s::timestamptz[], %s::float8[],
+                     %s::timestamptz[], %s::float8[], %s::float8[]) as x(s, h, tp, lp, t, l, a)
+where exists (select 1 from sensors where sensor_id = s)
+on conflict (sensor_id, hour) do update
+set t_prev = excluded.t_prev, lux_prev = excluded.lux_prev, t = excluded.t,
+    lux = excluded.lux, lamp_lux = excluded.lamp_lux, computed_at = now()
+"""
+PURGE_LIGHT_STATES = """
+delete from sensor_light_state s
+using unnest(%s::text[], %s::timestamptz[]) as x(sensor_id, before)
+where s.sensor_id = x.sensor_id and s.hour < x.before
 """
 # the windows of readings each card's dirty hours depend on, per bound sensor: the window
 # gives both the sensor and the time range, so the primary key scan is bounded by both
@@ -525,13 +561,16 @@ def _hours(conn: psycopg.Connection[Any], query: str, args: dict[str, Any]) -> p
 
 def _windows(dirty: pl.DataFrame, card_info: pl.DataFrame) -> pl.DataFrame:
     """Per card, the merged windows [t0, t1) of readings its dirty hours depend on, with the
-    sensor-hours each holds (what sizes a batch)."""
-    back_us = pl.when(pl.col("light")).then(REACH_BACK).otherwise(REACH_BACK_OTHER)
+    sensor-hours each holds (what sizes a batch). A dirty hour of a light card reaches back
+    to the night before unless it is ``resumed`` (its meters' walk is stored where the
+    window starts)."""
+    resumed = pl.col("resumed") if "resumed" in dirty.columns else pl.lit(False)
+    back_us = pl.when(pl.col("light") & ~resumed.fill_null(False))
     w = (
         dirty.join(card_info, on="card_id", how="left")
         .with_columns(pl.col("light").fill_null(True))
         .with_columns(
-            (pl.col("hour") - back_us).alias("t0"),
+            (pl.col("hour") - back_us.then(REACH_BACK).otherwise(REACH_BACK_OTHER)).alias("t0"),
             (pl.col("hour") + timedelta(hours=1) + REACH).alias("t1"),
         )
         .sort("card_id", "t0")
@@ -540,7 +579,13 @@ def _windows(dirty: pl.DataFrame, card_info: pl.DataFrame) -> pl.DataFrame:
     return (
         w.with_columns(new_run.cast(pl.Int32).cum_sum().over("card_id").alias("run"))
         .group_by("card_id", "run", maintain_order=True)
-        .agg(pl.col("t0").min(), pl.col("t1").max(), pl.col("sensors").first())
+        .agg(
+            pl.col("t0").min(),
+            pl.col("t1").max(),
+            pl.col("sensors").first(),
+            pl.col("photo").first(),
+            pl.col("light").first(),
+        )
         .with_columns(
             (
                 (pl.col("t1") - pl.col("t0")).dt.total_hours()
@@ -548,6 +593,118 @@ def _windows(dirty: pl.DataFrame, card_info: pl.DataFrame) -> pl.DataFrame:
             ).alias("cost")
         )
     )
+
+
+def _first_light_runs(windows: pl.DataFrame) -> pl.DataFrame:
+    """Each light card's first window: ``card_id, t0, t1, photo``."""
+    return (
+        windows.filter(pl.col("light") & (pl.col("photo").list.len() > 0))
+        .sort("card_id", "t0")
+        .group_by("card_id", maintain_order=True)
+        .first()
+        .select("card_id", "t0", "t1", "photo")
+    )
+
+
+def load_light_states(conn: psycopg.Connection[Any], want: pl.DataFrame) -> pl.DataFrame:
+    """Stored lamp walks for ``want`` (``sensor_id, hour``), valid under the meters' present
+    calibration: ``hour`` and ``LIGHT_STATE_SCHEMA``."""
+    schema = {"hour": pl.Datetime("us", "UTC"), **LIGHT_STATE_SCHEMA}
+    if want.height == 0:
+        return pl.DataFrame(schema=schema)
+    rows = conn.execute(
+        LOAD_LIGHT_STATES, (want["sensor_id"].to_list(), want["hour"].to_list())
+    ).fetchall()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _resumable(
+    conn: psycopg.Connection[Any], dirty: pl.DataFrame, info: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``dirty`` with ``resumed`` on the hours of each light card's first window where every
+    light meter of the card has its walk stored at that window's start; and those walks
+    (``LIGHT_STATE_SCHEMA``). Later windows of a card, and a first one that the windows of
+    the other hours would stretch back after all, walk from the night before."""
+    short = _first_light_runs(_windows(dirty.with_columns(pl.lit(True).alias("resumed")), info))
+    meters = short.explode("photo").select(
+        "card_id", pl.col("photo").alias("sensor_id"), pl.col("t0").alias("hour")
+    )
+    states = load_light_states(conn, meters.select("sensor_id", "hour"))
+    complete = (
+        meters.join(states, on=["sensor_id", "hour"], how="left")
+        .group_by("card_id")
+        .agg(pl.col("t").is_not_null().all().alias("ok"))
+        .filter("ok")
+        .join(short, on="card_id")
+        .select("card_id", "t0", "t1")
+    )
+    marked = dirty.with_columns(pl.lit(False).alias("resumed"))
+    for _ in range(3):
+        ends = complete.select("card_id", pl.col("t1").alias("r1"))
+        in_first = (pl.col("hour") - REACH_BACK_OTHER < pl.col("r1")).fill_null(False)
+        marked = (
+            dirty.join(ends, on="card_id", how="left")
+            .with_columns(in_first.alias("resumed"))
+            .drop("r1")
+        )
+        first = _first_light_runs(_windows(marked, info)).select(
+            "card_id", pl.col("t0").alias("f0")
+        )
+        kept = complete.join(first, on="card_id").filter(pl.col("f0") == pl.col("t0")).drop("f0")
+        if kept.height == complete.height:
+            break
+        complete = kept
+    else:
+        marked, complete = dirty.with_columns(pl.lit(False).alias("resumed")), complete.head(0)
+    chosen = states.join(
+        meters.join(complete.select("card_id"), on="card_id", how="semi"),
+        on=["sensor_id", "hour"],
+        how="semi",
+    )
+    return marked, chosen.select(LIGHT_STATE_SCHEMA.keys()).unique("sensor_id")
+
+
+def _lamps(
+    conn: psycopg.Connection[Any],
+    readings: pl.DataFrame,
+    light: LightInputs,
+    states: pl.DataFrame,
+    state_hours: pl.DataFrame,
+    p: RollupParams,
+) -> LightInputs:
+    """The batch's lamps, each meter's walk resumed from its stored state where it has one;
+    the states it reached at the batch's dirty hours are stored for the next cycles."""
+    photo = readings.filter((pl.col("kind") == 1) & pl.col("lux").is_not_null()).select(
+        "sensor_id", "t", "lux"
+    )
+    if photo.height == 0:
+        return light
+    sensors = photo["sensor_id"].unique()
+    at = state_hours.filter(pl.col("sensor_id").is_in(sensors.implode())).select(
+        "sensor_id", "hour"
+    )
+    cal = light.calibration.select([pl.col(c).cast(t) for c, t in CALIBRATION_SCHEMA.items()])
+    lamps, reached = lamp_checkpoints(
+        photo,
+        cal,
+        light.sites,
+        at,
+        p.light,
+        state=states.filter(pl.col("sensor_id").is_in(sensors.implode())),
+    )
+    with conn.transaction():
+        if reached.height:
+            conn.execute(
+                UPSERT_LIGHT_STATES,
+                tuple(
+                    reached[c].to_list()
+                    for c in ("sensor_id", "hour", "t_prev", "lux_prev", "t", "lux", "lamp_lux")
+                ),
+            )
+            # each meter keeps the states of the two days before its newest one
+            keep = reached.group_by("sensor_id").agg(pl.col("hour").max() - LIGHT_STATE_KEEP)
+            conn.execute(PURGE_LIGHT_STATES, (keep["sensor_id"].to_list(), keep["hour"].to_list()))
+    return LightInputs(light.calibration, light.sites, lamps)
 
 
 def rollup_cards(
@@ -581,7 +738,12 @@ def rollup_cards(
     ids = touched["card_id"].unique().sort().to_list()
     info = pl.DataFrame(
         conn.execute(CARD_SENSORS, {"cards": ids}).fetchall() if ids else [],
-        schema={"card_id": pl.Int64, "sensors": pl.List(pl.String), "light": pl.Boolean},
+        schema={
+            "card_id": pl.Int64,
+            "sensors": pl.List(pl.String),
+            "light": pl.Boolean,
+            "photo": pl.List(pl.String),
+        },
         orient="row",
     )
     lit = touched["card_id"].is_in(info.filter(pl.col("light"))["card_id"].implode())
@@ -591,7 +753,16 @@ def rollup_cards(
             dirty_hours(touched.filter(~lit), p, ahead_h=AHEAD_OTHER_H),
         ]
     ).filter(pl.col("hour") <= until.astimezone(UTC))
+    dirty, states = _resumable(conn, dirty, info)
     windows = _windows(dirty, info)
+    # light states are written at each card's last LIGHT_STATE_HOURS of dirty hours
+    state_hours = (
+        dirty.filter(pl.col("hour") >= pl.col("hour").max().over("card_id") - LIGHT_STATE_HOURS)
+        .join(info.select("card_id", "photo"), on="card_id")
+        .explode("photo")
+        .drop_nulls("photo")
+        .select("card_id", pl.col("photo").alias("sensor_id"), "hour")
+    )
     per_card = windows.group_by("card_id").agg(pl.col("cost").sum()).sort("card_id")
     batch_of = per_card.with_columns(
         (pl.col("cost").cum_sum() // BATCH_SENSOR_HOURS).cast(pl.Int64).alias("batch")
@@ -605,8 +776,9 @@ def rollup_cards(
         readings = fetch_windows(conn, part)
         read += readings.height
         hours = dirty.join(part.select("card_id").unique(), on="card_id", how="semi")
-        written += _write(conn, hours, hourly_usage(readings, baselines, p, light))
-        del readings
+        lamps = _lamps(conn, readings, light, states, state_hours, p)
+        written += _write(conn, hours, hourly_usage(readings, baselines, p, lamps))
+        del readings, lamps
     with conn.transaction():
         if bindings:
             conn.execute(MARK_BINDINGS_SEEN, ([b[0] for b in bindings], [b[1] for b in bindings]))
