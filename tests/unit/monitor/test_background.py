@@ -5,11 +5,13 @@ on a plug with counters: per hour the on-seconds and the power cycles started in
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 
 from assetpulse.monitor.core.background import subtract_background
 from assetpulse.monitor.core.calendar import calendar_frame
+from assetpulse.monitor.core.rollup import PHOTO, hourly_usage
 
 FIRST = date(2026, 9, 14)  # a Monday; 21 days as the simulator's evaluation
 CAL = calendar_frame(FIRST, FIRST + timedelta(days=20))
@@ -106,3 +108,41 @@ def test_background_when_printer_judged_then_evidence_names_the_wakeups_taken_ou
     assert v["verdict"] == "under_used"  # one print in three weeks, not six
     assert "维护唤醒6次" in v["evidence_zh"]
     assert "wake-ups taken out: 6 sessions" in v["evidence_en"]
+
+
+def test_background_when_real_printer_active_at_odd_hours_then_its_jobs_are_kept():
+    # tracebase's office printer (tests/integration/monitor/test_quality_tracebase.py for
+    # the data's source and licence): ten days, bursts of fuser pulses at 01:44, 20:17,
+    # 23:08 on a Saturday … and two in office hours. Their on-time per hour ranges from
+    # under a minute to four: no programme of one length, so nothing is taken as the
+    # device's own background.
+    folder = Path(__file__).parents[3] / ".." / "shared" / "data" / "tracebase_office"
+    files = sorted((folder / "complete" / "Printer").glob("*.csv"))
+    trace = (
+        pl.concat(
+            pl.read_csv(
+                f,
+                separator=";",
+                has_header=False,
+                new_columns=["ts", "p1", "p8"],
+                schema_overrides={"ts": pl.String, "p1": pl.Int64, "p8": pl.Int64},
+            )
+            for f in files
+        )
+        .with_columns(pl.col("ts").str.to_datetime("%d/%m/%Y %H:%M:%S").alias("local"))
+        .unique("local")
+        .sort("local")
+    )
+    readings = trace.select(
+        pl.lit(1, pl.Int64).alias("card_id"),
+        pl.lit("TB-PRN").alias("sensor_id"),
+        (pl.col("local") - LOCAL).dt.replace_time_zone("UTC").alias("t"),
+        pl.lit(PHOTO, pl.Int16).alias("kind"),
+        (pl.col("p1") > 50).alias("on_state"),  # the README's level for the printer
+    )
+    hours = hourly_usage(readings)
+    days = trace["local"].dt.date()
+    out, summary = subtract_background(hours, calendar_frame(days.min(), days.max()), [1])
+    assert hours["sessions"].sum() > 100  # every fuser pulse is a power cycle
+    assert summary.height == 0
+    assert out.equals(hours)

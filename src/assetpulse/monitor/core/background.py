@@ -9,20 +9,23 @@ time (before 08:00 or from 18:00 local, and every hour of a day off, by the work
 calendar) are the background — the unit is closed, whatever the device does then is the
 device's own doing. From them:
 
-- ``threshold_s``: how long one wake-up lasts at most: (1 + ``duration_tol``) × the 90 %
-  quantile of their use per session (a programmed cycle takes about the same time; the
-  quantile keeps a rare late print from setting it);
-- ``rate``: wake-ups per covered hour.
+- ``threshold_s``: how long one wake-up runs at most: (1 + ``duration_tol``) × the 90 %
+  quantile of the on-time of the hours it shows in (a programmed cycle takes about the
+  same time; the quantile keeps a rare late print from setting it);
+- ``rate``: power cycles per covered hour.
 
-Then every session no longer than ``threshold_s`` outside office time is a wake-up, and in
-office time the shortest such sessions are, up to the count the background rate predicts
-for those hours (its Poisson bound: expected + ``z`` × √expected + 1). Longer sessions are
-prints, and are always kept; a device whose background recurs on fewer than
-``min_days`` days (one late print is no programme) keeps all its use.
+Then every such hour whose on-time is no longer than ``threshold_s`` outside office time is
+a wake-up, and in office time the shortest such hours are, up to the power cycles the
+background rate predicts for those hours (its Poisson bound: expected + ``z`` × √expected
++ 1). Longer use is printing, and is always kept. A device keeps all its use when what it
+does off-hours is no programme: seen on fewer than ``min_days`` days (one late print), or
+of lengths that vary more than ``max_spread`` times between its 10 % and 90 % quantiles
+(tracebase's office printer: bursts of a minute to four at 01:44, 20:17, 23:08 on a
+Saturday — jobs at odd hours, not a cleaning cycle).
 
-Only hourly figures are at hand (``in_use_s``, ``sessions``): a session's length is the
-hour's use per session, with the use of a neighbouring hour without a session start added
-(a cycle that runs over the hour's end). Pure polars, no I/O.
+Only hourly figures are at hand (``in_use_s``, ``sessions``): an hour's on-time has the
+use of a neighbouring hour without a power cycle added (a cycle that runs over the hour's
+end). Pure polars, no I/O.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class BackgroundParams:
     z: float = 2.0  # office-time wake-ups allowed: expected + z × √expected + 1
     min_sessions: int = 2  # background sessions needed to speak of a background
     min_days: int = 2  # … on at least this many local days (a programme recurs)
+    max_spread: float = 3.0  # … with lengths within this factor (q90 / q10): one programme
 
 
 def empty_background() -> pl.DataFrame:
@@ -105,8 +109,8 @@ def subtract_background(
     spill_next = pl.when(next_adj & (pl.col("sessions").shift(-1) == 0)).then(used.shift(-1))
     sub = sub.with_columns(
         pl.when(starts)
-        .then((used + spill_prev.fill_null(0.0) + spill_next.fill_null(0.0)) / pl.col("sessions"))
-        .alias("per_session_s"),
+        .then(used + spill_prev.fill_null(0.0) + spill_next.fill_null(0.0))
+        .alias("episode_s"),
     )
     bg = sub.filter(starts & ~pl.col("office"))
     learned = (
@@ -114,7 +118,8 @@ def subtract_background(
         .agg(
             pl.col("sessions").sum().alias("bg_sessions"),
             pl.col("day").n_unique().alias("bg_days"),
-            pl.col("per_session_s").quantile(0.9).alias("q90"),
+            pl.col("episode_s").quantile(0.9).alias("q90"),
+            pl.col("episode_s").quantile(0.1).alias("q10"),
         )
         .join(
             sub.group_by("card_id").agg(
@@ -123,7 +128,11 @@ def subtract_background(
             ),
             on="card_id",
         )
-        .filter((pl.col("bg_sessions") >= p.min_sessions) & (pl.col("bg_days") >= p.min_days))
+        .filter(
+            (pl.col("bg_sessions") >= p.min_sessions)
+            & (pl.col("bg_days") >= p.min_days)
+            & (pl.col("q90") <= p.max_spread * pl.col("q10"))
+        )
         .with_columns(
             ((1 + p.duration_tol) * pl.col("q90")).alias("threshold_s"),
             (
@@ -138,11 +147,11 @@ def subtract_background(
     if learned.height == 0:
         return rollup, empty_background()
     sub = sub.join(learned, on="card_id", how="left")
-    short = starts & (pl.col("per_session_s") <= pl.col("threshold_s")).fill_null(False)
+    short = starts & (pl.col("episode_s") <= pl.col("threshold_s")).fill_null(False)
     # office time: the shortest short sessions first, as many as the background predicts
     in_office = (
         sub.filter(short & pl.col("office"))
-        .sort("card_id", "per_session_s")
+        .sort("card_id", "episode_s")
         .with_columns(pl.col("sessions").cum_sum().over("card_id").alias("_n"))
         .filter(pl.col("_n") <= pl.col("cap"))
         .select("_row")
