@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.fix_inventory",
     "tests.fix_ingest",
     "tests.fix_monitor",
+    "tests.fix_objects",
     "tests.fix_platform",
     "tests.fix_scan",
 ]

@@ -6,6 +6,8 @@ import time, so ``import assetpulse.<part>`` works with an empty environment.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,6 +39,23 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = Field(default=False, description="JSON log lines (production) or console")
     data_dir: str = Field(default="var", description="where embedded services keep their files")
+    # photos and attachments (objects/): bytes by their sha256, metadata in PostgreSQL
+    objects_backend: Literal["local", "s3"] = Field(
+        default="local", description="local: a directory (objects_dir); s3: an S3-compatible bucket"
+    )
+    objects_dir: str | None = Field(
+        default=None,
+        description="the local store's folder, shared by the API workers; empty: data_dir/objects",
+    )
+    objects_s3_endpoint: str | None = Field(
+        default=None, description="host:port of the S3-compatible server (no scheme)"
+    )
+    objects_s3_bucket: str = Field(default="assetpulse", min_length=3, max_length=63)
+    objects_s3_prefix: str = Field(default="objects/", description="object names start with it")
+    objects_s3_region: str | None = None
+    objects_s3_secure: bool = Field(default=True, description="HTTPS to the endpoint")
+    objects_s3_access_key: str | None = None
+    objects_s3_secret_key: SecretStr | None = None
 
     # --- ingest ---
     ingest_group: str = Field(default="ingest", description="MQTT shared-subscription group")
