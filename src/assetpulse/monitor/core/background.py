@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from assetpulse.monitor.core.calendar import LOCAL_OFFSET_S
@@ -75,26 +76,30 @@ def subtract_background(
     local_us = pl.col("hour").dt.epoch("us") + LOCAL_OFFSET_S * 1_000_000
     local_h = (local_us // 3_600_000_000) % 24
     day = (local_us // 86_400_000_000).cast(pl.Int32)
-    cal = calendar.select(pl.col("day").cast(pl.Int32), pl.col("workday").cast(pl.Boolean))
+    workday = dict(calendar.select(pl.col("day").cast(pl.Int32), "workday").iter_rows())
     sub = (
         rollup.with_row_index("_row")
         .filter(pl.col("card_id").is_in(cards))
         .select("_row", "card_id", "hour", "in_use_s", "sessions", "coverage")
         .with_columns(day.alias("day"), local_h.alias("local_h"))
-        .join(cal, on="day", how="left")
-        .with_columns(
-            # days outside the calendar: Monday to Friday
-            pl.col("workday").fill_null(pl.col("hour").dt.weekday() <= 5),
-        )
         .with_columns(
             (
-                pl.col("workday")
+                pl.col("day")
+                .replace_strict(workday, default=None, return_dtype=pl.Boolean)
+                # days outside the calendar: Monday to Friday
+                .fill_null(pl.col("hour").dt.weekday() <= 5)
                 & (pl.col("local_h") >= p.office_from_h)
                 & (pl.col("local_h") < p.office_to_h)
             ).alias("office"),
         )
-        .sort("card_id", "hour")
     )
+    covered = sub.group_by("card_id").agg(
+        pl.col("coverage").filter(~pl.col("office")).sum().alias("off_h"),
+        pl.col("coverage").filter(pl.col("office")).sum().alias("office_h"),
+    )
+    # only hours with use can be a wake-up or carry one's run-over: the rest (most hours of
+    # most devices) need no more work
+    sub = sub.filter((pl.col("in_use_s") > 0) | (pl.col("sessions") > 0)).sort("card_id", "hour")
     one_h = pl.duration(hours=1)
     same = pl.col("card_id").shift(1) == pl.col("card_id")
     prev_adj = (same & (pl.col("hour").shift(1) == pl.col("hour") - one_h)).fill_null(False)
@@ -121,13 +126,7 @@ def subtract_background(
             pl.col("episode_s").quantile(0.9).alias("q90"),
             pl.col("episode_s").quantile(0.1).alias("q10"),
         )
-        .join(
-            sub.group_by("card_id").agg(
-                pl.col("coverage").filter(~pl.col("office")).sum().alias("off_h"),
-                pl.col("coverage").filter(pl.col("office")).sum().alias("office_h"),
-            ),
-            on="card_id",
-        )
+        .join(covered, on="card_id")
         .filter(
             (pl.col("bg_sessions") >= p.min_sessions)
             & (pl.col("bg_days") >= p.min_days)
@@ -183,7 +182,9 @@ def subtract_background(
         .select([pl.col(c).cast(t) for c, t in BACKGROUND_SCHEMA.items()])
         .sort("card_id")
     )
-    hit = pl.int_range(pl.len(), dtype=pl.UInt32).is_in(taken["_row"].implode())
+    mask = np.zeros(rollup.height, dtype=bool)
+    mask[taken["_row"].to_numpy()] = True
+    hit = pl.lit(pl.Series("_hit", mask))
     out = rollup.with_columns(
         pl.when(hit)
         .then(0.0)
