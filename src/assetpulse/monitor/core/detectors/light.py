@@ -353,12 +353,32 @@ def _calibrate_prepared(r: pl.DataFrame, p: LightParams) -> pl.DataFrame:
     )
     span = pl.max_horizontal(pl.lit(p.step_span_s), 2.2 * pl.col("period_s"))
     cand = pl.max_horizontal(pl.lit(p.min_step_lux), p.noise_k * pl.col("noise"))
-    small = cand
     r = r.join(stats.select("sensor_id", "noise", "period_s", "floor"), on="sensor_id")
-    steps = _runs(r, small, span).filter(pl.col("step").abs() >= cand)
+    steps = _runs(r, cand, span).filter(pl.col("step").abs() >= cand)
+    return calibration_from(stats, steps, _sway(r, p), p)
+
+
+STEP_COLUMNS = ("sensor_id", "t", "step", "step_end_lux", "step_holds", "step_dark")
+
+
+def calibration_from(
+    stats: pl.DataFrame, steps: pl.DataFrame, sway: pl.DataFrame, p: LightParams
+) -> pl.DataFrame:
+    """A calibration (``CALIBRATION_SCHEMA``) from each meter's ``stats`` (``sensor_id,
+    floor, noise, period_s, samples``), its candidate ``steps`` (``STEP_COLUMNS``, those
+    below its noise's candidate size are left out) and its daylight ``sway``: the part of
+    ``calibrate`` after the readings, shared with the calibration kept up by day summaries
+    (``day_stats``)."""
+    span = pl.max_horizontal(pl.lit(p.step_span_s), 2.2 * pl.col("period_s"))
+    cand = pl.max_horizontal(pl.lit(p.min_step_lux), p.noise_k * pl.col("noise"))
+    steps = (
+        steps.select(STEP_COLUMNS)
+        .join(stats.select("sensor_id", "noise", "period_s", "floor"), on="sensor_id")
+        .filter(pl.col("step").abs() >= cand)
+        .sort("sensor_id", "t")
+    )
     near = pl.max_horizontal(3 * pl.col("noise"), 0.1 * pl.col("step").abs(), pl.lit(2.0))
     low_end = pl.min_horizontal(pl.col("step_end_lux"), pl.col("step_end_lux") - pl.col("step"))
-    sway = _sway(r, p)
 
     # a lamp stays switched for a while: a step undone within two spans (a flickering
     # meter, or readings of a gateway whose clock is off interleaved with true ones) is no
