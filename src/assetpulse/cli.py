@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "api": ("assetpulse.platform.cli:api", "Serve the REST API and the web pages."),
     "sim": ("assetpulse.firmware_sim.cli:sim", "Simulate sensor gateways."),
     "migrate": ("assetpulse.db.cli:migrate", "Apply database migrations."),
+    "objects": (
+        "assetpulse.objects.cli:objects",
+        "Object store of photos and attachments: move legacy bytes out of PostgreSQL.",
+    ),
     "scan": ("assetpulse.inventory.cli:scan", "Decode QR codes and barcodes in images."),
     "seed-demo": ("assetpulse.db.cli:seed_demo", "Create the demo organisation."),
     "categories": (

@@ -3,6 +3,8 @@
 An upload is stored at once as a *pending* photo and a card change ``{"photo_id": …}`` is
 proposed with it; it becomes the card's photo (and counts for the publish photo rule) only
 when a reviewer approves that change (WORKFLOW.md: "that change must reach final approval").
+The bytes go to the object store (objects/) before the row is written; the row keeps their
+sha256 (the object's key), size and content type.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from assetpulse.inventory import errors
 from assetpulse.inventory.changes import propose_card_change
 from assetpulse.inventory.photo_check import PhotoRejectedError, check_photo
 from assetpulse.inventory.photo_metadata import strip_metadata
+from assetpulse.objects import ObjectStore, stored_bytes
 
 INSERT_PHOTO = """
-insert into card_photos (card_id, sha256, content_type, byte_size, data, state, uploaded_by)
-values (%s, %s, %s, %s, %s, 'pending', %s)
+insert into card_photos (card_id, sha256, content_type, byte_size, state, uploaded_by)
+values (%s, %s, %s, %s, 'pending', %s)
 returning id
 """
 
@@ -36,6 +39,7 @@ where card_id = %s order by id
 async def upload_photo(
     conn: AsyncConnection[Any],
     *,
+    objects: ObjectStore,
     card_id: int,
     data: bytes,
     actor_id: int,
@@ -54,6 +58,8 @@ async def upload_photo(
         raise errors.invalid(
             "PHOTO_UNREADABLE", "照片文件已损坏或格式无法识别，请重新拍摄或另存后上传。"
         )
+    # the object before the row: a committed row always has its bytes
+    await objects.put(data, content_type=checked.content_type)
     async with conn.transaction():
         try:
             async with conn.transaction():
@@ -64,7 +70,6 @@ async def upload_photo(
                         checked.sha256,
                         checked.content_type,
                         checked.byte_size,
-                        data,
                         actor_id,
                     ),
                 )
@@ -90,13 +95,15 @@ async def upload_photo(
 
 
 async def photo_bytes(
-    conn: AsyncConnection[Any], *, card_id: int, photo_id: int
+    conn: AsyncConnection[Any], objects: ObjectStore, *, card_id: int, photo_id: int
 ) -> tuple[str, str, bytes]:
+    """(content type, sha256, bytes) of a card's photo."""
     cur = await conn.execute(PHOTO_BY_ID, (photo_id, card_id))
     row = await cur.fetchone()
     if row is None:
         raise errors.not_found("PHOTO_NOT_FOUND", "照片不存在。", photo_id=photo_id)
-    return str(row[0]), str(row[1]), bytes(row[2])
+    content_type, sha256, legacy = str(row[0]), str(row[1]), row[2]
+    return content_type, sha256, await stored_bytes(objects, sha256, legacy)
 
 
 def shown_to_other_units(content_type: str, data: bytes) -> bytes:

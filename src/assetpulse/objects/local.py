@@ -45,7 +45,7 @@ class LocalDirectoryStore:
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self.path_of(key).is_file)
 
-    def keys(self) -> Iterator[str]:
+    def iter_keys(self) -> Iterator[str]:
         """Every stored key (for audits and migrations; walks the whole tree)."""
         for first in sorted(self.root.glob("[0-9a-f][0-9a-f]")):
             for path in sorted(first.glob("[0-9a-f][0-9a-f]/*")):

@@ -223,6 +223,9 @@ def test_two_provinces_see_each_others_mof_approved_items_on_the_national_tab(
     first, out = _downlink(hub, gd, "gdcz_jb", "44")
     assert _schema_errors(first) == []
     assert (out["stored"], out["removed"]) == (2, 0)
+    with psycopg.connect(gd_url) as conn:  # the photo's bytes went to the object store
+        photos = conn.execute("select count(*), count(data) from national_listing_photos")
+        assert photos.fetchone() == (1, 0)
 
     # Guangdong's 全国 tab: Hainan's national adjustment and demand, not its local one
     adjust_rows = _national(gd, "gd_jb", "adjust")

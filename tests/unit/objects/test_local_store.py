@@ -42,7 +42,7 @@ def test_put_when_content_repeats_keeps_one_file_under_the_fanned_out_path(tmp_p
     key = keys[0]
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert files == [tmp_path / key[:2] / key[2:4] / key]
-    assert list(store.keys()) == [key]
+    assert list(store.iter_keys()) == [key]
 
 
 def test_put_when_done_leaves_no_temporary_file_and_a_readable_mode(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from assetpulse.inventory.photos import (
 )
 from assetpulse.inventory.register.service import import_register
 from assetpulse.org.scope import can_administer, can_create_cards
-from assetpulse.platform.api.deps import Conn, CurrentUser
+from assetpulse.platform.api.deps import Conn, CurrentUser, Objects
 
 router = APIRouter(tags=["inventory: cards"])
 
@@ -145,6 +145,7 @@ async def post_photo(
     card_id: int,
     conn: Conn,
     user: CurrentUser,
+    objects: Objects,
     file: Annotated[UploadFile, File(description="JPEG / PNG / WebP")],
     reason: Annotated[str | None, Form()] = None,
     card_version: Annotated[int | None, Form()] = None,
@@ -153,6 +154,7 @@ async def post_photo(
     data = await file.read(MAX_PHOTO_BYTES + 1)
     photo_id, change_id = await upload_photo(
         conn,
+        objects=objects,
         card_id=card_id,
         data=data,
         actor_id=user.user_id,
@@ -168,9 +170,13 @@ async def post_photo(
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
 )
-async def get_photo(card_id: int, photo_id: int, conn: Conn, user: CurrentUser) -> Response:
+async def get_photo(
+    card_id: int, photo_id: int, conn: Conn, user: CurrentUser, objects: Objects
+) -> Response:
     card = await card_store.visible_card(conn, user, card_id)
-    content_type, sha256, data = await photo_bytes(conn, card_id=card_id, photo_id=photo_id)
+    content_type, sha256, data = await photo_bytes(
+        conn, objects, card_id=card_id, photo_id=photo_id
+    )
     if card["unit_id"] != user.unit_id:  # a competent department or finance looking on
         data = shown_to_other_units(content_type, data)
         sha256 = hashlib.sha256(data).hexdigest()

@@ -22,6 +22,7 @@ from assetpulse.inventory.http.stocktakes import MAX_IMAGE_BYTES
 from assetpulse.inventory.photo_check import MAX_PHOTO_BYTES
 from assetpulse.monitor.http.api import router as monitor_router
 from assetpulse.monitor.runs import last_runs
+from assetpulse.objects import open_store
 from assetpulse.ops.api_metrics import BusinessFigures, MetricsEndpoint, RequestMetrics
 from assetpulse.org.api import router as org_router
 from assetpulse.org.throttle import LoginThrottle
@@ -144,6 +145,7 @@ def create_app(settings: Settings, *, pool_size: int = 10) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.objects = open_store(settings)
     app.state.tokens = TokenCodec(secret, settings.token_minutes)
     app.state.login_throttle = LoginThrottle.from_text(
         settings.login_failures_per_account, settings.login_failures_per_address

@@ -2,11 +2,11 @@
 
 Not under the platform router: its guard refuses any body holding a NUL byte, which every
 binary file does. The download address carries a random token; any logged-in user who was
-given it (a demand's 查看详情 on the plaza) may fetch the file, always as a download."""
+given it (a demand's 查看详情 on the plaza) may fetch the file, always as a download. The bytes
+live in the object store (objects/) under their sha256; the row keeps name, type and size."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from typing import Annotated
 from urllib.parse import quote
@@ -14,8 +14,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import BaseModel
 
+from assetpulse.objects import stored_bytes
 from assetpulse.org.principal import Role
-from assetpulse.platform.api.deps import Conn, CurrentUser
+from assetpulse.platform.api.deps import Conn, CurrentUser, Objects
 from assetpulse.platform.errors import forbidden, invalid, not_found
 
 router = APIRouter(tags=["platform: attachments"])
@@ -35,10 +36,10 @@ TYPES = {
     "zip": "application/zip",
 }
 INSERT = """
-insert into attachments (token, unit_id, uploaded_by, name, content_type, byte_size, sha256, data)
-values (%s, %s, %s, %s, %s, %s, %s, %s)
+insert into attachments (token, unit_id, uploaded_by, name, content_type, byte_size, sha256)
+values (%s, %s, %s, %s, %s, %s, %s)
 """
-SELECT = "select name, content_type, data from attachments where token = %s"
+SELECT = "select name, content_type, sha256, data from attachments where token = %s"
 
 
 class AttachmentOut(BaseModel):
@@ -54,6 +55,7 @@ def _suffix(name: str) -> str:
 async def upload(
     conn: Conn,
     user: CurrentUser,
+    objects: Objects,
     file: Annotated[UploadFile, File(description="PDF、Word、Excel、图片、文本或 ZIP，10 MB 以内")],
 ) -> AttachmentOut:
     if not user.has_role(Role.OPERATOR):
@@ -72,10 +74,8 @@ async def upload(
     if not data:
         raise invalid("ATTACHMENT_EMPTY", "附件是空文件，请重新选择。")
     token = secrets.token_urlsafe(32)
-    digest = hashlib.sha256(data).hexdigest()
-    await conn.execute(
-        INSERT, (token, user.unit_id, user.user_id, name, kind, len(data), digest, data)
-    )
+    digest = await objects.put(data, content_type=kind)  # before the row that names it
+    await conn.execute(INSERT, (token, user.unit_id, user.user_id, name, kind, len(data), digest))
     return AttachmentOut(name=name, url=f"/api/v1/attachments/{token}")
 
 
@@ -85,14 +85,14 @@ async def upload(
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-async def fetch(conn: Conn, _: CurrentUser, token: str) -> Response:
+async def fetch(conn: Conn, _: CurrentUser, objects: Objects, token: str) -> Response:
     cur = await conn.execute(SELECT, (token[:100],))
     row = await cur.fetchone()
     if row is None:
         raise not_found("附件", "ATTACHMENT_NOT_FOUND")
-    name, content_type, data = row
+    name, content_type, sha256, legacy = row
     return Response(
-        bytes(data),
+        await stored_bytes(objects, sha256, legacy),
         media_type=content_type,
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
     )

@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_v
 from assetpulse.export_cells import content_disposition
 from assetpulse.inventory.photo_check import MAX_PHOTO_BYTES
 from assetpulse.inventory.photos import shown_to_other_units
-from assetpulse.platform.api.deps import Conn, CurrentUser
+from assetpulse.platform.api.deps import Conn, CurrentUser, Objects
 from assetpulse.platform.api.routes import refuse_nul
 from assetpulse.platform.errors import invalid
 from assetpulse.platform.store import bookings, purchase_checks
@@ -200,12 +200,13 @@ async def confirm_booking(
 async def upload_booking_photo(
     conn: Conn,
     user: CurrentUser,
+    objects: Objects,
     booking_id: int,
     file: Annotated[UploadFile, File(description="JPEG、PNG 或 WebP，10 MB 以内")],
     step: Annotated[Step, Form(description="交接或归还")] = "handover",
 ) -> PhotoAdded:
     data = await file.read(MAX_PHOTO_BYTES + 1)
-    return PhotoAdded(id=await bookings.add_photo(conn, user, booking_id, step, data))
+    return PhotoAdded(id=await bookings.add_photo(conn, objects, user, booking_id, step, data))
 
 
 @json_router.get(
@@ -214,8 +215,10 @@ async def upload_booking_photo(
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
 )
-async def booking_photo(conn: Conn, user: CurrentUser, booking_id: int, photo_id: int) -> Response:
-    content_type, data = await bookings.photo(conn, user, booking_id, photo_id)
+async def booking_photo(
+    conn: Conn, user: CurrentUser, objects: Objects, booking_id: int, photo_id: int
+) -> Response:
+    content_type, data = await bookings.photo(conn, objects, user, booking_id, photo_id)
     shown = shown_to_other_units(content_type, data)  # the other side sees it too
     etag = hashlib.sha256(shown).hexdigest()
     return Response(shown, media_type=content_type, headers={"ETag": f'"{etag}"'})

@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from assetpulse.objects import ObjectStore
 from assetpulse.org.errors import not_authenticated
 from assetpulse.org.principal import Principal
 from assetpulse.org.queries import load_principal
@@ -29,6 +30,12 @@ async def get_settings(request: Request) -> Settings:
 async def get_pool(request: Request) -> AsyncConnectionPool[AsyncConnection[Any]]:
     pool: AsyncConnectionPool[AsyncConnection[Any]] = request.app.state.pool
     return pool
+
+
+async def get_objects(request: Request) -> ObjectStore:
+    """Where photos and attachments keep their bytes (objects/), built once per app."""
+    objects: ObjectStore = request.app.state.objects
+    return objects
 
 
 async def get_tokens(request: Request) -> TokenCodec:
@@ -62,3 +69,4 @@ async def get_principal(
 
 Conn = Annotated[AsyncConnection[Any], Depends(get_conn)]
 CurrentUser = Annotated[Principal, Depends(get_principal)]
+Objects = Annotated[ObjectStore, Depends(get_objects)]

@@ -12,7 +12,7 @@ from assetpulse.export_cells import content_disposition
 from assetpulse.inventory.photos import photo_bytes, shown_to_other_units
 from assetpulse.org.queries import load_principal
 from assetpulse.platform import dashboard, rules
-from assetpulse.platform.api.deps import Conn, CurrentUser, oauth2, token_claims
+from assetpulse.platform.api.deps import Conn, CurrentUser, Objects, oauth2, token_claims
 from assetpulse.platform.api.listing_schemas import (
     Capabilities,
     DelistBody,
@@ -139,14 +139,16 @@ async def listing_detail(conn: Conn, user: CurrentUser, listing_id: int) -> List
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
 )
-async def listing_photo(conn: Conn, user: CurrentUser, listing_id: int, photo_id: int) -> Response:
-    downlinked = await mof_national.photo(conn, listing_id, photo_id)
+async def listing_photo(
+    conn: Conn, user: CurrentUser, objects: Objects, listing_id: int, photo_id: int
+) -> Response:
+    downlinked = await mof_national.photo(conn, objects, listing_id, photo_id)
     if downlinked is not None:  # another province's, as MOF sent it: shown to everyone
         content_type, data = downlinked
     else:
         competent = await competent_of(conn, user.unit_id)
         card_id = await plaza.listed_photo_card(conn, user, listing_id, photo_id, competent)
-        content_type, _, data = await photo_bytes(conn, card_id=card_id, photo_id=photo_id)
+        content_type, _, data = await photo_bytes(conn, objects, card_id=card_id, photo_id=photo_id)
     shown = shown_to_other_units(content_type, data)  # the plaza is for other units
     etag = hashlib.sha256(shown).hexdigest()
     return Response(shown, media_type=content_type, headers={"ETag": f'"{etag}"'})

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from assetpulse.errors import ErrorKind
 from assetpulse.platform import mofformat
-from assetpulse.platform.api.deps import Conn, CurrentUser
+from assetpulse.platform.api.deps import Conn, CurrentUser, Objects
 from assetpulse.platform.api.listing_schemas import FeedbackOut, ReportOut
 from assetpulse.platform.api.mof_schemas import FeedbackLine, NationalItem, NationalOut
 from assetpulse.platform.errors import PlatformError, invalid
@@ -70,10 +70,12 @@ def _lines(model: type[Any], items: list[dict[str, Any]]) -> list[Any]:
 
 
 @router.post("/mof/reports", status_code=201, summary="生成上报批次（财政用户，本省签名）")
-async def build_report(conn: Conn, user: CurrentUser, request: Request) -> ReportOut:
+async def build_report(
+    conn: Conn, user: CurrentUser, objects: Objects, request: Request
+) -> ReportOut:
     mof.require_finance(user)
     key = exchange_keys(request).signer()
-    return ReportOut.model_validate(await mof.build_report(conn, user, key))
+    return ReportOut.model_validate(await mof.build_report(conn, objects, user, key))
 
 
 @router.get("/mof/reports", summary="上报历史")
@@ -115,8 +117,11 @@ async def import_feedback(conn: Conn, user: CurrentUser, request: Request) -> Fe
     summary="导入全国下发文件（须财政部签名；刷新全国页签的其他省份资产）",
     openapi_extra=FILE_BODY,
 )
-async def import_national(conn: Conn, user: CurrentUser, request: Request) -> NationalOut:
+async def import_national(
+    conn: Conn, user: CurrentUser, objects: Objects, request: Request
+) -> NationalOut:
     mof.require_finance(user)
     doc = await _verified(request, "national")
     _lines(NationalItem, doc.items)
-    return NationalOut.model_validate(await mof_national.import_national(conn, user, doc))
+    out = await mof_national.import_national(conn, objects, user, doc)
+    return NationalOut.model_validate(out)

@@ -19,6 +19,7 @@ from psycopg.types.range import Range
 
 from assetpulse.inventory.photo_check import PhotoRejectedError, check_photo
 from assetpulse.inventory.photo_metadata import strip_metadata
+from assetpulse.objects import ObjectStore, stored_bytes
 from assetpulse.org.principal import Principal, Role
 from assetpulse.platform import bookings as core
 from assetpulse.platform.errors import conflict, forbidden, invalid, not_found
@@ -281,7 +282,12 @@ async def confirm(
 
 
 async def add_photo(
-    conn: AsyncConnection[Any], p: Principal, booking_id: int, step: str, data: bytes
+    conn: AsyncConnection[Any],
+    objects: ObjectStore,
+    p: Principal,
+    booking_id: int,
+    step: str,
+    data: bytes,
 ) -> int:
     b = await _row(conn, p, booking_id)
     side = core.side_of(p.unit_id, b["owner_unit_id"], b["borrower_unit_id"])
@@ -295,14 +301,15 @@ async def add_photo(
         raise invalid(exc.code, exc.message) from exc
     if strip_metadata(checked.content_type, data) is None:
         raise invalid("PHOTO_UNREADABLE", "照片文件已损坏或格式无法识别，请重新拍摄或另存后上传。")
+    await objects.put(data, content_type=checked.content_type)  # before the row that names it
     try:
         async with conn.transaction():
             cur = await conn.execute(
                 "insert into booking_photos (booking_id, step, side, sha256, content_type,"
-                " byte_size, data, uploaded_by) values (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " byte_size, uploaded_by) values (%s, %s, %s, %s, %s, %s, %s)"
                 " returning id",
                 (booking_id, step, side, checked.sha256, checked.content_type,
-                 checked.byte_size, data, p.user_id),
+                 checked.byte_size, p.user_id),
             )  # fmt: skip
             row = await cur.fetchone()
     except pg_errors.UniqueViolation as exc:
@@ -312,14 +319,14 @@ async def add_photo(
 
 
 async def photo(
-    conn: AsyncConnection[Any], p: Principal, booking_id: int, photo_id: int
+    conn: AsyncConnection[Any], objects: ObjectStore, p: Principal, booking_id: int, photo_id: int
 ) -> tuple[str, bytes]:
     await _row(conn, p, booking_id)
     cur = await conn.execute(
-        "select content_type, data from booking_photos where id = %s and booking_id = %s",
+        "select content_type, sha256, data from booking_photos where id = %s and booking_id = %s",
         (photo_id, booking_id),
     )
     row = await cur.fetchone()
     if row is None:
         raise not_found("照片", "PHOTO_NOT_FOUND", photo_id=photo_id)
-    return str(row[0]), bytes(row[1])
+    return str(row[0]), await stored_bytes(objects, str(row[1]), row[2])

@@ -9,6 +9,7 @@ produce one batch and one empty answer; the unique index on published items make
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from assetpulse.objects import ObjectStore, check_key
 from assetpulse.org.principal import Principal
 from assetpulse.platform import mofformat, review
 from assetpulse.platform.errors import conflict, forbidden, invalid, not_found
@@ -31,7 +33,8 @@ where left(b.region_code, 2) = %(province)s
 order by b.id for update of b
 """
 # what the national platform needs to show a listing (format version 3): the asset's values,
-# details and attached photos (bytes in base64, each with its SHA-256), beside its state
+# details and attached photos (bytes in base64, each with its SHA-256), beside its state; a
+# photo's bytes come from the object store (_with_photo_bytes) unless its row still has them
 LISTING_ROWS = """
 select l.id as listing_id, l.asset_code, l.name, l.category_code, l.quantity, l.area,
        l.measure_unit, l.region_code, l.scope, l.state, l.delist_reason, l.result, l.listed_at,
@@ -69,8 +72,21 @@ def require_finance(p: Principal) -> None:
         raise forbidden("MOF_FINANCE_ONLY", "只有财政部门用户可以办理汇总系统上报和反馈导入。")
 
 
+async def _with_photo_bytes(
+    objects: ObjectStore, listings: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each photo's ``data_base64`` from the store where the row had no bytes (all rows
+    written since migration 4009)."""
+    for listing in listings:
+        for photo in listing["photos"]:
+            if photo.get("data_base64") is None:
+                data = await objects.get(check_key(photo["sha256"]))
+                photo["data_base64"] = base64.b64encode(data).decode("ascii")
+    return listings
+
+
 async def build_report(
-    conn: AsyncConnection[Any], p: Principal, key: Ed25519PrivateKey
+    conn: AsyncConnection[Any], objects: ObjectStore, p: Principal, key: Ed25519PrivateKey
 ) -> dict[str, Any]:
     """Report every due item of the province once, signed with ``key``; marks new items
     01-待财政部审核."""
@@ -100,7 +116,7 @@ async def build_report(
                 "demand": None if row["kind"] != "demand"
                 else {k: row[k] for k in DEMAND_FIELDS},
                 "review_code": "01" if action in FIRST_REPORTS else row["review_code"],
-                "listings": await cur.fetchall(),
+                "listings": await _with_photo_bytes(objects, await cur.fetchall()),
             })  # fmt: skip
         now = dt.datetime.now(dt.UTC)
         await cur.execute(

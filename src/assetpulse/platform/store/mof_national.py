@@ -6,20 +6,21 @@ demands MOF has approved, of every province. Importing one replaces what the las
 stored — a listing the file no longer holds (delisted, its adjustment done and closed,
 rejected later) leaves the 全国 tab — in one transaction, in MOF's order: an older or a
 repeated file changes nothing. This province's own items are skipped: the 全国 tab shows
-them from its own tables, live.
+them from its own tables, live. The photos' bytes go to the object store (objects/), each
+checked against the sha256 the file gives for it; their rows keep key, size and type.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from assetpulse.objects import ObjectStore, key_of, stored_bytes
 from assetpulse.org.principal import Principal
 from assetpulse.platform import mofformat
 from assetpulse.platform.errors import conflict, invalid
@@ -66,7 +67,7 @@ SHOWN = ("listed", "done")
 
 
 async def import_national(
-    conn: AsyncConnection[Any], p: Principal, doc: mofformat.Document
+    conn: AsyncConnection[Any], objects: ObjectStore, p: Principal, doc: mofformat.Document
 ) -> dict[str, Any]:
     """Apply one verified ``national`` file; see the module docstring."""
     require_finance(p)
@@ -123,7 +124,7 @@ async def import_national(
             for listing in item["listings"]:
                 if listing["state"] not in SHOWN:
                     continue
-                await _store(cur, batch["id"], item, listing)
+                await _store(cur, objects, batch["id"], item, listing)
                 stored += 1
         await cur.execute("delete from national_listings where batch_id <> %s", (batch["id"],))
         removed = cur.rowcount
@@ -134,7 +135,9 @@ async def import_national(
     return {"batch_no": batch_no, "stored": stored, "removed": removed, "unchanged": False}
 
 
-async def _store(cur: Any, batch_id: int, item: dict[str, Any], listing: dict[str, Any]) -> None:
+async def _store(
+    cur: Any, objects: ObjectStore, batch_id: int, item: dict[str, Any], listing: dict[str, Any]
+) -> None:
     detail = {
         "bill_no": item["bill_no"], "title": item.get("title"),
         "description": item.get("description"), "contact": item.get("contact"),
@@ -165,16 +168,17 @@ async def _store(cur: Any, batch_id: int, item: dict[str, Any], listing: dict[st
     )
     for ph in photos:
         data = base64.b64decode(ph["data_base64"])
-        if hashlib.sha256(data).hexdigest() != ph["sha256"]:
+        if key_of(data) != ph["sha256"]:
             raise invalid(
                 "MOF_PHOTO_CHECKSUM",
                 "全国下发文件中的照片与其校验值不符，未做任何修改。",
                 listing_id=listing["listing_id"],
             )
+        await objects.put(data, content_type=ph["content_type"])
         await cur.execute(
-            "insert into national_listing_photos (listing_id, sha256, content_type, byte_size,"
-            " data) values (%s, %s, %s, %s, %s) on conflict (listing_id, sha256) do nothing",
-            (listing_id, ph["sha256"], ph["content_type"], len(data), data),
+            "insert into national_listing_photos (listing_id, sha256, content_type, byte_size)"
+            " values (%s, %s, %s, %s) on conflict (listing_id, sha256) do nothing",
+            (listing_id, ph["sha256"], ph["content_type"], len(data)),
         )
 
 
@@ -259,15 +263,18 @@ async def detail(conn: AsyncConnection[Any], listing_id: int) -> dict[str, Any] 
 
 
 async def photo(
-    conn: AsyncConnection[Any], listing_id: int, photo_id: int
+    conn: AsyncConnection[Any], objects: ObjectStore, listing_id: int, photo_id: int
 ) -> tuple[str, bytes] | None:
     """(content type, bytes) of a downlinked listing's photo; None: not one of them."""
     cur = await conn.execute(
-        "select content_type, data from national_listing_photos where id = %s and listing_id = %s",
+        "select content_type, sha256, data from national_listing_photos"
+        " where id = %s and listing_id = %s",
         (photo_id, listing_id),
     )
     row = await cur.fetchone()
-    return None if row is None else (str(row[0]), bytes(row[1]))
+    if row is None:
+        return None
+    return str(row[0]), await stored_bytes(objects, str(row[1]), row[2])
 
 
 async def is_national(conn: AsyncConnection[Any], listing_id: int) -> bool:
