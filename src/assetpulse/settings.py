@@ -153,6 +153,12 @@ class Settings(BaseSettings):
         ge=0,
         description="`assetpulse analyse` runs every this many seconds and stays up; 0: once",
     )
+    analyser_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="processes of one `assetpulse analyse` run (its --workers when not given)",
+    )
     analyser_health_port: int = Field(
         default=0, ge=0, le=65535, description="the scheduled analyser's /health and /metrics"
     )

@@ -65,9 +65,9 @@ class RunSummary:
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Processes taking slices of cards from the run's queue (this one included).",
+    default=None,
+    help="Processes taking slices of cards from the run's queue (this one included); "
+    "default: ASSETPULSE_ANALYSER_WORKERS (1).",
 )
 @click.option(
     "--slice-cards",
@@ -83,7 +83,7 @@ def analyse(
     end: datetime | None,
     rules_path: str | None,
     no_store: bool,
-    workers: int,
+    workers: int | None,
     slice_cards: int,
     join_run: int | None,
     legacy: bool,
@@ -98,6 +98,7 @@ def analyse(
     except MonitorError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from None
     site = (settings.site_lat, settings.site_lon)
+    workers = workers or settings.analyser_workers  # compose sets the setting
     if join_run is not None:
         with psycopg.connect(settings.database_url, autocommit=True) as conn:
             n = work(conn, join_run, rules=rules, site=site)

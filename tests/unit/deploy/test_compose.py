@@ -76,6 +76,23 @@ def test_compose_analyser_runs_on_its_schedule_with_health_where_probed() -> Non
     assert int(str(analyser["stop_grace_period"]).rstrip("s")) >= 60
 
 
+def test_compose_analyser_runs_several_workers_from_its_setting() -> None:
+    env = SERVICES["analyser"]["environment"]
+    assert Settings(analyser_workers=env["ASSETPULSE_ANALYSER_WORKERS"]).analyser_workers >= 2
+    workers = next(p for p in analyse.params if "--workers" in p.opts)
+    assert workers.default is None  # so the setting decides when compose gives no option
+    assert "--workers" not in SERVICES["analyser"]["command"]
+
+
+def test_compose_api_keeps_objects_on_a_volume_its_user_can_write() -> None:
+    api = SERVICES["api"]
+    folder = api["environment"]["ASSETPULSE_OBJECTS_DIR"]
+    assert f"objects-data:{folder}" in api["volumes"]
+    assert "objects-data" in COMPOSE["volumes"]
+    assert f"install -d -o assetpulse -g assetpulse {folder}" in DOCKERFILE
+    assert DOCKERFILE.index(folder) < DOCKERFILE.index("USER assetpulse")
+
+
 def test_compose_gateways_reach_the_broker_over_tls_only() -> None:
     ports = [str(p) for p in SERVICES["broker"]["ports"]]
     assert ports == ["8883:8883"]
