@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import io
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import adbc_driver_postgresql.dbapi as adbc
@@ -31,6 +31,7 @@ import psycopg
 import structlog
 from psycopg.conninfo import make_conninfo
 
+from assetpulse.monitor.core import day_stats
 from assetpulse.monitor.core.baselines import sensor_baselines
 from assetpulse.monitor.core.detectors.light import (
     CALIBRATION_SCHEMA,
@@ -261,6 +262,33 @@ set lux_base = excluded.lux_base, temp_base = excluded.temp_base, updated_at = n
 """
 
 
+# day summaries (monitor.core.day_stats): which days each sensor has, replace, load, purge
+KNOWN_DAYS = """
+select sensor_id, day, complete from sensor_day_stats
+where sensor_id = any(%(sensors)s::text[]) and day >= %(d0)s
+"""
+DELETE_DAY_STATS = "delete from sensor_day_stats where sensor_id = any(%s::text[]) and day >= %s"
+DELETE_DAY_STEPS = "delete from sensor_day_steps where sensor_id = any(%s::text[]) and day >= %s"
+PURGE_DAY_STATS = "delete from sensor_day_stats where sensor_id = any(%s::text[]) and day < %s"
+PURGE_DAY_STEPS = "delete from sensor_day_steps where sensor_id = any(%s::text[]) and day < %s"
+COPY_DAY_STATS = """
+copy sensor_day_stats (sensor_id, day, complete, stats, codes, counts) from stdin (format csv)
+"""
+INSERT_DAY_STEPS = """
+insert into sensor_day_steps (sensor_id, day, t, step, step_end_lux, step_holds, step_dark)
+select * from unnest(%s::text[], %s::date[], %s::timestamptz[], %s::float8[], %s::float8[],
+                     %s::bool[], %s::bool[]) as x(s, d, t, st, e, h, k)
+where exists (select 1 from sensors where sensor_id = x.s)
+"""
+LOAD_DAY_STATS = """
+select sensor_id, day, stats, codes, counts from sensor_day_stats
+where sensor_id = any({sensors}::text[]) and day >= {d0}
+"""
+LOAD_DAY_STEPS = """
+select sensor_id, day, t, step, step_end_lux, step_holds, step_dark from sensor_day_steps
+where sensor_id = any({sensors}::text[]) and day >= {d0}
+"""
+
 LOAD_SITES = """
 select sensor_id, coalesce(lat, %(lat)s), coalesce(lon, %(lon)s) from sensors
 where kind = 'photo' and (%(sensors)s::text[] is null or sensor_id = any(%(sensors)s::text[]))
@@ -439,6 +467,14 @@ def refresh_light_calibration(
         return 0
     sensors = photo["sensor_id"].unique().to_list()
     cal = calibrate(photo.select("sensor_id", "t", "lux"), load_light(conn, site, sensors).sites)
+    return _store_calibration(conn, cal, t0, t1)
+
+
+def _store_calibration(
+    conn: psycopg.Connection[Any], cal: pl.DataFrame, t0: datetime, t1: datetime
+) -> int:
+    if cal.height == 0:
+        return 0
     with conn.transaction():
         conn.execute(
             UPSERT_CALIBRATION,
@@ -466,21 +502,17 @@ def load_baselines(conn: psycopg.Connection[Any], cards: Cards | None = None) ->
     return pl.DataFrame(rows, schema=BASELINE_SCHEMA, orient="row")
 
 
-def _baseline_batch(
-    conn: psycopg.Connection[Any], sensors: list[str], t0: datetime, t1: datetime, site: Site
-) -> int:
-    raw = fetch_frame(conn, FETCH_FOR_BASELINES, {"sensors": sensors, "t0": t0, "t1": t1})
-    if raw.height == 0:
-        return 0
-    r = raw.select(
+def _baseline_frame(raw: pl.DataFrame) -> pl.DataFrame:
+    return raw.select(
         pl.col("sensor_id").cast(pl.String),
         pl.col("t").cast(pl.Datetime("us", "UTC")),
         pl.col("kind").cast(pl.Int16),
         pl.col("lux").cast(pl.Float64),
         pl.col("temp_c").cast(pl.Float64),
     )
-    refresh_light_calibration(conn, r, t0=t0, t1=t1, site=site)
-    b = sensor_baselines(r)
+
+
+def _store_baselines(conn: psycopg.Connection[Any], b: pl.DataFrame) -> int:
     with conn.transaction():
         conn.execute(
             UPSERT_BASELINE,
@@ -492,6 +524,126 @@ def _baseline_batch(
             ),
         )
     return b.height
+
+
+def _store_days(
+    conn: psycopg.Connection[Any],
+    sensors: list[str],
+    first: date,
+    stats: pl.DataFrame,
+    steps: pl.DataFrame,
+    t1: datetime,
+) -> None:
+    """Replace the sensors' day summaries from ``first`` on; a day is complete once its end
+    lies an hour before ``t1`` (readings arrive minutes late)."""
+    rows = (
+        stats.sort("sensor_id", "day", "stat", "code")
+        .group_by("sensor_id", "day", maintain_order=True)
+        .agg(pl.col("stat"), pl.col("code"), pl.col("n"))
+        .with_columns(
+            (
+                pl.col("day").cast(pl.Datetime("us", "UTC")) + timedelta(days=1) + day_stats.MARGIN
+                <= t1
+            ).alias("complete"),
+            *[
+                (
+                    "{" + pl.col(c).list.eval(pl.element().cast(pl.String)).list.join(",") + "}"
+                ).alias(c)
+                for c in ("stat", "code", "n")
+            ],
+        )
+        .select("sensor_id", "day", "complete", "stat", "code", "n")
+    )
+    with conn.transaction():
+        conn.execute(DELETE_DAY_STATS, (sensors, first))
+        conn.execute(DELETE_DAY_STEPS, (sensors, first))
+        if rows.height:
+            with conn.cursor() as cur, cur.copy(COPY_DAY_STATS) as copy:
+                copy.write(rows.write_csv(include_header=False))
+        if steps.height:
+            conn.execute(
+                INSERT_DAY_STEPS,
+                tuple(steps[c].to_list() for c in day_stats.STEP_SCHEMA),
+            )
+
+
+def _load_days(
+    conn: psycopg.Connection[Any], sensors: list[str], first: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    args = {"sensors": sensors, "d0": first}
+    raw = fetch_frame(conn, LOAD_DAY_STATS, args)
+    stats = (
+        raw.explode("stats", "codes", "counts").select(
+            pl.col("sensor_id").cast(pl.String),
+            pl.col("day").cast(pl.Date),
+            pl.col("stats").cast(pl.Int16).alias("stat"),
+            pl.col("codes").cast(pl.Int32).alias("code"),
+            pl.col("counts").cast(pl.Int64).alias("n"),
+        )
+        if raw.height
+        else pl.DataFrame(schema=day_stats.STAT_SCHEMA)
+    )
+    steps = fetch_frame(conn, LOAD_DAY_STEPS, args)
+    steps = (
+        steps.select([pl.col(c).cast(t) for c, t in day_stats.STEP_SCHEMA.items()])
+        if steps.height
+        else pl.DataFrame(schema=day_stats.STEP_SCHEMA)
+    )
+    return stats, steps
+
+
+def _baseline_batch(
+    conn: psycopg.Connection[Any], sensors: list[str], t0: datetime, t1: datetime, site: Site
+) -> int:
+    """Baselines and light calibrations of a batch of sensors. A sensor with no day summary
+    in the window learns from its raw readings there (``calibrate``, ``sensor_baselines``)
+    and has them summarised; the others summarise only the days since their last complete
+    one (fetched with an hour either side) and learn from the stored summaries."""
+    first, last = t0.astimezone(UTC).date(), t1.astimezone(UTC).date()
+    done: dict[tuple[str, date], bool] = {
+        (str(r[0]), r[1]): bool(r[2])
+        for r in conn.execute(KNOWN_DAYS, {"sensors": sensors, "d0": first}).fetchall()
+    }
+    known = {sensor for sensor, _ in done}
+    fresh = [s for s in sensors if s not in known]
+    n = 0
+    light = load_light(conn, site, sensors)
+    if fresh:
+        raw = fetch_frame(conn, FETCH_FOR_BASELINES, {"sensors": fresh, "t0": t0, "t1": t1})
+        if raw.height:
+            r = _baseline_frame(raw)
+            photo = r.filter((pl.col("kind") == 1) & pl.col("lux").is_not_null())
+            cal = calibrate(photo.select("sensor_id", "t", "lux"), light.sites)
+            _store_calibration(conn, cal, t0, t1)
+            n += _store_baselines(conn, sensor_baselines(r))
+            stats, steps = day_stats.summarise(r, light.sites, cal, (first, last))
+            _store_days(conn, fresh, first, stats, steps, t1)
+    rest = [s for s in sensors if s in known]
+    if rest:
+        # from the day after each sensor's last day summarised whole (usually today; a day
+        # without a summary before that had no readings), the earliest of the batch
+        def resume_day(sensor: str) -> date:
+            whole = [d for (s_, d), complete in done.items() if s_ == sensor and complete]
+            own = [d for (s_, d) in done if s_ == sensor]
+            return max(whole) + timedelta(days=1) if whole else min(own)
+
+        since = max(first, min(min(resume_day(s) for s in rest), last))
+        start = datetime(since.year, since.month, since.day, tzinfo=UTC)
+        args = {"sensors": rest, "t0": start - day_stats.MARGIN, "t1": t1}
+        raw = fetch_frame(conn, FETCH_FOR_BASELINES, args)
+        if raw.height:
+            stats, steps = day_stats.summarise(
+                _baseline_frame(raw), light.sites, light.calibration, (since, last)
+            )
+            _store_days(conn, rest, since, stats, steps, t1)
+        stats, steps = _load_days(conn, rest, first)
+        cal, baselines = day_stats.learn(stats, steps)
+        _store_calibration(conn, cal, t0, t1)
+        n += _store_baselines(conn, baselines)
+    with conn.transaction():
+        conn.execute(PURGE_DAY_STATS, (sensors, first))
+        conn.execute(PURGE_DAY_STEPS, (sensors, first))
+    return n
 
 
 def refresh_baselines(
