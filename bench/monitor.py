@@ -217,13 +217,34 @@ def register(url: str, fleet: Fleet) -> None:
 # --- running the analyser ----------------------------------------------------------------
 
 
-def run_analyse(url: str, args: list[str]) -> dict[str, Any]:
-    """``assetpulse analyse`` in a child process: wall time, peak RSS of each of its
-    processes (polled every 50 ms), its output."""
+def _server_cpu_s(pg_pid: int | None) -> float:
+    """CPU seconds the PostgreSQL server has used so far: the postmaster, the backends
+    it has reaped and the ones alive."""
+    if pg_pid is None:
+        return 0.0
+    try:
+        root = psutil.Process(pg_pid)
+        t = root.cpu_times()
+        total = t.user + t.system + t.children_user + t.children_system
+        for kid in root.children():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                k = kid.cpu_times()
+                total += k.user + k.system
+        return total
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+def run_analyse(url: str, args: list[str], pg_pid: int | None = None) -> dict[str, Any]:
+    """``assetpulse analyse`` in a child process: wall time, peak RSS and CPU seconds of
+    each of its processes (polled every 50 ms), the server's CPU seconds meanwhile, its
+    output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETPULSE_")}
     env.update(ASSETPULSE_DATABASE_URL=url, ASSETPULSE_LOG_LEVEL="warning")
     cmd = [sys.executable, "-c", "from assetpulse.cli import main; main()", "analyse", *args]
     peaks: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    server0 = _server_cpu_s(pg_pid)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     root = psutil.Process(proc.pid)
@@ -238,6 +259,8 @@ def run_analyse(url: str, args: list[str]) -> dict[str, Any]:
             for p in procs:
                 with contextlib.suppress(psutil.NoSuchProcess):
                     peaks[p.pid] = max(peaks.get(p.pid, 0), p.memory_info().rss)
+                    c = p.cpu_times()
+                    cpu[p.pid] = c.user + c.system
             stop.wait(0.05)
 
     poller = threading.Thread(target=poll, daemon=True)
@@ -246,12 +269,16 @@ def run_analyse(url: str, args: list[str]) -> dict[str, Any]:
     wall = time.perf_counter() - t0
     stop.set()
     poller.join()
+    server_s = _server_cpu_s(pg_pid) - server0
     if proc.returncode != 0:
         raise RuntimeError(f"analyse {args} failed: {err.decode(errors='replace')[-3000:]}")
     return {
         "wall_s": round(wall, 2),
         "peak_rss_mb": round(max(peaks.values(), default=0) / 2**20, 1),
         "processes": len(peaks),
+        # the analysers' CPU (the launcher's Python, then its workers) and the server's
+        "cpu_s": [round(v, 1) for v in cpu.values()],
+        "server_cpu_s": round(server_s, 1),
         "output": out.decode().strip().splitlines(),
     }
 
@@ -326,17 +353,26 @@ def bench_fleet(
             else ["--workers", str(w), "--slice-cards", str(slice_cards)]
         )
         reset_monitor(url)
-        full = run_analyse(url, extra)
+        full = run_analyse(url, extra, pg.pid())
         total = n + (clock.m - now_min) * size
         full["readings_per_s"] = round(total / full["wall_s"])
-        log(f"[{size}] {key} full: {full['wall_s']} s, {full['peak_rss_mb']} MB, {full['output']}")
+        log(
+            f"[{size}] {key} full: {full['wall_s']} s, {full['peak_rss_mb']} MB, CPU "
+            f"{full['cpu_s']} + server {full['server_cpu_s']} s, {full['output']}"
+        )
         clock.advance(url, fleet)
-        cycle = run_analyse(url, extra)
-        log(f"[{size}] {key} 5-min cycle: {cycle['wall_s']} s, {cycle['peak_rss_mb']} MB")
+        cycle = run_analyse(url, extra, pg.pid())
+        log(
+            f"[{size}] {key} 5-min cycle: {cycle['wall_s']} s, {cycle['peak_rss_mb']} MB, CPU "
+            f"{cycle['cpu_s']} + server {cycle['server_cpu_s']} s"
+        )
         clock.advance(url, fleet)
         age_baselines(url)
-        daily = run_analyse(url, extra)
-        log(f"[{size}] {key} daily cycle: {daily['wall_s']} s, {daily['peak_rss_mb']} MB")
+        daily = run_analyse(url, extra, pg.pid())
+        log(
+            f"[{size}] {key} daily cycle: {daily['wall_s']} s, {daily['peak_rss_mb']} MB, CPU "
+            f"{daily['cpu_s']} + server {daily['server_cpu_s']} s"
+        )
         out[key] = {"full": full, "cycle_5m": cycle, "daily": daily}
         print(json.dumps({"sensors": size, "path": key, **{
             k: {kk: vv for kk, vv in v.items() if kk != "output"}
