@@ -78,6 +78,7 @@ FIRST_WATERMARK = datetime(1970, 1, 1, tzinfo=UTC)
 # the rollup's frames take ~1 KB a reading at their peak, so a worker stays under 1 GB
 BATCH_SENSOR_HOURS = 10_000
 BASELINE_SENSORS_PER_BATCH = 100  # 14 days at one a minute: ~2 M readings per batch
+RAW_SENSORS_PER_BATCH = 25  # a first learn (raw readings) within a batch
 
 JOB_START = "select now()"
 READ_WATERMARK = "select watermark from monitor_watermarks where name = %s"
@@ -592,6 +593,31 @@ def _load_days(
     return stats, steps
 
 
+def _learn_raw(
+    conn: psycopg.Connection[Any],
+    sensors: list[str],
+    t0: datetime,
+    t1: datetime,
+    sites: pl.DataFrame,
+) -> int:
+    """Baselines and calibrations of sensors with no day summary yet, from their raw
+    readings in [t0, t1), and the summaries of those days."""
+    raw = fetch_frame(conn, FETCH_FOR_BASELINES, {"sensors": sensors, "t0": t0, "t1": t1})
+    if raw.height == 0:
+        return 0
+    r = _baseline_frame(raw)
+    del raw
+    photo = r.filter((pl.col("kind") == 1) & pl.col("lux").is_not_null())
+    cal = calibrate(photo.select("sensor_id", "t", "lux"), sites)
+    del photo
+    _store_calibration(conn, cal, t0, t1)
+    n = _store_baselines(conn, sensor_baselines(r))
+    first, last = t0.astimezone(UTC).date(), t1.astimezone(UTC).date()
+    stats, steps = day_stats.summarise(r, sites, cal, (first, last))
+    _store_days(conn, sensors, first, stats, steps, t1)
+    return n
+
+
 def _baseline_batch(
     conn: psycopg.Connection[Any], sensors: list[str], t0: datetime, t1: datetime, site: Site
 ) -> int:
@@ -608,16 +634,10 @@ def _baseline_batch(
     fresh = [s for s in sensors if s not in known]
     n = 0
     light = load_light(conn, site, sensors)
-    if fresh:
-        raw = fetch_frame(conn, FETCH_FOR_BASELINES, {"sensors": fresh, "t0": t0, "t1": t1})
-        if raw.height:
-            r = _baseline_frame(raw)
-            photo = r.filter((pl.col("kind") == 1) & pl.col("lux").is_not_null())
-            cal = calibrate(photo.select("sensor_id", "t", "lux"), light.sites)
-            _store_calibration(conn, cal, t0, t1)
-            n += _store_baselines(conn, sensor_baselines(r))
-            stats, steps = day_stats.summarise(r, light.sites, cal, (first, last))
-            _store_days(conn, fresh, first, stats, steps, t1)
+    # a first learn reads the raw history: fewer sensors at a time (14 days of 100 light
+    # meters and thermometers peaked at 1.3 GB in calibrate)
+    for i in range(0, len(fresh), RAW_SENSORS_PER_BATCH):
+        n += _learn_raw(conn, fresh[i : i + RAW_SENSORS_PER_BATCH], t0, t1, light.sites)
     rest = [s for s in sensors if s in known]
     if rest:
         # from the day after each sensor's last day summarised whole (usually today; a day
