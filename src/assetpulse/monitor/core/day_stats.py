@@ -113,12 +113,16 @@ def summarise(
     reference: pl.DataFrame,
     days: tuple[date, date],
     params: LightParams | None = None,
+    *,
+    learned: tuple[pl.DataFrame, pl.DataFrame] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Day summaries (``STAT_SCHEMA`` rows, ``STEP_SCHEMA`` rows) of the UTC days
     ``days[0]`` … ``days[1]`` from ``readings`` (``sensor_id, t, kind, lux, temp_c``, those
     days and ``MARGIN`` either side). ``reference``: the meters' present calibrations —
     their noise and period decide which changes make a step, as in ``calibrate``; a meter
-    without one walks by its readings' own."""
+    without one walks by its readings' own. ``learned``: the light readings as
+    ``calibrate`` prepared them and the steps it found (``light.calibrate_parts``), when
+    ``reference`` was just learned from these same readings: not walked again."""
     p = params or LightParams()
     in_days = pl.col("t").dt.date().is_between(days[0], days[1])
     base = readings.filter(pl.col("kind").is_in([PHOTO, TEMP])).with_columns(
@@ -134,9 +138,13 @@ def summarise(
     steps = pl.DataFrame(schema=STEP_SCHEMA)
     if photo.height:
         ref = reference.select([pl.col(c).cast(t) for c, t in CALIBRATION_SCHEMA.items()])
-        r = _prepared(
-            _without_clock_clashes(photo, p.clash_share, ref.select("sensor_id", "period_s")),
-            sites,
+        r = (
+            learned[0]
+            if learned is not None
+            else _prepared(
+                _without_clock_clashes(photo, p.clash_share, ref.select("sensor_id", "period_s")),
+                sites,
+            )
         )
         own = r.group_by("sensor_id").agg(
             pl.col("dt").filter(pl.col("dt").is_finite()).median().alias("own_period"),
@@ -168,7 +176,9 @@ def summarise(
         ]
         span = pl.max_horizontal(pl.lit(p.step_span_s), 2.2 * pl.col("period_s"))
         cand = pl.max_horizontal(pl.lit(p.min_step_lux), p.noise_k * pl.col("noise"))
-        found = _runs(r, cand, span).filter(in_days & (pl.col("step").abs() >= p.min_step_lux))
+        found = (learned[1] if learned is not None else _runs(r, cand, span)).filter(
+            in_days & (pl.col("step").abs() >= p.min_step_lux)
+        )
         steps = found.with_columns(pl.col("t").dt.date().alias("day")).select(STEP_SCHEMA.keys())
     return pl.concat(parts).select(STAT_SCHEMA.keys()), steps
 

@@ -36,7 +36,11 @@ from assetpulse.monitor.core.baselines import sensor_baselines
 from assetpulse.monitor.core.detectors.light import (
     CALIBRATION_SCHEMA,
     LIGHT_STATE_SCHEMA,
+    LightParams,
+    _prepared,
+    _without_clock_clashes,
     calibrate,
+    calibrate_parts,
     lamp_checkpoints,
 )
 from assetpulse.monitor.core.detectors.sun import SITE_SCHEMA
@@ -607,13 +611,16 @@ def _learn_raw(
         return 0
     r = _baseline_frame(raw)
     del raw
+    p = LightParams()
     photo = r.filter((pl.col("kind") == 1) & pl.col("lux").is_not_null())
-    cal = calibrate(photo.select("sensor_id", "t", "lux"), sites)
+    prepared = _prepared(_without_clock_clashes(photo, p.clash_share), sites)
     del photo
+    # calibrate's own steps go into the day summaries (not walked a second time)
+    cal, found = calibrate_parts(prepared, p)
     _store_calibration(conn, cal, t0, t1)
     n = _store_baselines(conn, sensor_baselines(r))
     first, last = t0.astimezone(UTC).date(), t1.astimezone(UTC).date()
-    stats, steps = day_stats.summarise(r, sites, cal, (first, last))
+    stats, steps = day_stats.summarise(r, sites, cal, (first, last), learned=(prepared, found))
     _store_days(conn, sensors, first, stats, steps, t1)
     return n
 

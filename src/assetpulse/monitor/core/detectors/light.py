@@ -326,8 +326,14 @@ def calibrate(
 def _calibrate_prepared(r: pl.DataFrame, p: LightParams) -> pl.DataFrame:
     """``calibrate`` on readings already through ``_without_clock_clashes`` and ``_prepared``
     (``lamp_light`` has them at hand for the meters it calibrates on the spot)."""
+    return calibrate_parts(r, p)[0]
+
+
+def calibrate_parts(r: pl.DataFrame, p: LightParams) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``_calibrate_prepared``, and the candidate steps it learned from (``STEP_COLUMNS``):
+    a first learn keeps them in its day summaries without walking the history again."""
     if r.height == 0:
-        return empty_calibration()
+        return empty_calibration(), pl.DataFrame(schema=dict.fromkeys(STEP_COLUMNS, pl.Null))
     stats = r.group_by("sensor_id").agg(
         pl.col("dt").filter(pl.col("dt").is_finite()).median().alias("period_s"),
         pl.col("lux").filter(pl.col("dark")).quantile(0.05).alias("dark_floor"),
@@ -355,7 +361,7 @@ def _calibrate_prepared(r: pl.DataFrame, p: LightParams) -> pl.DataFrame:
     cand = pl.max_horizontal(pl.lit(p.min_step_lux), p.noise_k * pl.col("noise"))
     r = r.join(stats.select("sensor_id", "noise", "period_s", "floor"), on="sensor_id")
     steps = _runs(r, cand, span).filter(pl.col("step").abs() >= cand)
-    return calibration_from(stats, steps, _sway(r, p), p)
+    return calibration_from(stats, steps, _sway(r, p), p), steps.select(STEP_COLUMNS)
 
 
 STEP_COLUMNS = ("sensor_id", "t", "step", "step_end_lux", "step_holds", "step_dark")
