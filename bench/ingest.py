@@ -10,6 +10,10 @@ subscription) run the same scenarios side by side:
 - ``assetpulse ingest`` with 1 and 2 workers, 100 readings per message and 1 per message;
 - overload: a backlog 10× the worker's measured rate, published at once; peak RSS of the
   worker process tree while it works through it (new set-up);
+- registered fleet: the batched and single-reading runs again with every sensor registered
+  to its gateway and bound to an asset card, as in a deployment (the runs above send only
+  sensors nobody registered, so each batch also upserts the quarantine list
+  ``unbound_sensors``: ~1,000 rows per 5,000 readings at 100 sensors a message);
 - durability: gateways that keep publishing (paho, persistent session, resend after
   reconnect) while the broker is killed -9 twice, on both set-ups; ``lost`` must be 0 on
   the new one.
@@ -49,6 +53,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from assetpulse.db.migrate import apply_migrations, timescale_available
 from assetpulse.ingest.jetstream import STREAM
 from assetpulse.localservices import MosquittoProcess, NatsProcess, postgres_from
+from assetpulse.org.seed import seed_demo_org
 
 Broker = MosquittoProcess | NatsProcess
 
@@ -83,6 +88,33 @@ class Data:
             self.lines[gw] = lines
         self.messages = per_gw * gateways
         self.readings = self.messages * per_message
+
+
+def register(url: str, data: Data, unit_id: int) -> None:
+    """Every sensor of ``data`` registered to its gateway and bound to a card of its own."""
+    sensors = sorted(
+        {
+            (r["s"], gw)
+            for gw, lines in data.lines.items()
+            for r in orjson.loads(lines[0])["readings"]
+        }
+    )
+    ids, gws = [s for s, _ in sensors], [g for _, g in sensors]
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "insert into sensors (sensor_id, kind, gateway_id)"
+            " select s, 'temp', g from unnest(%s::text[], %s::text[]) as u(s, g)",
+            (ids, gws),
+        )
+        cur.execute(
+            "with c as (insert into asset_cards (asset_code, name, category_code, unit_id,"
+            " status) select 'B-' || s, s, 'A020101', %s, 'in_use' from unnest(%s::text[]) s"
+            " returning id, name)"
+            " insert into sensor_bindings (sensor_id, card_id, valid)"
+            " select name, id, tstzrange(%s, null) from c",
+            (unit_id, ids, since),
+        )
 
 
 def publish(broker: Broker, data: Data, workdir: Path) -> list[subprocess.Popen[bytes]]:
@@ -414,6 +446,7 @@ def main() -> None:
         apply_migrations(url)
         with psycopg.connect(url) as conn:
             hypertable = timescale_available(conn)  # the migrations took its path
+        unit_id = seed_demo_org(url)["U460001"]
         gws = 10
         batched = Data("B", gateways=gws, messages=5_000 // k, per_message=100)
         single = Data("S", gateways=gws, messages=50_000 // k, per_message=1)
@@ -449,6 +482,16 @@ def main() -> None:
                 url, broker, Data("S2", gateways=gws, messages=50_000 // k, per_message=1), 2, tmp
             ),
         ]
+        log("registered fleet …")
+        registered: list[dict[str, Any]] = []
+        plan: list[tuple[Broker, str, int, int, int]] = [
+            (old, "MRB", 5_000, 100, 2), (old, "MRS", 50_000, 1, 1),
+            (broker, "RB", 5_000, 100, 2), (broker, "RS", 50_000, 1, 1),
+        ]  # fmt: skip
+        for b, tag, n, per, w in plan:
+            data = Data(tag, gateways=gws, messages=n // k, per_message=per)
+            register(url, data, unit_id)
+            registered.append(scenario(url, b, data, w, tmp))
         # overload: 10× what one worker took per second, published at once
         rate = runs[0]["readings_per_s"]
         over = Data("O", gateways=gws, messages=max(1000, 10 * rate // 100), per_message=100)
@@ -478,6 +521,11 @@ def main() -> None:
             "old_batched_ratio_to_copy": round(
                 max(r["readings_per_s"] for r in old_runs[:2]) / copy_rate, 3
             ),
+            "registered_batched_2w_readings_per_s": registered[2]["readings_per_s"],
+            "registered_single_1w_msgs_per_s": registered[3]["msgs_per_s"],
+            "old_registered_batched_2w_readings_per_s": registered[0]["readings_per_s"],
+            "old_registered_single_1w_msgs_per_s": registered[1]["msgs_per_s"],
+            "registered_lost": sum(r["lost"] for r in registered),
             "floors": {"batched_readings_per_s": 150_000, "single_msgs_per_s": 20_000},
             "copy_limit_rows_per_s": round(copy_rate),
             "broker_limit_msgs_per_s": round(broker_rate),
