@@ -219,8 +219,23 @@ class ProcessWorker:
     def start(self) -> None:
         cmd = [sys.executable, "-c", "from assetpulse.cli import main; main()", "ingest",
                *self.args]  # fmt: skip
+        self._subscribed_before = self._subscribed()
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the fd
             self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log)
+
+    def _subscribed(self) -> int:
+        if not self.log_path.exists():
+            return 0
+        return self.log_path.read_text(errors="replace").count("subscribed")
+
+    def wait_started(self, timeout: float = 30) -> None:
+        """Until the process started last has subscribed: before that it may still be
+        importing, without its SIGTERM handler (a stop then is the default, -15)."""
+        wait_until(
+            lambda: self._subscribed() > self._subscribed_before,
+            timeout=timeout,
+            what=f"{self.log_path.name} started",
+        )
 
     def wait_subscribed(self, times: int = 1, timeout: float = 30) -> None:
         """Until the log shows the ``times``-th SUBACK (messages before it would be lost)."""

@@ -163,7 +163,9 @@ def test_worker_killed_9_ten_times_mid_stream_every_reading_stored_once(
         victim.start()
     paced.join()
     _assert_exactly_once(db_url, stream, prefix, timeout=90)
-    # and a graceful stop drains and exits cleanly
+    # and a graceful stop drains and exits cleanly (once the restarted one is up: the
+    # others may have stored everything before it finished starting)
+    victim.wait_started()
     assert victim.terminate() == 0
     assert steady.terminate() == 0
 
@@ -220,6 +222,7 @@ def test_broker_worker_and_database_faults_together_every_reading_stored_once(
     victim.start()
     paced.join()
     _assert_exactly_once(db_url, stream, prefix, timeout=90)
+    victim.wait_started()  # the steady worker may have stored everything meanwhile
     assert victim.terminate() == 0
     assert steady.terminate() == 0
 
