@@ -29,10 +29,9 @@ from assetpulse.monitor.core.detectors.light import (
     CALIBRATION_SCHEMA,
     SWAY_BINS,
     LightParams,
-    _prepared,
     _runs,
-    _without_clock_clashes,
     calibration_from,
+    prepare,
     sway_bin,
 )
 from assetpulse.monitor.core.rollup import BASELINE_SCHEMA, PHOTO, TEMP, local_hour_of_day
@@ -141,10 +140,7 @@ def summarise(
         r = (
             learned[0]
             if learned is not None
-            else _prepared(
-                _without_clock_clashes(photo, p.clash_share, ref.select("sensor_id", "period_s")),
-                sites,
-            )
+            else prepare(photo, sites, p, ref.select("sensor_id", "period_s"))
         )
         own = r.group_by("sensor_id").agg(
             pl.col("dt").filter(pl.col("dt").is_finite()).median().alias("own_period"),

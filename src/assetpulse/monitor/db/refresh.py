@@ -37,11 +37,10 @@ from assetpulse.monitor.core.detectors.light import (
     CALIBRATION_SCHEMA,
     LIGHT_STATE_SCHEMA,
     LightParams,
-    _prepared,
-    _without_clock_clashes,
     calibrate,
     calibrate_parts,
     lamp_checkpoints,
+    prepare,
 )
 from assetpulse.monitor.core.detectors.sun import SITE_SCHEMA
 from assetpulse.monitor.core.rollup import (
@@ -613,7 +612,7 @@ def _learn_raw(
     del raw
     p = LightParams()
     photo = r.filter((pl.col("kind") == 1) & pl.col("lux").is_not_null())
-    prepared = _prepared(_without_clock_clashes(photo, p.clash_share), sites)
+    prepared = prepare(photo, sites, p)
     del photo
     # calibrate's own steps go into the day summaries (not walked a second time)
     cal, found = calibrate_parts(prepared, p)

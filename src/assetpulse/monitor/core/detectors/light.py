@@ -125,6 +125,18 @@ def _without_clock_clashes(
     return r.filter(~close.fill_null(False)).select(cols)
 
 
+def prepare(
+    readings: pl.DataFrame,
+    sites: pl.DataFrame,
+    p: LightParams,
+    periods: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Photo readings as the detector reads them: clock clashes dropped (``periods``: the
+    meters' calibrated sample periods, where known), then ``_prepared``. What calibration,
+    the lamp walk and the day summaries all start from."""
+    return _prepared(_without_clock_clashes(readings, p.clash_share, periods), sites)
+
+
 def _runs(r: pl.DataFrame, small: pl.Expr, span_s: pl.Expr) -> pl.DataFrame:
     """Group consecutive same-signed changes of at least ``small`` into steps (a lamp that
     warms up, or a meter that averages over its period, spreads one step over two or three
@@ -320,18 +332,14 @@ def calibrate(
     p = params or LightParams()
     if readings.height == 0:
         return empty_calibration()
-    return _calibrate_prepared(_prepared(_without_clock_clashes(readings, p.clash_share), sites), p)
-
-
-def _calibrate_prepared(r: pl.DataFrame, p: LightParams) -> pl.DataFrame:
-    """``calibrate`` on readings already through ``_without_clock_clashes`` and ``_prepared``
-    (``lamp_light`` has them at hand for the meters it calibrates on the spot)."""
-    return calibrate_parts(r, p)[0]
+    return calibrate_parts(prepare(readings, sites, p), p)[0]
 
 
 def calibrate_parts(r: pl.DataFrame, p: LightParams) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``_calibrate_prepared``, and the candidate steps it learned from (``STEP_COLUMNS``):
-    a first learn keeps them in its day summaries without walking the history again."""
+    """``calibrate`` on readings already through ``prepare`` (``lamp_light`` has them at
+    hand for the meters it calibrates on the spot), and the candidate steps it learned from
+    (``STEP_COLUMNS``): a first learn keeps them in its day summaries without walking the
+    history again."""
     if r.height == 0:
         return empty_calibration(), pl.DataFrame(schema=dict.fromkeys(STEP_COLUMNS, pl.Null))
     stats = r.group_by("sensor_id").agg(
@@ -678,12 +686,15 @@ def _lamp_walk(
         )
         given = pl.concat([pinned.select(given.columns), given])
     cal = calibration.select(CALIBRATION_SCHEMA.keys())
-    clean = _without_clock_clashes(given, p.clash_share, cal.select("sensor_id", "period_s"))
     pins = given.filter("forced").select("sensor_id", "t", "forced", "forced_lamp")
-    r = _prepared(clean, sites).join(pins, on=["sensor_id", "t"], how="left").sort("sensor_id", "t")
+    r = (
+        prepare(given, sites, p, cal.select("sensor_id", "period_s"))
+        .join(pins, on=["sensor_id", "t"], how="left")
+        .sort("sensor_id", "t")
+    )
     missing = r.filter(~pl.col("sensor_id").is_in(list(have)))
     if missing.height:  # the prepared readings serve their calibration too: prepared once
-        cal = pl.concat([cal, _calibrate_prepared(missing, p)])
+        cal = pl.concat([cal, calibrate_parts(missing, p)[0]])
     r = r.join(cal, on="sensor_id", how="left").with_columns(
         pl.col("sensor_id").is_in(list(have)).alias("calibrated")
     )
