@@ -14,7 +14,14 @@ Figures:
   every vessel-hour, moved = any fix with SOG > 0.5 kn (stricter; single-fix hours count);
 - ``parked_vessels_300m``: vessels parked at every point that are given ≥ 300 m;
 - ``moving_distance_error``: (Σ distance − Σ SOG×dt) / Σ SOG×dt over the moved hours,
-  SOG×dt by the trapezoid rule between consecutive fixes at most an hour apart.
+  SOG×dt by the trapezoid rule between consecutive fixes at most an hour apart;
+- ``disagreements``: the judged vessel-hours where detector and truth differ, by what the
+  positions themselves show (``disagreements()``): moved by SOG while the fixes never move at
+  half of 0.5 kn on an interval SOG calls under way (``moved_positions_still``), or no
+  interval a vessel could have made (``moved_no_possible_interval``); parked by SOG with
+  SOG above 0.5 kn at one end of an interval only (``parked_sog_above_at_one_end``); the
+  rest (``moved_other``, ``parked_other``). No position-only detector gets the first two
+  right, whatever its rules.
 
 No constant here or in the detector is fitted to this file (the issue keeps the other half
 of the vessels apart to check that). Last line printed: one JSON object.
@@ -31,7 +38,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from assetpulse.monitor.core.detectors.location import haversine_m, locate
+from assetpulse.monitor.core.detectors.location import LocationParams, haversine_m, locate
 from assetpulse.monitor.core.rollup import LOC, hourly_usage
 
 DEV_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ais_dev" / "AISdata_dev.csv"
@@ -109,6 +116,64 @@ def old_rule_per_hour(fixes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+DISAGREEMENT_CLASSES = (
+    "moved_positions_still",
+    "moved_no_possible_interval",
+    "moved_other",
+    "parked_sog_above_at_one_end",
+    "parked_other",
+)
+
+
+def disagreements(said: pl.DataFrame, fixes: pl.DataFrame) -> pl.DataFrame:
+    """The judged vessel-hours (≥ 2 fixes) where ``said`` (``card_id``, ``hour``, ``moved``)
+    differs from ``truth_per_hour(fixes)``, each with a ``class`` (``DISAGREEMENT_CLASSES``)
+    from its own fixes: per interval ending in the
+    hour, whether a vessel could have made it (within an hour, below the detector's
+    ``max_speed_mps``) and how fast the positions moved, beside what SOG says of it."""
+    k = "card_id"
+    limit = LocationParams().max_speed_mps
+    dt = (pl.col("t") - pl.col("t").shift(1).over(k)).dt.total_microseconds() / 1e6
+    step = haversine_m(
+        pl.col("lat").shift(1).over(k), pl.col("lon").shift(1).over(k), pl.col("lat"), pl.col("lon")
+    )
+    speed = step / dt.clip(lower_bound=1.0)
+    prev_sog = pl.col("sog").shift(1).over(k)
+    possible = (dt <= MAX_GAP_S) & (speed <= limit)
+    under_way = (pl.col("sog") > PARKED_KN) & (prev_sog > PARKED_KN) & (dt <= MAX_GAP_S)
+    # the positions cover at least half of what 0.5 kn needs, their jitter included
+    seen = under_way & possible & (speed >= PARKED_KN * KNOT_MPS / 2)
+    per_interval = fixes.with_columns(
+        pl.col("t").dt.truncate("1h").alias("hour"),
+        possible.fill_null(False).alias("possible"),
+        seen.fill_null(False).alias("seen"),
+    )
+    shown = per_interval.group_by(k, "hour").agg(pl.col("possible").any(), pl.col("seen").any())
+    wrong = (
+        said.select(k, "hour", "moved")
+        .join(truth_per_hour(fixes), on=[k, "hour"], how="inner")
+        .filter((pl.col("fixes") >= 2) & (pl.col("moved") != pl.col("moved_true")))
+    )
+    cls = (
+        pl.when(pl.col("moved_true") & ~pl.col("possible"))
+        .then(pl.lit("moved_no_possible_interval"))
+        .when(pl.col("moved_true") & ~pl.col("seen"))
+        .then(pl.lit("moved_positions_still"))
+        .when(pl.col("moved_true"))
+        .then(pl.lit("moved_other"))
+        .when(pl.col("moved_any"))
+        .then(pl.lit("parked_sog_above_at_one_end"))
+        .otherwise(pl.lit("parked_other"))
+    )
+    return (
+        wrong.join(shown, on=[k, "hour"], how="left")
+        .with_columns(pl.col("possible", "seen").fill_null(False))
+        .with_columns(cls.alias("class"))
+        .select(k, "hour", "class")
+        .sort(k, "hour")
+    )
+
+
 def _figures(per_hour: pl.DataFrame, fixes: pl.DataFrame) -> dict[str, Any]:
     """per_hour: card_id, hour, moved, distance_m, moved_true, moved_any, fixes, sog_m."""
     judged = per_hour.filter(pl.col("fixes") >= 2)
@@ -129,6 +194,8 @@ def _figures(per_hour: pl.DataFrame, fixes: pl.DataFrame) -> dict[str, Any]:
         .sort("distance_m", descending=True)
     )
     missed = judged.filter(pl.col("moved_true") & ~pl.col("moved")).height
+    classes = disagreements(per_hour, fixes)["class"].value_counts()
+    count = dict(zip(classes["class"].to_list(), classes["count"].to_list(), strict=True))
     false_moves = judged.filter(~pl.col("moved_true") & pl.col("moved")).height
     return {
         "hour_agreement": round(float(agree or 0.0), 4),
@@ -137,6 +204,7 @@ def _figures(per_hour: pl.DataFrame, fixes: pl.DataFrame) -> dict[str, Any]:
         "hours_any_fix": per_hour.height,
         "hours_missed_moving": missed,
         "hours_false_moving": false_moves,
+        "disagreements": {c: int(count.get(c, 0)) for c in DISAGREEMENT_CLASSES},
         "parked_vessels": parked.height,
         "parked_vessels_300m": given.height,
         "parked_300m_mmsi": given["card_id"].to_list()[:10],
