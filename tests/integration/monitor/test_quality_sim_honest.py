@@ -7,9 +7,12 @@ detector read, is gone).
 Asserted: an asset that lost the sensors carrying its use is never idle (always 数据不足);
 plug- and ignition-carried kinds (PCs, instruments, vehicles, printers) meet the 0.98 P/R
 target, vehicles and PCs their hours (a PC left on overnight is not in use); every idle
-room is found. Not yet at the target, and printed for the record (run with ``-s``): window
-rooms lit once or twice in the window by a lamp hardly brighter than daylight's swing (a
-meter must see a lamp a few times to learn it).
+room is found. Not yet at the target, and printed for the record (run with ``-s``): two
+window rooms whose meters report every 5 minutes, where daylight moves the meter by
+80–330 lux from one sample to the next in office hours: one lit 13 times (59 h of use) by a
+161-lux lamp, one lit once for 2 h by a 233-lux lamp. Their lamps switch within the
+spread of daylight's own changes at that sampling, so the meter's light alone cannot
+show them (idle P/R 0.889/1.0, under_used 1.0/0.938 on 2026-12-01).
 """
 
 from __future__ import annotations

@@ -22,8 +22,10 @@ lamp's size that leaves the meter at least one lamp above its floor — and can 
 use, while ``lamp_lux`` is at least half the smallest lamp step. Sunny empty mornings stay
 dark: daylight ramps, and its jumps (clouds, a sun patch) are neither lamp-sized nor abrupt
 in the same way. A meter that has not learned its lamp yet (a room lit once or twice so
-far) accepts by day only a step far beyond daylight's swing that still holds a span later,
-and lets it go only with a step that takes about all of it away again. Two readings closer
+far) accepts by day only a step that still holds a span later and is far beyond daylight's
+swing (three swings, or two made within one sample: a lamp switches, daylight ramps), and
+lets it go only with a step that takes about all of it away again, unless the reading rose
+as much just before (the sun flashing on the meter and leaving). Two readings closer
 than a fifth of the sample period are both set aside: one of them carries a gateway clock
 that is off, and interleaved they would fake a lamp switched at every sample.
 
@@ -74,6 +76,7 @@ class LightParams:
     sway_min_samples: int = 20  # daytime changes at a brightness needed to know its sway
     unlearned_lit_lux: float = 50.0  # no lamp learned yet: this much lamp light is lamps on
     unlearned_sway_k: float = 3.0  # … and a daytime step this many times daylight's swing
+    unlearned_jump_k: float = 2.0  # … or this many, made mostly within one sample
     clash_share: float = 0.2  # two readings closer than this share of the period: one is skewed
 
 
@@ -188,6 +191,9 @@ def _runs(r: pl.DataFrame, small: pl.Expr, span_s: pl.Expr) -> pl.DataFrame:
             "step_holds"
         ),
         pl.col("dark").first().over(key).alias("step_dark"),
+        # the largest change from one sample to the next within the step: a lamp switches
+        # within a sample, daylight ramps over several
+        pl.col("d").abs().max().over(key).alias("step_jump"),
     ).drop("settled_lux", "later_lux")
 
 
@@ -441,11 +447,12 @@ def _clamped_walk(
     dark: np.ndarray,
     whole_off: np.ndarray,
     tol: float,
+    rise_before: np.ndarray | None = None,
 ) -> np.ndarray:
     """``_forward_walk``, except before a sensor's first dark reading, where nothing says
     what the lamps were: there the walk runs back from that reading, undoing the steps (a
     history that starts mid-morning with the lamps on is then counted as on)."""
-    out = _forward_walk(sensor, step, upper, dark, whole_off, tol)
+    out = _forward_walk(sensor, step, upper, dark, whole_off, tol, rise_before)
     n = step.size
     firsts = np.flatnonzero(np.r_[True, sensor[1:] != sensor[:-1]]) if n else np.array([], int)
     ends = np.r_[firsts[1:], n] if n else np.array([], int)
@@ -478,12 +485,16 @@ def _forward_walk(
     dark: np.ndarray,
     whole_off: np.ndarray,
     tol: float,
+    rise_before: np.ndarray | None = None,
 ) -> np.ndarray:
     """``a[i] = clip(a[i-1] + step[i], 0, upper[i])``, and ``a[i] = upper[i]`` in the dark.
 
     Where ``whole_off`` (a meter whose lamp size is not learned yet, a step down) the step
     counts only if it takes away about all the lamp light the walk holds (within ``tol``):
     switching the lamp off removes the lamp, while a cloud takes away part of the daylight.
+    Nor does it count where the reading rose by at least as much (``rise_before``, the
+    change into the reading before the step) just before it fell: that is the sun flashing
+    on the meter and leaving again (a rise that does not hold is never a lamp switched on).
 
     Dark readings are known outright; between daytime steps the walk is a running minimum
     of ``upper``. So the Python loop runs once per daytime step or dawn — a few a day per
@@ -505,7 +516,10 @@ def _forward_walk(
         b = int(stop_at[np.searchsorted(stop_at, a)]) + 1  # last reading of the segment + 1
         prev = 0.0 if new_sensor[a] else out[a - 1]
         change = step[a]
-        if whole_off[a] and -change < (1.0 - tol) * prev:
+        if whole_off[a] and (
+            -change < (1.0 - tol) * prev
+            or (rise_before is not None and rise_before[a] >= (1.0 - tol) * prev)
+        ):
             change = 0.0
         v = min(max(prev + change, 0.0), upper[a])
         seg = np.minimum.accumulate(np.concatenate(([v], upper[a + 1 : b])))
@@ -719,9 +733,21 @@ def _lamp_walk(
     # a meter that has not yet seen a lamp often enough to learn it: by day only a step far
     # beyond daylight's swing, and at least ``unlearned_lit_lux`` twice over, is a lamp
     # (and still there a span later, either way: a cloud's jump comes back within minutes)
+    # … or a step that makes most of its rise or fall within one sample and stands
+    # ``unlearned_jump_k`` swings there: a lamp switches within a sample, while daylight,
+    # even the sun coming out, ramps over several (the UCI office's Sunday dawn: +111 lux
+    # in four samples, 2.9 swings in all but 1.3 in its largest)
+    swings = _sway_at(low)
     unlearned = (
         smallest.is_null()
-        & (mag >= pl.max_horizontal(p.unlearned_sway_k * _sway_at(low), 2 * p.unlearned_lit_lux))
+        & (
+            (mag >= p.unlearned_sway_k * swings)
+            | (
+                (pl.col("step_jump") >= pl.max_horizontal(p.unlearned_jump_k * swings, 0.5 * mag))
+                & (mag >= p.unlearned_jump_k * swings)
+            )
+        )
+        & (mag >= 2 * p.unlearned_lit_lux)
         & pl.col("step_holds").fill_null(False)
     )
     accepted = (mag >= cand) & (
@@ -745,6 +771,10 @@ def _lamp_walk(
         (pl.col("dark") | forced).alias("known"),
     )
     whole_off = smallest.is_null() & ~pl.col("known") & (pl.col("step") < 0)
+    # the change into the reading before (a resumed state keeps both its readings): a fall
+    # that comes right after a rise as large as the lamp is the sun flashing on the meter
+    # and leaving again, not the lamp switched off
+    rise_before = pl.col("d").shift(1).over("sensor_id").fill_null(0.0)
     walk = _clamped_walk(
         r["sensor_id"].to_numpy(),
         r["step"].to_numpy(),
@@ -752,6 +782,7 @@ def _lamp_walk(
         r["known"].to_numpy(),
         r.select(whole_off.fill_null(False)).to_series().to_numpy(),
         p.level_tol,
+        r.select(rise_before).to_series().to_numpy(),
     )
     # lit: half the smallest lamp; a meter with no lamp learned yet: a clear step's worth
     bar = pl.coalesce(smallest * p.lit_share, pl.max_horizontal(cand * 2, p.unlearned_lit_lux))
