@@ -148,16 +148,28 @@ def stored_stats(url: str, data: Data) -> tuple[int, int]:
 
 
 def wait_rows(url: str, data: Data, timeout: float) -> float:
-    """Seconds until all of the scenario's rows are committed (polling count)."""
+    """When all of the scenario's rows are committed. Polled by the first reading of each
+    gateway's last message (primary-key lookups), then confirmed by one full count: a
+    count over the growing table every 0.2 s cost PostgreSQL ~10 % of the run's CPU on
+    these two shared cores."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    firsts = [orjson.loads(lines[-1])["readings"][0] for lines in data.lines.values()]
+    keys = ([r["s"] for r in firsts], [epoch + timedelta(milliseconds=r["t"]) for r in firsts])
     start = time.monotonic()
     with psycopg.connect(url, autocommit=True) as conn:
         while time.monotonic() - start < timeout:
             row = conn.execute(
-                "select count(*) from readings where sensor_id like %s", (data.tag + "-%",)
+                "select count(*) from readings r join unnest(%s::text[], %s::timestamptz[])"
+                " as k(s, t) on r.sensor_id = k.s and r.t = k.t",
+                keys,
             ).fetchone()
-            if row and row[0] >= data.readings:
-                break
-            time.sleep(0.2)
+            if row and row[0] >= len(firsts):
+                row = conn.execute(
+                    "select count(*) from readings where sensor_id like %s", (data.tag + "-%",)
+                ).fetchone()
+                if row and row[0] >= data.readings:
+                    break
+            time.sleep(0.05)
     return time.monotonic()
 
 

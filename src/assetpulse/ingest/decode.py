@@ -37,6 +37,10 @@ from assetpulse.ingest.model import (
 
 ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _id_ok = ID_RE.fullmatch
+# sensor ids that passed ``ID_RE``: a set lookup is ~5x cheaper than the match, and a fleet
+# sends the same ids all day; bounded, so a gateway inventing ids cannot grow it for ever
+_good_ids: set[str] = set()
+_GOOD_IDS_MAX = 200_000
 _KINDS = {"photo": Kind.PHOTO, "temp": Kind.TEMP, "loc": Kind.LOC}
 _SEQ_MAX = 2**32 - 1
 _COUNTER_MAX = 2**63 - 1
@@ -154,25 +158,39 @@ def _raw(item: Any) -> bytes:
 
 
 def _reading(item: Any, gw: str, oldest: int, skewed: int, newest: int) -> Reading:
+    # the hot loop of ingest (once per reading): checks inline, cheapest first
     if type(item) is not dict:
         raise _BadReadingError(
             Reason.READING_NOT_OBJECT, f"reading is a JSON {type(item).__name__}"
         )
-    s = item.get("s")
-    if type(s) is not str or not _id_ok(s):
-        raise _BadReadingError(Reason.BAD_SENSOR, f"s={s!r:.80} is not a sensor id")
-    k = item.get("k")
+    get = item.get
+    s = get("s")
+    if type(s) is not str or s not in _good_ids:
+        if type(s) is not str or not _id_ok(s):
+            raise _BadReadingError(Reason.BAD_SENSOR, f"s={s!r:.80} is not a sensor id")
+        if len(_good_ids) < _GOOD_IDS_MAX:
+            _good_ids.add(s)
+    k = get("k")
     kind = _KINDS.get(k) if type(k) is str else None
     if kind is None:
         raise _BadReadingError(Reason.BAD_KIND, f"k={k!r:.40} is not photo/temp/loc")
-    t = _time_ms(item.get("t"))
+    t = get("t")
+    if type(t) is not int:
+        t = _time_ms(t)
     if t < oldest:
         raise _BadReadingError(Reason.TIME_TOO_OLD, f"t={t} is older than the kept window")
     if t > newest:
         raise _BadReadingError(Reason.TIME_TOO_FAR_AHEAD, f"t={t} is too far in the future")
     flags = FLAG_CLOCK_SKEW if t > skewed else 0
-    if kind is Kind.PHOTO:
-        on = item.get("on")
+    if kind == 2:  # Kind.TEMP, the commonest
+        c = get("c")
+        if type(c) is not float or not -60.0 <= c <= 200.0:
+            c = _number(item, "c", -60.0, 200.0)
+            if c is None:
+                raise _BadReadingError(Reason.MISSING_VALUE, "temp reading needs c")
+        return Reading(s, t, 2, gw, None, None, None, None, c, None, None, None, None, flags)
+    if kind == 1:  # Kind.PHOTO
+        on = get("on")
         if on is not None and type(on) is not bool:
             raise _BadReadingError(Reason.BAD_VALUE, f"on={on!r:.40} is not a boolean")
         lux = _number(item, "lux", 0.0, _FLOAT4_SANE)
@@ -182,17 +200,12 @@ def _reading(item: Any, gw: str, oldest: int, skewed: int, newest: int) -> Readi
             s, t, 1, gw, on, lux, _counter(item, "on_ms"), _counter(item, "cyc"),
             None, None, None, None, None, flags,
         )  # fmt: skip
-    if kind is Kind.TEMP:
-        c = _number(item, "c", -60.0, 200.0)
-        if c is None:
-            raise _BadReadingError(Reason.MISSING_VALUE, "temp reading needs c")
-        return Reading(s, t, 2, gw, None, None, None, None, c, None, None, None, None, flags)
     lat = _number(item, "lat", -90.0, 90.0)
     lon = _number(item, "lon", -180.0, 180.0)
     if lat is None or lon is None:
         raise _BadReadingError(Reason.MISSING_VALUE, "loc reading needs lat and lon")
     acc = _number(item, "acc", 0.0, _FLOAT4_SANE)
-    zone = item.get("zone")
+    zone = get("zone")
     if zone is not None and (type(zone) is not str or not 0 < len(zone) <= 64 or "\x00" in zone):
         raise _BadReadingError(Reason.BAD_VALUE, f"zone={zone!r:.80} is not a zone id")
     return Reading(s, t, 3, gw, None, None, None, None, None, lat, lon, acc, zone, flags)

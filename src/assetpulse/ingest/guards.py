@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -102,6 +102,11 @@ class BindingCache:
         self._looked_at = time.monotonic()
         self._looked_db = looked
         return len(changed)
+
+    @property
+    def ever_bound(self) -> Mapping[str, object]:
+        """The sensors with any binding (``in`` is all a caller may ask of it)."""
+        return self._starts
 
     def bound(self, sensor_id: str, t_ms: int) -> bool:
         starts = self._starts.get(sensor_id)

@@ -15,11 +15,20 @@ Per batch, in one transaction, readings go in by one of two paths:
 COPY as well, unbound sensors and seq blocks by one ``unnest`` upsert each, in sorted key
 order for the same reason.
 
+The quarantine list (``unbound_sensors``) gets a sensor's row in the batch that first
+brings it, so the list and the per-gateway limit on new ids are exact; after that its
+counts (readings, first/last sample time) are summed in memory and written with a batch at
+most every ``unbound_flush_s`` and at ``flush``. Upserting every unbound sensor of every
+batch doubled PostgreSQL's CPU per reading (8.2 against 4.6 µs, 1,000 unbound sensors in
+batches of 5,000): a misconfigured fleet halved ingest. What a worker killed -9 loses is
+its last interval of those counts, never a reading.
+
 The caller acknowledges the batch's messages only after ``write`` returns.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -141,6 +150,7 @@ class ReadingStore:
         *,
         bindings_refresh_s: float = 30.0,
         new_sensors_per_hour: int = 1000,
+        unbound_flush_s: float = 10.0,
     ) -> None:
         self.conninfo = conninfo
         self.bindings = BindingCache(refresh_s=bindings_refresh_s)
@@ -149,6 +159,11 @@ class ReadingStore:
         self.partitions = PartitionGuard()
         self._conn: psycopg.Connection[Any] | None = None
         self._exact_left = 0  # batches still to take the exact path after a conflict
+        self.unbound_flush_s = unbound_flush_s
+        # counts of listed unbound sensors not written yet: sensor -> [gw, first, last, n]
+        self._unbound_held: dict[str, list[Any]] = {}
+        self._unbound_listed: set[str] = set()  # rows this store has written
+        self._unbound_flushed_at = time.monotonic()
 
     def connect(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed or self._conn.broken:
@@ -226,10 +241,10 @@ class ReadingStore:
                      None)
                 )  # fmt: skip
         if readings:
-            self.partitions.ensure(
-                conn, min(r.t_ms for r in readings), max(r.t_ms for r in readings)
-            )
+            times = [r[1] for r in readings]
+            self.partitions.ensure(conn, min(times), max(times))
         unbound = self._unbound(readings)
+        batch_unbound = unbound
         new_ids = [u for u in unbound if self.sensors.is_new(u[0])]
         inserted = refused_count = 0
         with conn.transaction():
@@ -246,6 +261,7 @@ class ReadingStore:
                     refused_count = len(readings) - len(kept)
                     readings = kept
                     unbound = [u for u in unbound if u[0] not in refused]
+                    batch_unbound = unbound
             if readings:
                 inserted = self._store_readings(conn, readings)
             if dead:
@@ -253,6 +269,8 @@ class ReadingStore:
                     copy.set_types(DEAD_TYPES)
                     for row in dead:
                         copy.write_row(row)
+            flush_all = time.monotonic() - self._unbound_flushed_at >= self.unbound_flush_s
+            unbound = self._unbound_to_write(batch_unbound, flush_all)
             if unbound:
                 conn.execute(UPSERT_UNBOUND, _columns(unbound, 5))
             if seqs:
@@ -270,18 +288,70 @@ class ReadingStore:
             if states:
                 rows = sorted((g, o, r) for g, (o, r) in states.items())
                 conn.execute(UPSERT_STATE, _columns(rows, 3))
-        self.sensors.seen(u[0] for u in unbound)
+        self._unbound_written(batch_unbound, unbound, flush_all)
+        self.sensors.seen(u[0] for u in batch_unbound)
         dead_messages = sum(1 for row in dead if row[4] is None and row[9] is None)
         return WriteResult(
             stored=inserted,
             duplicates=len(readings) - inserted,
-            quarantined=sum(u[4] for u in unbound),
+            quarantined=sum(u[4] for u in batch_unbound),
             dead_readings=len(dead) - dead_messages,
             dead_messages=dead_messages,
             states=len(states),
             sensor_mismatch=mismatched,
             new_sensor_refused=refused_count,
         )
+
+    def flush(self) -> None:
+        """Write the unbound sensors' counts held in memory (at shutdown)."""
+        if not self._unbound_held:
+            return
+        rows = sorted((s, *a) for s, a in self._unbound_held.items())
+        conn = self.connect()
+        with conn.transaction():
+            conn.execute(UPSERT_UNBOUND, _columns(rows, 5))
+        self._unbound_held.clear()
+        self._unbound_flushed_at = time.monotonic()
+
+    def _unbound_to_write(
+        self, batch: list[tuple[str, str, int, int, int]], flush_all: bool
+    ) -> list[tuple[str, str, int, int, int]]:
+        """The rows to upsert with this batch: sensors this store has not listed yet, and
+        every held count when the interval is up (merged with this batch's)."""
+        if not flush_all:
+            listed = self._unbound_listed
+            return [u for u in batch if u[0] not in listed]
+        merged = {s: list(a) for s, a in self._unbound_held.items()}
+        for s, gw, first, last, n in batch:
+            a = merged.get(s)
+            if a is None:
+                merged[s] = [gw, first, last, n]
+            else:
+                merged[s] = [gw, min(a[1], first), max(a[2], last), a[3] + n]
+        return sorted((s, a[0], a[1], a[2], a[3]) for s, a in merged.items())
+
+    def _unbound_written(
+        self,
+        batch: list[tuple[str, str, int, int, int]],
+        written: list[tuple[str, str, int, int, int]],
+        flush_all: bool,
+    ) -> None:
+        """After the commit: hold the counts of this batch that were not written."""
+        self._unbound_listed.update(u[0] for u in written)
+        if flush_all:
+            self._unbound_held.clear()
+            self._unbound_flushed_at = time.monotonic()
+            return
+        done = {u[0] for u in written}
+        held = self._unbound_held
+        for s, gw, first, last, n in batch:
+            if s in done:
+                continue
+            a = held.get(s)
+            if a is None:
+                held[s] = [gw, first, last, n]
+            else:
+                a[0], a[1], a[2], a[3] = gw, min(a[1], first), max(a[2], last), a[3] + n
 
     def _refuse_new(
         self, conn: psycopg.Connection[Any], new: list[tuple[str, str, int, int, int]]
@@ -333,19 +403,25 @@ class ReadingStore:
                     (at, item.topic, gw, reason.value, None, detail, *bounded(item.payload), None)
                 )
 
-    def _unbound(self, readings: Sequence[Any]) -> list[tuple[str, str, int, int, int]]:
+    def _unbound(self, readings: Sequence[Reading]) -> list[tuple[str, str, int, int, int]]:
+        # once per reading: tuple indexes and plain compares, and no binding lookup for
+        # a sensor that has never had one (most unbound sensors)
         bound = self.bindings.bound
+        ever_bound = self.bindings.ever_bound
         agg: dict[str, list[Any]] = {}
         for r in readings:
-            if bound(r.sensor_id, r.t_ms):
+            s, t = r[0], r[1]
+            if s in ever_bound and bound(s, t):
                 continue
-            a = agg.get(r.sensor_id)
+            a = agg.get(s)
             if a is None:
-                agg[r.sensor_id] = [r.gateway_id, r.t_ms, r.t_ms, 1]
+                agg[s] = [r[3], t, t, 1]
             else:
-                a[0] = r.gateway_id
-                a[1] = min(a[1], r.t_ms)
-                a[2] = max(a[2], r.t_ms)
+                a[0] = r[3]
+                if t < a[1]:
+                    a[1] = t
+                elif t > a[2]:
+                    a[2] = t
                 a[3] += 1
         return sorted((s, a[0], a[1], a[2], a[3]) for s, a in agg.items())
 

@@ -223,12 +223,13 @@ class IngestWorker:
                 if time.monotonic() - last_purge > PURGE_EVERY_S:
                     last_purge = time.monotonic()
                     self._purge_dead_letters()
+            self._flush_unbound()
         finally:
             self._writer_done.set()
 
     def _write(self, items: list[Received]) -> WriteResult | None:
         """Commit, retrying until it works; None if a drain gave up (nothing acked)."""
-        backoff = Backoff(first=0.1, cap=5.0)
+        backoff: Backoff | None = None  # made on the first failure: seeding costs ~3 %
         give_up_at: float | None = None
         while True:
             try:
@@ -250,6 +251,7 @@ class IngestWorker:
                 if time.monotonic() > give_up_at:
                     log.error("database still away at shutdown; batch left unacknowledged")
                     return None
+            backoff = backoff or Backoff(first=0.1, cap=5.0)
             time.sleep(backoff.next())
 
     def _write_split(self, items: list[Received]) -> WriteResult | None:
@@ -273,6 +275,12 @@ class IngestWorker:
             )
         except psycopg.Error as exc:
             log.warning("dead-letter retention failed", error=str(exc).strip()[:200])
+
+    def _flush_unbound(self) -> None:
+        try:
+            self.store.flush()
+        except psycopg.Error as exc:  # counts only: every reading is committed already
+            log.warning("unbound-sensor counts not written", error=str(exc).strip()[:200])
 
     def _refresh_seq(self) -> None:
         try:

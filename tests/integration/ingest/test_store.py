@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -97,3 +98,68 @@ def test_store_after_conflict_window_takes_fast_path_and_still_stores_once(
         expected,
         expected,
     )
+
+
+UNBOUND_ROW = (
+    "select gateway_id, first_t, last_t, readings from unbound_sensors where sensor_id = %s"
+)
+
+
+def test_store_unbound_sensor_seen_again_within_interval_then_counts_written_at_flush(
+    db: psycopg.Connection[Any], db_url: str
+) -> None:
+    now = now_ms()
+    store = ReadingStore(db_url, unbound_flush_s=3600)
+    try:
+        store.write([_received("GW-U", 1, [temp("S-U", now - 3000, 1.0)], now)])
+        listed = db.execute(UNBOUND_ROW, ("S-U",)).fetchone()
+        # listed in the batch that first brought it, so the operator sees it at once
+        assert listed is not None
+        assert listed[3] == 1
+        store.write([_received("GW-U", 2, [temp("S-U", now - 2000, 1.0)], now)])
+        store.write([_received("GW-U", 3, [temp("S-U", now - 1000, 1.0)], now)])
+        assert db.execute(UNBOUND_ROW, ("S-U",)).fetchone() == listed  # held, not lost
+        store.flush()
+    finally:
+        store.close()
+    gw, first_t, last_t, n = db.execute(UNBOUND_ROW, ("S-U",)).fetchone() or (None,) * 4
+    assert (gw, n) == ("GW-U", 3)
+    assert first_t == listed[1]
+    assert last_t == datetime.fromtimestamp((now - 1000) / 1000, UTC)
+
+
+def test_store_unbound_counts_when_interval_is_up_then_written_with_the_batch(
+    db: psycopg.Connection[Any], db_url: str
+) -> None:
+    now = now_ms()
+    store = ReadingStore(db_url, unbound_flush_s=0)
+    try:
+        for seq in range(3):
+            store.write([_received("GW-V", seq, [temp("S-V", now - 3000 + seq, 1.0)], now)])
+            row = db.execute(UNBOUND_ROW, ("S-V",)).fetchone()
+            assert row is not None
+            assert row[3] == seq + 1
+    finally:
+        store.close()
+
+
+def test_store_unbound_batch_fails_then_its_counts_are_not_held_twice(
+    db: psycopg.Connection[Any], db_url: str
+) -> None:
+    now = now_ms()
+    store = ReadingStore(db_url, unbound_flush_s=3600)
+    batch = [_received("GW-F", 2, [temp("S-F", now - 2000, 1.0)], now)]
+    try:
+        store.write([_received("GW-F", 1, [temp("S-F", now - 3000, 1.0)], now)])
+        # the connection drops before the next batch commits: the worker retries it
+        conn = store.connect()
+        db.execute("select pg_terminate_backend(%s)", (conn.info.backend_pid,))
+        with contextlib.suppress(psycopg.OperationalError):
+            store.write(batch)
+        store.write(batch)  # the retry, on a new connection
+        store.flush()
+    finally:
+        store.close()
+    row = db.execute(UNBOUND_ROW, ("S-F",)).fetchone()
+    assert row is not None
+    assert row[3] == 2

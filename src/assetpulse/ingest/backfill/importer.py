@@ -89,7 +89,8 @@ def _write(
     # The per-gateway limit on new sensor ids guards against a gateway inventing ids by
     # the thousand; an import is an operator's deliberate act on a finite file whose
     # sensors the report counts, so it is not limited.
-    store = ReadingStore(conninfo, new_sensors_per_hour=NO_NEW_SENSOR_LIMIT)
+    # counts written with every chunk: the report and the quarantine list agree at once
+    store = ReadingStore(conninfo, new_sensors_per_hour=NO_NEW_SENSOR_LIMIT, unbound_flush_s=0)
     committed_to_row = 0
     try:
         earlier = {int(r[0]) for r in store.connect().execute(EARLIER_DEAD_ROWS, (report.topic,))}
