@@ -109,15 +109,30 @@ class AnalysisResult:
     windows: dict[int, int] = field(default_factory=dict)  # window days → cards judged over it
 
 
+@dataclass(frozen=True, slots=True)
+class Rolled:
+    """Card-hours a refresh in the open transaction replaced (``card_id, hour``) and the
+    rows it wrote for them: laid over the committed rollup, they give what the
+    transaction sees, without fetching it through the transaction's own connection
+    (rows handed to Python one at a time, ~6 µs a card-hour: 14 days of 20,000 cards are
+    6.7 M of them)."""
+
+    replaced: pl.DataFrame
+    rows: pl.DataFrame | None
+
+
 def fetch_rollup(
     conn: psycopg.Connection[Any],
     t0: datetime,
     t1: datetime,
     cards: list[int] | None = None,
     card_range: Cards | None = None,
+    rolled: Rolled | None = None,
 ) -> pl.DataFrame:
     """Hourly rollups in [t0, t1), of ``cards`` only (or the ids in ``card_range``) when
-    given, ordered by card and hour."""
+    given, ordered by card and hour. ``rolled``: what the open transaction replaced of
+    these cards' rollup, and nothing else of them (a slice's own cards): the committed
+    rows are read on a connection of their own and ``rolled`` laid over them."""
     if cards is None and card_range is not None:
         args = {"t0": t0, "t1": t1, "lo": card_range[0], "hi": card_range[1]}
         query = FETCH_ROLLUP_OF_RANGE
@@ -125,8 +140,23 @@ def fetch_rollup(
         query, args = FETCH_ROLLUP, {"t0": t0, "t1": t1}
     else:
         query, args = FETCH_ROLLUP_OF_CARDS, {"t0": t0, "t1": t1, "cards": cards}
-    raw = fetch_frame(conn, query, args, own_writes=True, schema=ROLLUP_SCHEMA)
-    return raw.select([pl.col(c).cast(t) for c, t in ROLLUP_SCHEMA.items()])
+    typed = [pl.col(c).cast(t) for c, t in ROLLUP_SCHEMA.items()]
+    if rolled is None:
+        raw = fetch_frame(conn, query, args, own_writes=True, schema=ROLLUP_SCHEMA)
+        return raw.select(typed)
+    committed = fetch_frame(conn, query, args)
+    committed = committed.select(typed) if committed.width else pl.DataFrame(schema=ROLLUP_SCHEMA)
+    key = ["card_id", "hour"]
+    replaced = rolled.replaced.select(typed[:2])
+    parts = [committed.join(replaced, on=key, how="anti")]
+    if rolled.rows is not None and rolled.rows.height:
+        mine = rolled.rows.select(typed).filter((pl.col("hour") >= t0) & (pl.col("hour") < t1))
+        if cards is not None:
+            mine = mine.filter(pl.col("card_id").is_in(cards))
+        elif card_range is not None:
+            mine = mine.filter(pl.col("card_id").is_between(*card_range))
+        parts.append(mine)
+    return pl.concat(parts).sort(key)
 
 
 def carried_coverage(rollup: pl.DataFrame, cards: pl.DataFrame) -> pl.DataFrame:
@@ -203,12 +233,15 @@ def _judge_window(
     n_days: int,
     all_cards: bool,
     card_range: Cards | None,
+    rolled: Rolled | None = None,
 ) -> pl.DataFrame:
     """Verdicts joined with features and cards, for cards sharing one window of ``n_days``."""
     window_from = window_end - timedelta(days=n_days)
     first, last = window_days(window_end, n_days)
     ids = None if all_cards else cards["card_id"].to_list()
-    rollup = carried_coverage(fetch_rollup(conn, window_from, window_end, ids, card_range), cards)
+    rollup = carried_coverage(
+        fetch_rollup(conn, window_from, window_end, ids, card_range, rolled), cards
+    )
     calendar = calendar_frame(first, last)
     # devices whose rule says their own off-hours wake-ups are no use (printers)
     codes = rules.background_categories(cards["category_code"].unique().to_list())
@@ -241,10 +274,13 @@ def analyse(
     days: int | None = None,
     store: bool = True,
     cards: Cards | None = None,
+    rolled: Rolled | None = None,
 ) -> AnalysisResult:
     """Judge every card with sensors over its rule's ``window_days`` before ``window_end``;
     ``days`` overrides every rule's window (a replay of a shorter history, a test).
-    ``cards``: only the cards with ids in that range (a slice), suggestions included."""
+    ``cards``: only the cards with ids in that range (a slice), suggestions included.
+    ``rolled``: what the open transaction's refresh rewrote of those cards' rollup (see
+    ``Rolled``)."""
     lo, hi = cards or ALL_CARDS
     longest = days or max(rules.windows())
     window_from = window_end - timedelta(days=longest)
@@ -274,6 +310,7 @@ def analyse(
             n_days=n_days,
             all_cards=len(groups) == 1 and group.height == found.height,
             card_range=cards,
+            rolled=rolled,
         )
         for n_days, group in groups
     ]

@@ -31,7 +31,7 @@ from psycopg.types.json import Jsonb
 
 from assetpulse.monitor.core.rollup import RollupParams
 from assetpulse.monitor.core.rules import RuleSet
-from assetpulse.monitor.db.analyse import analyse
+from assetpulse.monitor.db.analyse import Rolled, analyse
 from assetpulse.monitor.db.refresh import (
     ALL_CARDS,
     DEFAULT_SITE,
@@ -180,6 +180,9 @@ def work(
                 days=run.window_days,
                 store=run.store,
                 cards=(lo, hi),
+                # the slice's own writes laid over the committed rollup: only this
+                # transaction writes the slice's cards (its row lock)
+                rolled=Rolled(r.replaced, r.rows) if r.replaced is not None else None,
             )
             result = {
                 "baselines": baselines,
