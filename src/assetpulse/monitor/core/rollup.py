@@ -304,7 +304,8 @@ def hourly_usage(
     light: LightInputs | None = None,
 ) -> pl.DataFrame:
     """Card-hour rollup (columns ``ROLLUP_COLUMNS``) from readings joined to their cards."""
-    return usage_by_bucket(readings, baselines, params, light, bucket_s=3600)[0]
+    # the sensors' coverage is not wanted here: a plan of its own would redo the intervals
+    return _usage_plans(readings, baselines, params, light, 3600)[0].collect()
 
 
 def _lit_union(iv: pl.LazyFrame, bucket_s: int) -> pl.LazyFrame:
@@ -363,6 +364,19 @@ def usage_by_bucket(
     """Usage per card and bucket of ``bucket_s`` (``ROLLUP_COLUMNS``, ``hour`` = the
     bucket's start), and each sensor's coverage per bucket (``card_id, sensor_id, kind,
     hour, coverage``): the hourly rollup, and the minute or quarter-hour view of the API."""
+    cards, sensors = pl.collect_all(_usage_plans(readings, baselines, params, light, bucket_s))
+    return cards, sensors
+
+
+def _usage_plans(
+    readings: pl.LazyFrame | pl.DataFrame,
+    baselines: pl.LazyFrame | pl.DataFrame | None,
+    params: RollupParams | None,
+    light: LightInputs | None,
+    bucket_s: int,
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """``usage_by_bucket``'s two frames as plans sharing their intervals (collect them
+    together, or only the one wanted)."""
     p = params or RollupParams()
     bucket = f"{bucket_s}s"
     full = float(bucket_s)
@@ -461,19 +475,14 @@ def usage_by_bucket(
         )
         .select(ROLLUP_COLUMNS)
         .sort("card_id", "hour")
-        .collect()
     )
-    sensors = (
-        per_sensor.select(
-            "card_id",
-            "sensor_id",
-            "kind",
-            "hour",
-            (pl.col("covered_s").fill_null(0.0) / full).clip(0.0, 1.0).alias("coverage"),
-        )
-        .sort("card_id", "hour", "sensor_id")
-        .collect()
-    )
+    sensors = per_sensor.select(
+        "card_id",
+        "sensor_id",
+        "kind",
+        "hour",
+        (pl.col("covered_s").fill_null(0.0) / full).clip(0.0, 1.0).alias("coverage"),
+    ).sort("card_id", "hour", "sensor_id")
     return cards, sensors
 
 
