@@ -31,6 +31,7 @@ from assetpulse.monitor.core.detectors.light import (
     LightParams,
     _runs,
     calibration_from,
+    fill_sway,
     prepare,
     sway_bin,
 )
@@ -252,7 +253,7 @@ def _sway(stats: pl.DataFrame, sensors: pl.DataFrame, p: LightParams) -> pl.Data
     grid = sensors.join(
         pl.DataFrame({"bin": list(range(SWAY_BINS))}, schema={"bin": pl.Int32}), how="cross"
     )
-    return (
+    return fill_sway(
         grid.join(table, on=["sensor_id", "bin"], how="left")
         .sort("sensor_id", "bin")
         .group_by("sensor_id", maintain_order=True)

@@ -221,3 +221,57 @@ def test_light_when_new_meter_sees_faint_lamp_switched_within_a_sample_then_in_u
     assert not outside.filter(
         pl.col("t").is_between(_local("2015-02-07", 7), _local("2015-02-07", 17))
     )["lamps_on"].any()
+
+
+def test_light_when_new_meter_lamp_burns_all_morning_of_its_day_off_then_in_use():
+    # The empty, sunny Saturday 2015-02-07 alone (nothing learned) with a 500-lux lamp on
+    # from 10:00 to 13:00 local. Lit, the meter spends the morning above any brightness
+    # daylight alone gave it that day; the 257–512 lux class then holds only 20 daytime
+    # changes, two of them the lamp's own switching, and their 90th percentile made
+    # daylight's "swing" there 1,700 lux, so the lamp was never seen. A class seen that
+    # seldom borrows its neighbours' swing.
+    readings, sites = uci_office()
+    saturday = readings.filter(
+        pl.col("t").is_between(_local("2015-02-06", 20), _local("2015-02-07", 20))
+    )
+    on, off = _local("2015-02-07", 10), _local("2015-02-07", 13)
+    lit = saturday.with_columns(
+        pl.when(pl.col("t").is_between(on, off, closed="left"))
+        .then(pl.col("lux") + 500.0)
+        .otherwise(pl.col("lux"))
+    )
+    detected = _detect(lit, sites)
+    assert not detected["lamp_known"].any()
+    during = detected.filter(pl.col("t").is_between(on + timedelta(minutes=2), off))
+    outside = detected.filter(~pl.col("t").is_between(on, off + timedelta(minutes=2)))
+    assert during["lamps_on"].mean() >= 0.95  # type: ignore[operator]
+    assert not outside.filter(
+        pl.col("t").is_between(_local("2015-02-07", 7), _local("2015-02-07", 17))
+    )["lamps_on"].any()
+
+
+def test_light_when_new_meter_lamp_goes_off_in_bright_sun_then_not_in_use_after():
+    # The empty Sunday 2015-02-08 alone (nothing learned) with a 300-lux lamp from 11:00 to
+    # 14:00 local. The lamp went on in a dim morning, it goes off in bright sun, where 300
+    # lux is under two of daylight's swings: judged as a step of its own, the fall could be
+    # a cloud. It is the lamp the meter holds, gone to the lux: the lamp is judged by its
+    # own size on the way down (with daylight's swing filled in where the day had too few
+    # changes, it used to burn on for an hour after 14:00).
+    readings, sites = uci_office()
+    sunday = readings.filter(
+        pl.col("t").is_between(_local("2015-02-07", 20), _local("2015-02-08", 20))
+    )
+    on, off = _local("2015-02-08", 11), _local("2015-02-08", 14)
+    lit = sunday.with_columns(
+        pl.when(pl.col("t").is_between(on, off, closed="left"))
+        .then(pl.col("lux") + 300.0)
+        .otherwise(pl.col("lux"))
+    )
+    detected = _detect(lit, sites)
+    assert not detected["lamp_known"].any()
+    during = detected.filter(pl.col("t").is_between(on + timedelta(minutes=2), off))
+    after = detected.filter(
+        pl.col("t").is_between(off + timedelta(minutes=2), _local("2015-02-08", 19))
+    )
+    assert during["lamps_on"].mean() >= 0.95  # type: ignore[operator]
+    assert not after["lamps_on"].any()

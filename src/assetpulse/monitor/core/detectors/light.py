@@ -12,7 +12,8 @@ at night. So, per sensor and from its own unlabeled history (``calibrate``):
   for lamps only ever switched by day, step sizes that form a peak (ups and downs on
   several days) above daylight's own swing;
 - ``sway``: how far daylight alone moves the meter between samples at each brightness,
-  learned from days off (a step no larger may be a cloud);
+  learned from days off (a step no larger may be a cloud; a brightness seen too seldom
+  there borrows its neighbours' swing, for it is not known to be calm);
 - ``period_s``: how often it reports (a sample speaks for ~2.5 periods).
 
 Then each reading's lamp light ``lamp_lux`` follows (``lamp_light``): at night it is
@@ -73,7 +74,9 @@ class LightParams:
     cluster_ratio: float = 1.3  # steps within this ratio of each other: the same lamp
     default_period_s: float = 60.0
     dark_floor_max_lux: float = 20.0  # a darker-than-this room at night has its lamps off
-    sway_min_samples: int = 20  # daytime changes at a brightness needed to know its sway
+    # daytime changes at a brightness needed to know its sway: with 40, the four switches of
+    # two lamp sessions on days off stay above the 90th percentile the sway is taken from
+    sway_min_samples: int = 40
     unlearned_lit_lux: float = 50.0  # no lamp learned yet: this much lamp light is lamps on
     unlearned_sway_k: float = 3.0  # … and a daytime step this many times daylight's swing
     unlearned_jump_k: float = 2.0  # … or this many, made mostly within one sample
@@ -296,6 +299,35 @@ def _sway_at(low_lux: pl.Expr) -> pl.Expr:
     return pl.col("sway").list.get(sway_bin(low_lux), null_on_oob=True).fill_null(0.0)
 
 
+def _filled(values: list[float]) -> list[float]:
+    """Daylight's swing at the brightness classes a meter has seen too seldom on days off:
+    between two known classes, geometric interpolation; above the brightest known, its swing
+    doubled per class (clouds take a share of the light, so the swing grows with it).
+    Below the darkest known class it stays 0 (the meter's noise bounds a step there)."""
+    v = np.asarray(values, dtype=float)
+    known = np.flatnonzero(v > 0)
+    out = v.copy()
+    for b in np.flatnonzero(v <= 0):
+        below, above = known[known < b], known[known > b]
+        if below.size and above.size:
+            lo, hi = int(below[-1]), int(above[0])
+            w = (b - lo) / (hi - lo)
+            out[b] = math.exp((1 - w) * math.log(v[lo]) + w * math.log(v[hi]))
+        elif below.size:
+            out[b] = v[int(below[-1])] * 2.0 ** (b - int(below[-1]))
+    return [float(x) for x in out]
+
+
+def fill_sway(sway: pl.DataFrame) -> pl.DataFrame:
+    """``sway`` (``sensor_id, sway``) with each meter's unknown classes filled (``_filled``):
+    a class with fewer than ``sway_min_samples`` changes is not known to be calm (a new
+    meter's few bright readings may be its own lamp switching), so it is never 0 between or
+    above classes it knows."""
+    return sway.with_columns(
+        pl.Series("sway", [_filled(v) for v in sway["sway"].to_list()], dtype=pl.List(pl.Float64))
+    )
+
+
 def _sway(r: pl.DataFrame, p: LightParams) -> pl.DataFrame:
     """Per sensor, how far daylight alone moves the meter from one sample to the next at each
     brightness (``SWAY_BINS`` values), from daytime changes on days off
@@ -322,7 +354,7 @@ def _sway(r: pl.DataFrame, p: LightParams) -> pl.DataFrame:
         .unique()
         .join(pl.DataFrame({"bin": list(range(SWAY_BINS))}, schema={"bin": pl.Int32}), how="cross")
     )
-    return (
+    return fill_sway(
         grid.join(table, on=["sensor_id", "bin"], how="left")
         .sort("sensor_id", "bin")
         .group_by("sensor_id", maintain_order=True)
@@ -447,12 +479,13 @@ def _clamped_walk(
     dark: np.ndarray,
     whole_off: np.ndarray,
     tol: float,
-    rise_before: np.ndarray | None = None,
+    room_after: np.ndarray | None = None,
+    off_cand: np.ndarray | None = None,
 ) -> np.ndarray:
     """``_forward_walk``, except before a sensor's first dark reading, where nothing says
     what the lamps were: there the walk runs back from that reading, undoing the steps (a
     history that starts mid-morning with the lamps on is then counted as on)."""
-    out = _forward_walk(sensor, step, upper, dark, whole_off, tol, rise_before)
+    out = _forward_walk(sensor, step, upper, dark, whole_off, tol, room_after, off_cand)
     n = step.size
     firsts = np.flatnonzero(np.r_[True, sensor[1:] != sensor[:-1]]) if n else np.array([], int)
     ends = np.r_[firsts[1:], n] if n else np.array([], int)
@@ -485,16 +518,20 @@ def _forward_walk(
     dark: np.ndarray,
     whole_off: np.ndarray,
     tol: float,
-    rise_before: np.ndarray | None = None,
+    room_after: np.ndarray | None = None,
+    off_cand: np.ndarray | None = None,
 ) -> np.ndarray:
     """``a[i] = clip(a[i-1] + step[i], 0, upper[i])``, and ``a[i] = upper[i]`` in the dark.
 
     Where ``whole_off`` (a meter whose lamp size is not learned yet, a step down) the step
-    counts only if it takes away about all the lamp light the walk holds (within ``tol``):
-    switching the lamp off removes the lamp, while a cloud takes away part of the daylight.
-    Nor does it count where the reading rose by at least as much (``rise_before``, the
-    change into the reading before the step) just before it fell: that is the sun flashing
-    on the meter and leaving again (a rise that does not hold is never a lamp switched on).
+    counts only if it takes away about all the lamp light the walk holds (within ``tol``),
+    and then takes all of it: switching the lamp off removes the lamp, while a cloud takes
+    away part of the daylight.
+    Nor does a fall far larger than that lamp light (beyond ``1 + tol`` of it) that still
+    leaves room for it under the reading (``room_after``: the settled reading above the
+    floor): that is daylight leaving — the sun flashing on the meter and going again —
+    not the lamp switched off. ``off_cand``: falls of such a meter that were not accepted
+    as steps; one within ``tol`` of the lamp light held takes it all away.
 
     Dark readings are known outright; between daytime steps the walk is a running minimum
     of ``upper``. So the Python loop runs once per daytime step or dawn — a few a day per
@@ -508,7 +545,8 @@ def _forward_walk(
     after_dark = np.zeros(n, dtype=bool)
     after_dark[1:] = dark[:-1] & ~new_sensor[1:]
     # a daytime segment starts at a sensor's first reading, at dawn, or at a step
-    start = ~dark & (new_sensor | after_dark | (step != 0))
+    moved = step != 0 if off_cand is None else (step != 0) | (off_cand != 0)
+    start = ~dark & (new_sensor | after_dark | moved)
     starts = np.flatnonzero(start)
     # each segment runs to the next start, the next dark reading or the sensor's end
     stop_at = np.flatnonzero(np.r_[dark[1:] | new_sensor[1:] | start[1:], True])
@@ -518,9 +556,22 @@ def _forward_walk(
         change = step[a]
         if whole_off[a] and (
             -change < (1.0 - tol) * prev
-            or (rise_before is not None and rise_before[a] >= (1.0 - tol) * prev)
+            or (
+                room_after is not None
+                and -change > (1.0 + tol) * prev
+                and room_after[a] >= (1.0 - tol) * prev
+            )
         ):
             change = 0.0
+        elif whole_off[a]:
+            change = -prev  # the lamp switched off: all of its light goes
+        if (
+            off_cand is not None
+            and change == 0.0
+            and prev > 0.0
+            and abs(-off_cand[a] - prev) <= tol * prev
+        ):
+            change = -prev
         v = min(max(prev + change, 0.0), upper[a])
         seg = np.minimum.accumulate(np.concatenate(([v], upper[a + 1 : b])))
         out[a:b] = seg
@@ -755,8 +806,22 @@ def _lamp_walk(
         | (lamp_sized.fill_null(False) & above_sway & ((pl.col("step") < 0) | room_for_lamp))
         | unlearned
     )
+    # a meter with no lamp learned, lit: a fall of about the lamp light it holds, beyond
+    # daylight's swing, takes the lamp away even if it is not three swings (the walk
+    # decides, for only it knows the lamp light held): the lamp is judged by its own size
+    # on the way down, as a learned lamp is
+    off_cand = (
+        smallest.is_null()
+        & ~pl.col("dark")
+        & ~accepted
+        & (pl.col("step") < 0)
+        & (mag >= cand)
+        & above_sway
+        & pl.col("step_holds").fill_null(False)
+    )
     forced = pl.col("forced").fill_null(False)
     r = r.with_columns(
+        pl.when(off_cand).then(pl.col("step")).otherwise(0.0).alias("off_cand"),
         pl.when(accepted).then(pl.col("step")).otherwise(0.0).alias("step"),
         # lamps alone cannot out-shine the reading; on a step's first sample the meter may
         # have averaged over the switch, so the step's settled level bounds it there
@@ -771,10 +836,8 @@ def _lamp_walk(
         (pl.col("dark") | forced).alias("known"),
     )
     whole_off = smallest.is_null() & ~pl.col("known") & (pl.col("step") < 0)
-    # the change into the reading before (a resumed state keeps both its readings): a fall
-    # that comes right after a rise as large as the lamp is the sun flashing on the meter
-    # and leaving again, not the lamp switched off
-    rise_before = pl.col("d").shift(1).over("sensor_id").fill_null(0.0)
+    # where the step leaves the meter above its floor (read a span later, like the step)
+    room_after = (pl.col("step_end_lux") - pl.col("floor")).fill_null(0.0)
     walk = _clamped_walk(
         r["sensor_id"].to_numpy(),
         r["step"].to_numpy(),
@@ -782,7 +845,8 @@ def _lamp_walk(
         r["known"].to_numpy(),
         r.select(whole_off.fill_null(False)).to_series().to_numpy(),
         p.level_tol,
-        r.select(rise_before).to_series().to_numpy(),
+        r.select(room_after).to_series().to_numpy(),
+        r["off_cand"].to_numpy(),
     )
     # lit: half the smallest lamp; a meter with no lamp learned yet: a clear step's worth
     bar = pl.coalesce(smallest * p.lit_share, pl.max_horizontal(cand * 2, p.unlearned_lit_lux))
