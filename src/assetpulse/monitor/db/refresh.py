@@ -123,14 +123,22 @@ join sensor_bindings b on b.sensor_id = f.sensor_id
     and b.valid && tstzrange(f.hour, f.hour + interval '1 hour')
 where b.card_id between %(lo)s and %(hi)s
 """
-# a first run (nothing rolled up yet): every hour of the slice's bindings, through the
-# primary key of their sensors (the BRIN would hand every slice the whole table)
+# a first run (nothing rolled up yet): every hour from the first to the last reading of
+# each of the slice's bindings, two probes of its sensor's primary key (hours without a
+# reading in between are recomputed to nothing: grouping every reading by its hour read
+# the whole history once more, ~10 % of a full run)
 ALL_HOURS = """
-select b.card_id, date_trunc('hour', r.t) as hour
+select b.card_id, h.hour
 from sensor_bindings b
-join readings r on r.sensor_id = b.sensor_id and b.valid @> r.t
-where b.card_id between %(lo)s and %(hi)s and (r.flags & 1) <> 1
-group by 1, 2
+cross join lateral (
+    select min(r.t) as t0, max(r.t) as t1 from readings r
+    where r.sensor_id = b.sensor_id and r.t >= lower(b.valid)
+      and (upper(b.valid) is null or r.t < upper(b.valid)) and (r.flags & 1) <> 1
+) m
+cross join lateral generate_series(
+    date_trunc('hour', m.t0), date_trunc('hour', m.t1), interval '1 hour'
+) as h(hour)
+where b.card_id between %(lo)s and %(hi)s and m.t0 is not null
 """
 # bindings made, moved or closed since the watermark that no refresh has rolled up yet
 CHANGED_BINDINGS = """
