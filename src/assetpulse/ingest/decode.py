@@ -40,6 +40,7 @@ _id_ok = ID_RE.fullmatch
 # sensor ids that passed ``ID_RE``: a set lookup is ~5x cheaper than the match, and a fleet
 # sends the same ids all day; bounded, so a gateway inventing ids cannot grow it for ever
 _good_ids: set[str] = set()
+_good_topics: dict[str, tuple[str, str]] = {}  # the same, for topics
 _GOOD_IDS_MAX = 200_000
 _KINDS = {"photo": Kind.PHOTO, "temp": Kind.TEMP, "loc": Kind.LOC}
 _SEQ_MAX = 2**32 - 1
@@ -62,6 +63,16 @@ class _BadReadingError(Exception):
 
 def parse_topic(topic: str) -> tuple[str, str] | None:
     """``assetpulse/v1/gw/{gw}/up|state`` -> (gateway_id, "up"|"state"), else None."""
+    known = _good_topics.get(topic)
+    if known is not None:
+        return known
+    where = _parse_topic(topic)
+    if where is not None and len(_good_topics) < _GOOD_IDS_MAX:
+        _good_topics[topic] = where
+    return where
+
+
+def _parse_topic(topic: str) -> tuple[str, str] | None:
     if not topic.startswith(_TOPIC_PREFIX):
         return None
     parts = topic[len(_TOPIC_PREFIX) :].split("/")
@@ -101,7 +112,8 @@ def _decode_envelope(doc: Any, topic_gw: str, now_ms: int, limits: Limits) -> De
     if type(v) is not int or v != 1:
         return DeadMessage(Reason.BAD_VERSION, f"v={v!r:.40}, expected 1")
     gw = doc.get("gw")
-    if type(gw) is not str or not _id_ok(gw):
+    # equal to the topic's (already a valid id) is the common case: no second match
+    if type(gw) is not str or (gw != topic_gw and not _id_ok(gw)):
         return DeadMessage(Reason.BAD_GATEWAY, f"gw={gw!r:.80} is not a gateway id")
     if gw != topic_gw:
         return DeadMessage(Reason.GATEWAY_MISMATCH, f"gw={gw!r} but topic says {topic_gw!r}")

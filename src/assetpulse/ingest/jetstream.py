@@ -278,6 +278,7 @@ class JetStreamSource:
         assert wake is not None
         inbox = nc.new_inbox()
         state = {"asked": 0, "until": 0.0}  # the open pull request: messages still due
+        topics: dict[str, str] = {}  # subject -> topic: a gateway sends on one all day
 
         async def on_msg(msg: Msg) -> None:
             reply = msg.reply
@@ -289,12 +290,13 @@ class JetStreamSource:
             if not state["asked"]:
                 wake.set()  # request filled (no status follows): ask again at once
             self._held[reply] = time.monotonic()
-            self.deliver(
-                Inbound(
-                    subject_to_topic(msg.subject), msg.data, 0, 1, 0,
-                    time.time_ns() // 1_000_000, reply,
-                )
-            )  # fmt: skip
+            subject = msg.subject
+            topic = topics.get(subject)
+            if topic is None:
+                topic = subject_to_topic(subject)
+                if len(topics) < 100_000:
+                    topics[subject] = topic
+            self.deliver(Inbound(topic, msg.data, 0, 1, 0, time.time_ns() // 1_000_000, reply))
 
         await nc.subscribe(
             inbox, cb=on_msg, pending_msgs_limit=-1, pending_bytes_limit=-1

@@ -26,8 +26,7 @@ import select
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
@@ -72,10 +71,10 @@ class _BufferedClient(mqtt.Client):
         super()._sock_close()
 
 
-@dataclass(frozen=True, slots=True)
-class Inbound:
+class Inbound(NamedTuple):
     """A message as the broker handed it over, with what it takes to acknowledge it:
-    (generation, mid, qos) for MQTT, the reply subject (``reply``) for JetStream."""
+    (generation, mid, qos) for MQTT, the reply subject (``reply``) for JetStream. A
+    NamedTuple: made once per message, at a third of a frozen dataclass's cost."""
 
     topic: str
     payload: bytes
