@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+
+from assetpulse.ingest.model import Reading
 
 LOAD_BINDINGS = """
 select sensor_id,
@@ -103,17 +105,25 @@ class BindingCache:
         self._looked_db = looked
         return len(changed)
 
-    @property
-    def ever_bound(self) -> Mapping[str, object]:
-        """The sensors with any binding (``in`` is all a caller may ask of it)."""
-        return self._starts
+    def unbound_of(self, readings: Sequence[Reading]) -> list[Reading]:
+        """The readings no binding covers (per reading: most sensors of a fleet are bound,
+        most unbound ones never were)."""
+        starts_of, ends_of = self._starts, self._ends
+        return [
+            r
+            for r in readings
+            if (starts := starts_of.get(r[0])) is None or not _covers(starts, ends_of[r[0]], r[1])
+        ]
 
     def bound(self, sensor_id: str, t_ms: int) -> bool:
         starts = self._starts.get(sensor_id)
-        if starts is None:
-            return False
-        i = bisect_right(starts, t_ms) - 1
-        return i >= 0 and t_ms < self._ends[sensor_id][i]
+        return starts is not None and _covers(starts, self._ends[sensor_id], t_ms)
+
+
+def _covers(starts: list[int], ends: list[int], t_ms: int) -> bool:
+    """One of the sorted intervals [starts[i], ends[i]) holds ``t_ms``."""
+    i = bisect_right(starts, t_ms) - 1
+    return i >= 0 and t_ms < ends[i]
 
 
 LOAD_SENSORS = "select sensor_id, gateway_id from sensors"

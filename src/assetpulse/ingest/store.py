@@ -404,15 +404,9 @@ class ReadingStore:
                 )
 
     def _unbound(self, readings: Sequence[Reading]) -> list[tuple[str, str, int, int, int]]:
-        # once per reading: tuple indexes and plain compares, and no binding lookup for
-        # a sensor that has never had one (most unbound sensors)
-        bound = self.bindings.bound
-        ever_bound = self.bindings.ever_bound
         agg: dict[str, list[Any]] = {}
-        for r in readings:
+        for r in self.bindings.unbound_of(readings):
             s, t = r[0], r[1]
-            if s in ever_bound and bound(s, t):
-                continue
             a = agg.get(s)
             if a is None:
                 agg[s] = [r[3], t, t, 1]
