@@ -110,8 +110,15 @@ def test_hot_queries_when_fleet_realistic_then_indexes_used_and_estimates_close(
         "t0": [fleet - timedelta(hours=27)] * 5,
         "t1": [fleet] * 5,
     }
+    span = {
+        "cards": cards[:5],
+        "sensors": [f"TS-{i}" for i in range(1, 6)],
+        "t0": fleet - timedelta(hours=27),
+        "t1": fleet,
+    }
     for query, a in (
         (r.FETCH_WINDOWS, windows),
+        (r.FETCH_SPAN, span),
         (
             r.FETCH_FOR_BASELINES,
             {"sensors": ["TS-1", "TS-2"], "t0": fleet - timedelta(days=14), "t1": fleet},
