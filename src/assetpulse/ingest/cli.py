@@ -13,6 +13,7 @@ restarts one that dies, and forwards SIGTERM so that each drains. Client ids are
 from __future__ import annotations
 
 import faulthandler
+import gc
 import multiprocessing
 import signal
 import socket
@@ -70,10 +71,26 @@ def run_worker(config: WorkerConfig, log_level: str = "INFO", log_json: bool = F
     configure_logging(level=log_level, json=log_json)
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` dumps every thread's stack
     worker = IngestWorker(config)
+    _tune_gc()
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     signal.signal(signal.SIGINT, lambda *_: worker.stop())
     log.info("ingest worker starting", client_id=config.client_id, group=config.group)
     worker.run()
+
+
+# Per reading the worker makes a few short-lived containers (orjson's dict, the reading's
+# tuple); with the default gen-0 threshold of 700 the cyclic collector ran every ~50
+# readings and walked every object of the imported modules at each full collection.
+# Frozen start-up objects and thresholds of (20,000, 50, 100) cut the instructions of
+# decode and write by 21 % per reading in batches of 100 and 19 % for one-reading messages
+# (callgrind, same messages; 12 % / 16 % with only gen 0 raised). Garbage without cycles
+# is freed by reference counts whatever the thresholds.
+GC_THRESHOLDS = (20_000, 50, 100)
+
+
+def _tune_gc() -> None:
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def supervise(configs: list[WorkerConfig], log_level: str, log_json: bool) -> None:
