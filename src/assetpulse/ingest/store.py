@@ -244,7 +244,6 @@ class ReadingStore:
             times = [r[1] for r in readings]
             self.partitions.ensure(conn, min(times), max(times))
         unbound = self._unbound(readings)
-        batch_unbound = unbound
         new_ids = [u for u in unbound if self.sensors.is_new(u[0])]
         inserted = refused_count = 0
         with conn.transaction():
@@ -261,7 +260,6 @@ class ReadingStore:
                     refused_count = len(readings) - len(kept)
                     readings = kept
                     unbound = [u for u in unbound if u[0] not in refused]
-                    batch_unbound = unbound
             if readings:
                 inserted = self._store_readings(conn, readings)
             if dead:
@@ -270,9 +268,9 @@ class ReadingStore:
                     for row in dead:
                         copy.write_row(row)
             flush_all = time.monotonic() - self._unbound_flushed_at >= self.unbound_flush_s
-            unbound = self._unbound_to_write(batch_unbound, flush_all)
-            if unbound:
-                conn.execute(UPSERT_UNBOUND, _columns(unbound, 5))
+            to_write = self._unbound_to_write(unbound, flush_all)
+            if to_write:
+                conn.execute(UPSERT_UNBOUND, _columns(to_write, 5))
             if seqs:
                 blocks = seq_blocks(seqs)
                 conn.execute(
@@ -288,13 +286,13 @@ class ReadingStore:
             if states:
                 rows = sorted((g, o, r) for g, (o, r) in states.items())
                 conn.execute(UPSERT_STATE, _columns(rows, 3))
-        self._unbound_written(batch_unbound, unbound, flush_all)
-        self.sensors.seen(u[0] for u in batch_unbound)
+        self._unbound_written(unbound, to_write, flush_all)
+        self.sensors.seen(u[0] for u in unbound)
         dead_messages = sum(1 for row in dead if row[4] is None and row[9] is None)
         return WriteResult(
             stored=inserted,
             duplicates=len(readings) - inserted,
-            quarantined=sum(u[4] for u in batch_unbound),
+            quarantined=sum(u[4] for u in unbound),
             dead_readings=len(dead) - dead_messages,
             dead_messages=dead_messages,
             states=len(states),
@@ -306,7 +304,7 @@ class ReadingStore:
         """Write the unbound sensors' counts held in memory (at shutdown)."""
         if not self._unbound_held:
             return
-        rows = sorted((s, *a) for s, a in self._unbound_held.items())
+        rows = self._unbound_to_write([], flush_all=True)
         conn = self.connect()
         with conn.transaction():
             conn.execute(UPSERT_UNBOUND, _columns(rows, 5))
@@ -322,12 +320,7 @@ class ReadingStore:
             listed = self._unbound_listed
             return [u for u in batch if u[0] not in listed]
         merged = {s: list(a) for s, a in self._unbound_held.items()}
-        for s, gw, first, last, n in batch:
-            a = merged.get(s)
-            if a is None:
-                merged[s] = [gw, first, last, n]
-            else:
-                merged[s] = [gw, min(a[1], first), max(a[2], last), a[3] + n]
+        _add_counts(merged, batch)
         return sorted((s, a[0], a[1], a[2], a[3]) for s, a in merged.items())
 
     def _unbound_written(
@@ -343,15 +336,7 @@ class ReadingStore:
             self._unbound_flushed_at = time.monotonic()
             return
         done = {u[0] for u in written}
-        held = self._unbound_held
-        for s, gw, first, last, n in batch:
-            if s in done:
-                continue
-            a = held.get(s)
-            if a is None:
-                held[s] = [gw, first, last, n]
-            else:
-                a[0], a[1], a[2], a[3] = gw, min(a[1], first), max(a[2], last), a[3] + n
+        _add_counts(self._unbound_held, [u for u in batch if u[0] not in done])
 
     def _refuse_new(
         self, conn: psycopg.Connection[Any], new: list[tuple[str, str, int, int, int]]
@@ -418,6 +403,16 @@ class ReadingStore:
                     a[2] = t
                 a[3] += 1
         return sorted((s, a[0], a[1], a[2], a[3]) for s, a in agg.items())
+
+
+def _add_counts(into: dict[str, list[Any]], rows: Sequence[tuple[str, str, int, int, int]]) -> None:
+    """Sum unbound-sensor rows (sensor, gateway, first, last, readings) into ``into``."""
+    for s, gw, first, last, n in rows:
+        a = into.get(s)
+        if a is None:
+            into[s] = [gw, first, last, n]
+        else:
+            a[0], a[1], a[2], a[3] = gw, min(a[1], first), max(a[2], last), a[3] + n
 
 
 def _foreign(batch: Batch, owner_of: dict[str, str]) -> dict[int, str]:
