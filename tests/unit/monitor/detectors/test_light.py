@@ -31,6 +31,36 @@ def _local(day: str, hh: int, mm: int = 0, offset_h: int = 1) -> datetime:
     return d - timedelta(hours=offset_h)
 
 
+def _day_with_lamp(
+    day: str, on_h: int, off_h: int, lux: float
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, datetime, datetime]:
+    """The UCI office from 20:00 local the evening before ``day`` to 20:00 on it, alone
+    (a meter just installed), as recorded and with ``lux`` of lamp added from ``on_h`` to
+    ``off_h`` local: (recorded, lit, sites, on, off)."""
+    readings, sites = uci_office()
+    before = (datetime.fromisoformat(day) - timedelta(days=1)).date().isoformat()
+    recorded = readings.filter(pl.col("t").is_between(_local(before, 20), _local(day, 20)))
+    on, off = _local(day, on_h), _local(day, off_h)
+    lit = recorded.with_columns(
+        pl.when(pl.col("t").is_between(on, off, closed="left"))
+        .then(pl.col("lux") + lux)
+        .otherwise(pl.col("lux"))
+    )
+    return recorded, lit, sites, on, off
+
+
+def _assert_lit_only_while_on(
+    detected: pl.DataFrame, day: str, on: datetime, off: datetime
+) -> None:
+    """In use while the lamp burns (from two minutes in), and at no other time of the day."""
+    during = detected.filter(pl.col("t").is_between(on + timedelta(minutes=2), off))
+    outside = detected.filter(~pl.col("t").is_between(on, off + timedelta(minutes=2)))
+    assert during["lamps_on"].mean() >= 0.95  # type: ignore[operator]
+    assert not outside.filter(pl.col("t").is_between(_local(day, 7), _local(day, 17)))[
+        "lamps_on"
+    ].any()
+
+
 def test_light_when_sunny_empty_saturday_then_never_in_use():
     # 2015-02-07: nobody in the office; the sun reaches 350 lux and one 1,546-lux glint
     readings, sites = uci_office()
@@ -125,24 +155,10 @@ def test_light_when_gateway_clock_runs_ahead_at_night_then_no_lamp_learned_or_li
 def test_light_when_lamp_switched_once_on_a_sunny_day_then_that_hour_is_in_use():
     # the empty, sunny Saturday 2015-02-07 alone (a meter just installed: nothing learned)
     # with a 300-lux lamp switched on at 10:00 local for an hour, once
-    readings, sites = uci_office()
-    saturday = readings.filter(
-        pl.col("t").is_between(_local("2015-02-06", 20), _local("2015-02-07", 20))
-    )
-    on, off = _local("2015-02-07", 10), _local("2015-02-07", 11)
-    lit = saturday.with_columns(
-        pl.when(pl.col("t").is_between(on, off, closed="left"))
-        .then(pl.col("lux") + 300.0)
-        .otherwise(pl.col("lux"))
-    )
+    _, lit, sites, on, off = _day_with_lamp("2015-02-07", 10, 11, 300.0)
     detected = _detect(lit, sites)
     assert not calibrate(lit.select("sensor_id", "t", "lux"), sites)["levels"][0].len()
-    during = detected.filter(pl.col("t").is_between(on + timedelta(minutes=2), off))
-    outside = detected.filter(~pl.col("t").is_between(on, off + timedelta(minutes=2)))
-    assert during["lamps_on"].mean() >= 0.95  # type: ignore[operator]
-    assert not outside.filter(
-        pl.col("t").is_between(_local("2015-02-07", 7), _local("2015-02-07", 17))
-    )["lamps_on"].any()
+    _assert_lit_only_while_on(detected, "2015-02-07", on, off)
 
 
 def test_light_when_meter_new_and_sun_comes_out_at_dawn_then_no_lamp():
@@ -173,20 +189,11 @@ def test_light_when_sun_flashes_on_a_new_meter_under_its_lamp_then_lamp_stays_on
     # sun flashes onto the meter (≈500 → 1,846 → 505 lux in four minutes): the fall back
     # to where the meter stood just before is the flash ending, not the lamp switched off
     # (it took the whole lamp away, so the walk used to call the lamp off at 09:43).
-    readings, sites = uci_office()
-    saturday = readings.filter(
-        pl.col("t").is_between(_local("2015-02-06", 20), _local("2015-02-07", 20))
-    )
-    on, off = _local("2015-02-07", 9), _local("2015-02-07", 10)
+    saturday, lit, sites, on, off = _day_with_lamp("2015-02-07", 9, 10, 300.0)
     flash = saturday.filter(
         pl.col("t").is_between(on + timedelta(minutes=40), on + timedelta(minutes=46))
     )
     assert flash["lux"].max() > 3 * flash["lux"].min()  # type: ignore[operator]
-    lit = saturday.with_columns(
-        pl.when(pl.col("t").is_between(on, off, closed="left"))
-        .then(pl.col("lux") + 300.0)
-        .otherwise(pl.col("lux"))
-    )
     detected = _detect(lit, sites)
     assert not detected["lamp_known"].any()
     during = detected.filter(pl.col("t").is_between(on, off, closed="left"))
@@ -203,24 +210,10 @@ def test_light_when_new_meter_sees_faint_lamp_switched_within_a_sample_then_in_u
     # short of the 3 swings a ramp may reach, but made within one sample, which no ramp of
     # daylight's is (the Sunday dawn test: 2.9 swings over four samples, 1.3 in its largest).
     # It used to be missed for the whole hour.
-    readings, sites = uci_office()
-    saturday = readings.filter(
-        pl.col("t").is_between(_local("2015-02-06", 20), _local("2015-02-07", 20))
-    )
-    on, off = _local("2015-02-07", 13), _local("2015-02-07", 14)
-    lit = saturday.with_columns(
-        pl.when(pl.col("t").is_between(on, off, closed="left"))
-        .then(pl.col("lux") + 150.0)
-        .otherwise(pl.col("lux"))
-    )
+    _, lit, sites, on, off = _day_with_lamp("2015-02-07", 13, 14, 150.0)
     detected = _detect(lit, sites)
     assert not detected["lamp_known"].any()
-    during = detected.filter(pl.col("t").is_between(on + timedelta(minutes=2), off))
-    outside = detected.filter(~pl.col("t").is_between(on, off + timedelta(minutes=2)))
-    assert during["lamps_on"].mean() >= 0.95  # type: ignore[operator]
-    assert not outside.filter(
-        pl.col("t").is_between(_local("2015-02-07", 7), _local("2015-02-07", 17))
-    )["lamps_on"].any()
+    _assert_lit_only_while_on(detected, "2015-02-07", on, off)
 
 
 def test_light_when_new_meter_lamp_burns_all_morning_of_its_day_off_then_in_use():
@@ -230,24 +223,10 @@ def test_light_when_new_meter_lamp_burns_all_morning_of_its_day_off_then_in_use(
     # changes, two of them the lamp's own switching, and their 90th percentile made
     # daylight's "swing" there 1,700 lux, so the lamp was never seen. A class seen that
     # seldom borrows its neighbours' swing.
-    readings, sites = uci_office()
-    saturday = readings.filter(
-        pl.col("t").is_between(_local("2015-02-06", 20), _local("2015-02-07", 20))
-    )
-    on, off = _local("2015-02-07", 10), _local("2015-02-07", 13)
-    lit = saturday.with_columns(
-        pl.when(pl.col("t").is_between(on, off, closed="left"))
-        .then(pl.col("lux") + 500.0)
-        .otherwise(pl.col("lux"))
-    )
+    _, lit, sites, on, off = _day_with_lamp("2015-02-07", 10, 13, 500.0)
     detected = _detect(lit, sites)
     assert not detected["lamp_known"].any()
-    during = detected.filter(pl.col("t").is_between(on + timedelta(minutes=2), off))
-    outside = detected.filter(~pl.col("t").is_between(on, off + timedelta(minutes=2)))
-    assert during["lamps_on"].mean() >= 0.95  # type: ignore[operator]
-    assert not outside.filter(
-        pl.col("t").is_between(_local("2015-02-07", 7), _local("2015-02-07", 17))
-    )["lamps_on"].any()
+    _assert_lit_only_while_on(detected, "2015-02-07", on, off)
 
 
 def test_light_when_new_meter_lamp_goes_off_in_bright_sun_then_not_in_use_after():
@@ -257,16 +236,7 @@ def test_light_when_new_meter_lamp_goes_off_in_bright_sun_then_not_in_use_after(
     # a cloud. It is the lamp the meter holds, gone to the lux: the lamp is judged by its
     # own size on the way down (with daylight's swing filled in where the day had too few
     # changes, it used to burn on for an hour after 14:00).
-    readings, sites = uci_office()
-    sunday = readings.filter(
-        pl.col("t").is_between(_local("2015-02-07", 20), _local("2015-02-08", 20))
-    )
-    on, off = _local("2015-02-08", 11), _local("2015-02-08", 14)
-    lit = sunday.with_columns(
-        pl.when(pl.col("t").is_between(on, off, closed="left"))
-        .then(pl.col("lux") + 300.0)
-        .otherwise(pl.col("lux"))
-    )
+    _, lit, sites, on, off = _day_with_lamp("2015-02-08", 11, 14, 300.0)
     detected = _detect(lit, sites)
     assert not detected["lamp_known"].any()
     during = detected.filter(pl.col("t").is_between(on + timedelta(minutes=2), off))
