@@ -12,12 +12,10 @@ A kill -9 of Mosquitto still loses QoS 1 messages it acknowledged since its last
 
 from __future__ import annotations
 
-import shutil
-import signal
 import subprocess
-import time
 from pathlib import Path
 
+from assetpulse.localservices.broker import BrokerProcess, find_binary
 from assetpulse.localservices.ports import free_port, wait_for_port
 
 CONFIG = """\
@@ -38,12 +36,10 @@ log_type warning
 
 
 def find_mosquitto() -> str | None:
-    return shutil.which("mosquitto") or (
-        "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
-    )
+    return find_binary("mosquitto")
 
 
-class MosquittoProcess:
+class MosquittoProcess(BrokerProcess):
     """One broker on a free port; ``kill9`` and ``start`` again keep its persisted state."""
 
     def __init__(self, datadir: Path, *, port: int | None = None) -> None:
@@ -70,34 +66,3 @@ class MosquittoProcess:
             [self.binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         wait_for_port(self.port, timeout=timeout)
-
-    def stop(self) -> None:
-        """Graceful stop: mosquitto writes its persistence file on SIGTERM."""
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:  # never leave a broker behind
-                self._proc.kill()
-                self._proc.wait(timeout=15)
-        self._proc = None
-
-    @property
-    def pid(self) -> int | None:
-        """The broker's process id while it runs."""
-        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
-
-    def kill9(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait(timeout=15)
-        self._proc = None
-
-    def restart(self, *, down_for: float = 0.0) -> None:
-        self.stop()
-        time.sleep(down_for)
-        self.start()
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.datadir, ignore_errors=True)

@@ -19,15 +19,13 @@ ingest workers read the stream with the NATS protocol on ``port``
 from __future__ import annotations
 
 import asyncio
-import shutil
-import signal
 import subprocess
-import time
 from pathlib import Path
 
 import nats
 
 from assetpulse.ingest.jetstream import ensure_stream
+from assetpulse.localservices.broker import BrokerProcess, find_binary
 from assetpulse.localservices.ports import free_port, wait_for_port
 
 # for NATS clients; MQTT publishes are bounded by the stream's max_msg_size, which the
@@ -49,12 +47,10 @@ mqtt {{
 
 
 def find_nats_server() -> str | None:
-    return shutil.which("nats-server") or (
-        "/usr/sbin/nats-server" if Path("/usr/sbin/nats-server").exists() else None
-    )
+    return find_binary("nats-server")
 
 
-class NatsProcess:
+class NatsProcess(BrokerProcess):
     """nats-server on two free ports (NATS, MQTT); ``kill9`` and ``start`` again keep its
     JetStream store. Same methods as ``MosquittoProcess`` so that tests can use either."""
 
@@ -109,37 +105,6 @@ class NatsProcess:
         # the work-queue stream before any gateway connects (else nats-server makes its
         # own, with interest retention: see ingest/jetstream.py)
         asyncio.run(_ensure_stream(self.nats_url))
-
-    def stop(self) -> None:
-        """Graceful stop (SIGTERM)."""
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(timeout=15)
-        self._proc = None
-
-    @property
-    def pid(self) -> int | None:
-        """The broker's process id while it runs."""
-        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
-
-    def kill9(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait(timeout=15)
-        self._proc = None
-
-    def restart(self, *, down_for: float = 0.0) -> None:
-        self.stop()
-        time.sleep(down_for)
-        self.start()
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.datadir, ignore_errors=True)
 
 
 async def _ensure_stream(url: str) -> None:
