@@ -49,10 +49,15 @@ COPY_READINGS = """
 copy readings (sensor_id, t, kind, gateway_id, lux, temp_c, lat, lon, acc, flags, received_at)
 from stdin (format csv)
 """
+# everything the monitor learns and stores: a full run starts from none of it (the day
+# summaries and lamp walks of the previous path's run would spare it the first learn)
 MONITOR_STATE = (
     "usage_hourly",
     "sensor_baselines",
     "sensor_light_calibration",
+    "sensor_day_stats",
+    "sensor_day_steps",
+    "sensor_light_state",
     "monitor_bindings_seen",
     "suggestions",
     "monitor_runs",
