@@ -128,14 +128,15 @@ async def ensure_stream(js: Any) -> None:
 
 
 class JetStreamSource:
-    """Pulls from one durable consumer; ``deliver`` is called on the source's thread."""
+    """Pulls from one durable consumer; ``deliver`` is called on the source's thread with
+    the messages that one read from the socket brought (a list, in order)."""
 
     def __init__(
         self,
         *,
         url: str,
         durable: str,
-        deliver: Callable[[Inbound], None],
+        deliver: Callable[[list[Inbound]], None],
         room: Callable[[], tuple[int, int]],
         ack_wait_s: float = 30.0,
         idle_poll_s: float = 0.25,
@@ -279,6 +280,15 @@ class JetStreamSource:
         inbox = nc.new_inbox()
         state = {"asked": 0, "until": 0.0}  # the open pull request: messages still due
         topics: dict[str, str] = {}  # subject -> topic: a gateway sends on one all day
+        loop = asyncio.get_running_loop()
+        # what nats-py parsed from one read, handed on at once: per message, the hand-off
+        # to the batcher (window lock, queue, thread wake-up) cost more than the decode
+        arrived: list[Inbound] = []
+
+        def hand_on() -> None:
+            got = arrived.copy()
+            arrived.clear()
+            self.deliver(got)
 
         async def on_msg(msg: Msg) -> None:
             reply = msg.reply
@@ -296,7 +306,9 @@ class JetStreamSource:
                 topic = subject_to_topic(subject)
                 if len(topics) < 100_000:
                     topics[subject] = topic
-            self.deliver(Inbound(topic, msg.data, 0, 1, 0, time.time_ns() // 1_000_000, reply))
+            if not arrived:
+                loop.call_soon(hand_on)  # after the callbacks of this read
+            arrived.append(Inbound(topic, msg.data, 0, 1, 0, time.time_ns() // 1_000_000, reply))
 
         await nc.subscribe(
             inbox, cb=on_msg, pending_msgs_limit=-1, pending_bytes_limit=-1

@@ -26,17 +26,23 @@ class InflightWindow:
         with self._cond:
             return self._fits(nbytes)
 
-    def _fits(self, nbytes: int) -> bool:
+    def _fits(self, nbytes: int, messages: int = 1) -> bool:
         if self._messages == 0:
             return True
-        return self._messages < self.max_messages and self._bytes + nbytes <= self.max_bytes
+        return (
+            self._messages + messages <= self.max_messages
+            and self._bytes + nbytes <= self.max_bytes
+        )
 
-    def acquire(self, nbytes: int, *, timeout: float) -> bool:
-        """Take room for one message of ``nbytes``; False if none came within ``timeout``."""
+    def acquire(self, nbytes: int, *, timeout: float, messages: int = 1) -> bool:
+        """Take room for ``messages`` messages of ``nbytes`` in all; False if none came
+        within ``timeout``."""
         with self._cond:
-            if not self._cond.wait_for(lambda: self._fits(nbytes), timeout):
+            if not self._fits(nbytes, messages) and not self._cond.wait_for(
+                lambda: self._fits(nbytes, messages), timeout
+            ):
                 return False
-            self._messages += 1
+            self._messages += messages
             self._bytes += nbytes
             return True
 

@@ -2,7 +2,7 @@
 
 Three threads, each blocking on one thing:
 - network (``JetStreamSource`` with a ``nats_url``, else ``MqttSource``): reads messages,
-  hands each to ``offer``, sends acks;
+  hands them to ``offer_many`` (all of one read) or ``offer`` (one by one), sends acks;
 - batcher (the caller of ``run``): decodes and cuts batches by rows, messages or age;
 - writer: commits a batch (retrying with jittered backoff while the database is away,
   holding every acknowledgement), then queues the acks and frees in-flight slots.
@@ -23,6 +23,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,7 +87,7 @@ class IngestWorker:
             self.source = JetStreamSource(
                 url=config.nats_url,
                 durable=config.group or "ingest",
-                deliver=self.offer,
+                deliver=self.offer_many,
                 room=self.window.room,
                 ack_wait_s=config.ack_wait_s,
             )
@@ -98,7 +99,7 @@ class IngestWorker:
                 max_inflight=config.max_inflight,
                 deliver=self.offer,
             )
-        self._inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[Inbound | list[Inbound]] = queue.SimpleQueue()
         self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=1)
         self._stopping = threading.Event()
         self._writer_done = threading.Event()
@@ -122,6 +123,18 @@ class IngestWorker:
             return
         self._inbox.put(msg)
 
+    def offer_many(self, msgs: list[Inbound]) -> None:
+        """``offer`` for what one read from the broker brought: one wait for room and one
+        hand-off to the batcher for all of them (JetStream asks only for what fits)."""
+        nbytes = sum(len(m.payload) for m in msgs)
+        while not self.window.acquire(nbytes, timeout=0.5, messages=len(msgs)):
+            if self._stopping.is_set():
+                return  # not acknowledged: the broker redelivers them
+        if self._stopping.is_set():
+            self.window.release(len(msgs), nbytes)
+            return
+        self._inbox.put(msgs)
+
     # --- batcher (caller's thread) ---
     def run(self) -> None:
         cfg = self.config
@@ -144,10 +157,13 @@ class IngestWorker:
             stopping = self._stopping.is_set()
             wait = max(0.0, deadline - time.monotonic()) if items else 0.2
             try:
-                msg = self._inbox.get(timeout=0.0 if stopping else wait)
+                got = self._inbox.get(timeout=0.0 if stopping else wait)
             except queue.Empty:
-                msg = None
-            if msg is not None:
+                got = None
+            arrived: Sequence[Inbound] = (
+                got if isinstance(got, list) else () if got is None else (got,)
+            )
+            for msg in arrived:
                 d = decode(msg.payload, msg.topic, now_ms=msg.received_ms, limits=limits)
                 if not items:
                     deadline = time.monotonic() + cfg.batch_ms / 1000
@@ -159,17 +175,17 @@ class IngestWorker:
                     readings += len(d.readings)
                 else:
                     rows += 1
-            full = (
-                rows >= cfg.batch_rows
-                or len(items) >= flush_msgs
-                or nbytes >= cfg.max_inflight_bytes // 2
-            )
-            if items and (full or stopping or time.monotonic() >= deadline):
-                self.metrics.messages.inc(len(items))
-                self.metrics.received.inc(readings)
-                self._jobs.put((items, tokens, nbytes))
+                if (
+                    rows >= cfg.batch_rows
+                    or len(items) >= flush_msgs
+                    or nbytes >= cfg.max_inflight_bytes // 2
+                ):
+                    self._hand_to_writer(items, tokens, nbytes, readings)
+                    items, tokens, rows, nbytes, readings = [], [], 0, 0, 0
+            if items and (stopping or time.monotonic() >= deadline):
+                self._hand_to_writer(items, tokens, nbytes, readings)
                 items, tokens, rows, nbytes, readings = [], [], 0, 0, 0
-            if stopping and msg is None and not items:
+            if stopping and got is None and not items:
                 break
         self._jobs.put(None)
         self._writer_done.wait(cfg.drain_timeout_s + 5)
@@ -179,6 +195,13 @@ class IngestWorker:
         if self._http is not None:
             self._http.stop()
         log.info("ingest worker stopped", **self._totals_dict())
+
+    def _hand_to_writer(
+        self, items: list[Received], tokens: list[Token], nbytes: int, readings: int
+    ) -> None:
+        self.metrics.messages.inc(len(items))
+        self.metrics.received.inc(readings)
+        self._jobs.put((items, tokens, nbytes))
 
     def stop(self) -> None:
         """Drain and stop (SIGTERM); ``run`` returns once done."""

@@ -39,9 +39,9 @@ def test_backlog_larger_than_one_pull_when_idle_timer_never_fires_then_all_deliv
     got: list[Inbound] = []
     lock = threading.Lock()
 
-    def deliver(msg: Inbound) -> None:  # held, as while a worker's batch waits to commit
+    def deliver(msgs: list[Inbound]) -> None:  # held, as while a worker's batch waits to commit
         with lock:
-            got.append(msg)
+            got.extend(msgs)
 
     source = JetStreamSource(
         url=nats_broker.nats_url,

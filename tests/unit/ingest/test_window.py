@@ -31,6 +31,18 @@ def test_window_counts_messages_too() -> None:
     assert not w.acquire(1, timeout=0)
 
 
+def test_window_when_one_read_brings_several_messages_takes_them_together_or_not_at_all() -> None:
+    w = InflightWindow(max_messages=10, max_bytes=1_000)
+    assert w.acquire(300, timeout=0, messages=6)
+    assert w.held() == (6, 300)
+    assert not w.acquire(100, timeout=0, messages=5)  # 11 messages: none of the five
+    assert w.held() == (6, 300)
+    assert w.acquire(100, timeout=0, messages=4)
+    assert w.room() == (0, 600)
+    w.release(10, 400)
+    assert w.acquire(5_000, timeout=0, messages=50)  # empty: taken, as one big message is
+
+
 def test_window_refuses_bounds_below_one() -> None:
     with pytest.raises(ValueError, match="positive"):
         InflightWindow(max_messages=0, max_bytes=1)
