@@ -245,3 +245,29 @@ def test_light_when_new_meter_lamp_goes_off_in_bright_sun_then_not_in_use_after(
     )
     assert during["lamps_on"].mean() >= 0.95  # type: ignore[operator]
     assert not after["lamps_on"].any()
+
+
+def test_light_when_new_meter_every_5_min_sees_faint_lamp_in_a_calm_hour_then_in_use():
+    # The empty Saturday 2015-02-07 alone (nothing learned), every 5th sample (a meter
+    # reporting every 5 minutes), with a 150-lux lamp from 12:00 to 15:00 local. Daylight
+    # there is ~330 lux and calm (5-15 lux between samples), but the meter has too few
+    # days off to know its swing at that brightness (borrowed: ~330 lux), so 150 lux was
+    # under one "swing" and the lamp was missed for its three hours. It is ten times the
+    # changes of the samples around it: a switch, in the hour's own weather.
+    _, lit, sites, on, off = _day_with_lamp("2015-02-07", 12, 15, 150.0)
+    detected = _detect(every_nth(lit, 5), sites)
+    assert not detected["lamp_known"].any()
+    _assert_lit_only_while_on(detected, "2015-02-07", on, off)
+
+
+def test_light_when_new_meter_lamp_on_in_bright_sunday_noon_then_in_use():
+    # The empty Sunday 2015-02-08 alone (nothing learned), every minute, with a 300-lux
+    # lamp from 13:00 to 14:00 local: daylight moves the meter by ~50 lux a minute there
+    # and its swing at 128-512 lux is 250-500 lux, so the lamp's step was under the 2-3
+    # swings a new meter asked for and the hour was missed; the changes around the switch
+    # are a sixth of it or less.
+    _, lit, sites, on, off = _day_with_lamp("2015-02-08", 13, 14, 300.0)
+    detected = _detect(lit, sites)
+    assert not detected["lamp_known"].any()
+    during = detected.filter(pl.col("t").is_between(on + timedelta(minutes=2), off))
+    assert during["lamps_on"].mean() >= 0.95  # type: ignore[operator]

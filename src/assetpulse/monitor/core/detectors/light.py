@@ -24,9 +24,13 @@ use, while ``lamp_lux`` is at least half the smallest lamp step. Sunny empty mor
 dark: daylight ramps, and its jumps (clouds, a sun patch) are neither lamp-sized nor abrupt
 in the same way. A meter that has not learned its lamp yet (a room lit once or twice so
 far) accepts by day only a step that still holds a span later and is far beyond daylight's
-swing (three swings, or two made within one sample: a lamp switches, daylight ramps), and
-lets it go only with a step that takes about all of it away again, unless the reading rose
-as much just before (the sun flashing on the meter and leaving). Two readings closer
+swing (three swings, or two made within one sample: a lamp switches, daylight ramps), or a
+change made within one sample that stands six times the typical change of the six samples
+before it and of those after it (``_calm_change``: daylight's swing over all days off is
+the worst weather the meter has seen at that brightness; its neighbours say how the sky
+moves it this hour, so a faint lamp switched in a calm hour is seen), and lets it go only
+with a step that takes about all of it away again, unless the reading rose as much just
+before (the sun flashing on the meter and leaving). Two readings closer
 than a fifth of the sample period are both set aside: one of them carries a gateway clock
 that is off, and interleaved they would fake a lamp switched at every sample.
 
@@ -81,6 +85,8 @@ class LightParams:
     unlearned_sway_k: float = 3.0  # … and a daytime step this many times daylight's swing
     unlearned_jump_k: float = 2.0  # … or this many, made mostly within one sample
     clash_share: float = 0.2  # two readings closer than this share of the period: one is skewed
+    calm_k: float = 6.0  # … or a one-sample jump this many times the changes around it
+    calm_n: int = 6  # … the changes looked at on each side of a step
 
 
 def empty_calibration() -> pl.DataFrame:
@@ -198,6 +204,28 @@ def _runs(r: pl.DataFrame, small: pl.Expr, span_s: pl.Expr) -> pl.DataFrame:
         # within a sample, daylight ramps over several
         pl.col("d").abs().max().over(key).alias("step_jump"),
     ).drop("settled_lux", "later_lux")
+
+
+def _calm_change(p: LightParams) -> pl.Expr:
+    """A change that stands ``calm_k`` times the typical change of the ``calm_n`` samples
+    before it and of those after it (the one right after left out: a meter averaging over
+    its period spreads a switch over two): how far daylight moves this meter right now, in
+    today's weather, rather than its swing over all days off at that brightness (a lamp
+    switched in a calm hour of a week of broken cloud)."""
+    k = p.calm_n
+    # a sensor's first reading (or a resumed walk's first) has no change before it
+    absd = pl.when(pl.col("dt").is_finite()).then(pl.col("d").abs())
+    before = absd.shift(1).rolling_median(window_size=k, min_samples=k).over("sensor_id")
+    after = (absd.reverse().rolling_median(window_size=k, min_samples=k).reverse().shift(-2)).over(
+        "sensor_id"
+    )
+    floor = pl.max_horizontal(pl.col("noise"), pl.lit(1.0))
+    return (
+        before.is_not_null()  # too few changes seen on either side: not known to be calm
+        & after.is_not_null()
+        & (absd >= p.calm_k * pl.max_horizontal(before, floor))
+        & (absd >= p.calm_k * pl.max_horizontal(after, floor))
+    ).fill_null(False)
 
 
 def _clusters(mags: np.ndarray, ratio: float) -> list[np.ndarray]:
@@ -647,15 +675,26 @@ def lamp_checkpoints(
     span_us = (pl.max_horizontal(pl.lit(p.step_span_s), 2.2 * pl.col("period_s")) * 1e6).cast(
         pl.Int64
     )
+    # a meter with no lamp learned judges a step by the changes around it
+    # (``_calm_change``): a walk resumed from a state lacks those before the state, so
+    # none of the ``calm_n - 1`` readings after it may be a calm change (nor turn into
+    # one with the readings still to come), or the state is not final
+    k = p.calm_n
+    calm_after = pl.any_horizontal(
+        [pl.col("calm").shift(-j).over("sensor_id").fill_null(False) for j in range(1, k)]
+    )
+    after_n = pl.len().over("sensor_id") - 1 - pl.int_range(pl.len()).over("sensor_id")
     w = walked.with_columns(
         pl.col("t").shift(1).over("sensor_id").alias("t_prev"),
         pl.col("lux").shift(1).over("sensor_id").alias("lux_prev"),
         pl.col("t").max().over("sensor_id").alias("t_last"),
+        (pl.col("lamp_known") | (~calm_after & (after_n > 2 * k))).alias("calm_final"),
     ).filter(
         pl.col("calibrated")
         & pl.col("settled")
         & pl.col("t_prev").is_not_null()
         & (pl.col("t") + pl.duration(microseconds=2 * span_us) < pl.col("t_last"))
+        & pl.col("calm_final")
     )
     cuts = (
         at.select(
@@ -772,6 +811,7 @@ def _lamp_walk(
     # brightness is daylight, and must not open a run that a lamp's jump then joins late.
     swing = _sway_at(pl.min_horizontal("lux", pl.col("lux") - pl.col("d")))
     small = pl.max_horizontal(cand, pl.coalesce(smallest * p.step_share, swing))
+    r = r.with_columns((smallest.is_null() & _calm_change(p)).alias("calm"))
     span = pl.max_horizontal(pl.lit(p.step_span_s), 2.2 * pl.col("period_s"))
     r = _runs(r, small, span)
     mag = pl.col("step").abs()
@@ -789,6 +829,8 @@ def _lamp_walk(
     # even the sun coming out, ramps over several (the UCI office's Sunday dawn: +111 lux
     # in four samples, 2.9 swings in all but 1.3 in its largest)
     swings = _sway_at(low)
+    # a calm change that makes most of its step (the step's first change)
+    calm = pl.col("calm") & (pl.col("d").abs() >= 0.5 * mag)
     unlearned = (
         smallest.is_null()
         & (
@@ -797,6 +839,7 @@ def _lamp_walk(
                 (pl.col("step_jump") >= pl.max_horizontal(p.unlearned_jump_k * swings, 0.5 * mag))
                 & (mag >= p.unlearned_jump_k * swings)
             )
+            | calm
         )
         & (mag >= 2 * p.unlearned_lit_lux)
         & pl.col("step_holds").fill_null(False)
@@ -816,7 +859,7 @@ def _lamp_walk(
         & ~accepted
         & (pl.col("step") < 0)
         & (mag >= cand)
-        & above_sway
+        & (above_sway | calm)
         & pl.col("step_holds").fill_null(False)
     )
     forced = pl.col("forced").fill_null(False)
@@ -863,6 +906,7 @@ def _lamp_walk(
         # from the first dark (or pinned) reading on, the walk no longer depends on what
         # comes later: before it, it runs back from there
         pl.col("known").cum_max().over("sensor_id").alias("settled"),
+        "calm",
     )
     # a clashing pair (one of them stamped by a wrong clock) keeps the state the meter was
     # last seen in: every reading given gets an answer
