@@ -20,56 +20,10 @@ hours (its switches in broken-cloud hours stay unseen), room hours error -0.096.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-import polars as pl
 import pytest
 
-from assetpulse.firmware_sim import FaultSpec, Fleet, FleetSpec, Realism
-from assetpulse.monitor.core.rules import load_rules
-from assetpulse.monitor.db.analyse import analyse
-from assetpulse.monitor.db.refresh import refresh_baselines, refresh_rollups
-from tests.fix_monitor import register_fleet, sim_readings
-
-SPEC = FleetSpec(
-    gateways=8,
-    assets_per_gateway=10,
-    sample_s=30,  # the base tick: each sensor samples every 30 s, 1, 2 or 5 min on it
-    days=21,
-    faults=FaultSpec.typical(),
-    realism=Realism.HONEST,
-)
-LABELS = ("idle", "under_used")
-
-
-def _precision_recall(truth: pl.Series, said: pl.Series, label: str) -> tuple[float, float]:
-    tp = ((truth == label) & (said == label)).sum()
-    return tp / max(1, (said == label).sum()), tp / max(1, (truth == label).sum())
-
-
-def _truth(fleet: Fleet) -> pl.DataFrame:
-    rows = []
-    for a in fleet.assets:
-        t = a.truth()
-        verdict = t["verdict"]
-        if verdict == "under_used" and t["in_use_s"] == 0:
-            verdict = "idle"  # the simulator's definition: idle = no use in the window
-        rows.append(
-            {
-                "asset_code": a.asset_code,
-                "kind": t["kind"],
-                "drawn": t["verdict"],
-                "truth": verdict,
-                "truth_h": t["in_use_s"] / 3600,
-                "powered_h": t["powered_s"] / 3600,
-            }
-        )
-    return pl.DataFrame(rows)
-
-
-def _pairs(frame: pl.DataFrame) -> list[tuple[str, str, int]]:
-    counted = frame.group_by("truth", "verdict").len().sort("truth", "verdict")
-    return [(str(t), str(v), int(n)) for t, v, n in counted.rows()]
+from assetpulse.firmware_sim import Fleet
+from tests.fix_sim_quality import LABELS, SPEC, judge_fleet
 
 
 @pytest.fixture(scope="module")
@@ -79,60 +33,16 @@ def fleet() -> Fleet:
 
 @pytest.mark.timeout(1800)  # ~3.5 M readings (legacy: 1.4 M): minutes, not seconds
 def test_sim_honest_fleet_verdicts_and_hours_meet_targets(db, monitor_world, fleet):
-    start = datetime.fromtimestamp(SPEC.start_ms / 1000, UTC)
-    end = datetime.fromtimestamp(SPEC.end_ms / 1000, UTC)
-    ids = register_fleet(monitor_world, fleet, start - timedelta(days=1))
-    monitor_world.write(sim_readings(fleet, track_keys=False), fresh=True)
-    refresh_baselines(db, until=end, days=SPEC.days)
-    refresh_rollups(db, lag=timedelta(0))
-    result = analyse(db, rules=load_rules(), window_end=end, days=SPEC.days)
-    assert result.frame is not None
-    said = result.frame.select("card_id", "verdict", "usage_hours")
-    codes = pl.DataFrame({"asset_code": list(ids), "card_id": list(ids.values())})
-    x = _truth(fleet).join(codes, on="asset_code").join(said, on="card_id")
-    assert x.height == len(fleet.assets)
-
-    offline = x.filter(pl.col("drawn") == "offline")
-    live = x.filter(pl.col("drawn") != "offline")
-    figures = {label: _precision_recall(live["truth"], live["verdict"], label) for label in LABELS}
-    per_kind: dict[str, dict[str, tuple[float, float]]] = {}
-    kind_hours_error: dict[str, float] = {}
-    for (kind,), group in live.group_by("kind"):
-        per_kind[str(kind)] = {
-            label: _precision_recall(group["truth"], group["verdict"], label) for label in LABELS
-        }
-        used = group.filter(pl.col("truth_h") > 0)
-        kind_hours_error[str(kind)] = used["usage_hours"].sum() / used["truth_h"].sum() - 1
-    used = live.filter(pl.col("truth_h") > 0)
-    hours_error = used["usage_hours"].sum() / used["truth_h"].sum() - 1
-    print(
-        f"\nhonest sim quality: idle P/R {tuple(round(v, 3) for v in figures['idle'])},"
-        f" under_used P/R {tuple(round(v, 3) for v in figures['under_used'])},"
-        f" hours error {hours_error:+.4f}; offline verdicts"
-        f" {dict(offline.group_by('verdict').len().iter_rows())};"
-    )
-    for kind in sorted(per_kind):
-        of_kind = x.filter(pl.col("kind") == kind)
-        pr = {
-            f"{label} (n={(of_kind['truth'] == label).sum()})": tuple(
-                round(v, 3) for v in per_kind[kind][label]
-            )
-            for label in LABELS
-        }
-        print(
-            f"  {kind}: P/R {pr}, hours error {kind_hours_error[kind]:+.3f},"
-            f" truth→verdict {[f'{t}→{v}: {n}' for t, v, n in _pairs(of_kind)]}"
-        )
-    mistakes = live.filter(pl.col("truth") != pl.col("verdict"))
-    with pl.Config(tbl_rows=100):
-        print(mistakes)
-    assert (offline["verdict"] == "idle").sum() == 0, "an asset without its sensors was idle"
-    assert (offline["verdict"] == "insufficient_data").all()
+    q = judge_fleet(db, monitor_world, fleet, SPEC)
+    print("\n" + q.report())
+    mistakes, per_kind = q.mistakes, q.per_kind
+    assert (q.offline["verdict"] == "idle").sum() == 0, "an asset without its sensors was idle"
+    assert (q.offline["verdict"] == "insufficient_data").all()
     # printers too: their self-cleaning wake-ups (by night as by day) are their rule's
     # off-hours background, taken out before judging (core.background)
     for kind in ("desktop", "lab_instrument", "vehicle", "printer"):
         for label in LABELS:
             assert min(per_kind[kind][label]) >= 0.98, (kind, label, per_kind[kind], mistakes)
-    assert abs(kind_hours_error["vehicle"]) <= 0.03, kind_hours_error
-    assert abs(kind_hours_error["desktop"]) <= 0.05, kind_hours_error  # screen lit, not powered
+    assert abs(q.kind_hours_error["vehicle"]) <= 0.03, q.kind_hours_error
+    assert abs(q.kind_hours_error["desktop"]) <= 0.05, q.kind_hours_error  # screen lit, not powered
     assert per_kind["room"]["idle"][1] >= 0.98, (per_kind["room"], mistakes)
