@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
+from assetpulse.firmware_sim import Fleet, FleetSpec, Realism
 from assetpulse.monitor.core.detectors.light import calibrate, lamp_light
 from tests.fix_real_sensors import desk_room, every_nth, uci_office
 
@@ -271,3 +272,40 @@ def test_light_when_new_meter_lamp_on_in_bright_sunday_noon_then_in_use():
     assert not detected["lamp_known"].any()
     during = detected.filter(pl.col("t").is_between(on + timedelta(minutes=2), off))
     assert during["lamps_on"].mean() >= 0.95  # type: ignore[operator]
+
+
+def test_calibration_when_daylight_ramps_over_samples_then_no_lamp_learned_from_it():
+    # The honest simulator's windowless room SIM-ROOM-0001007 (seed 2): a 30-s meter, its
+    # 571-lux lamp lit once for 0.9 h in three weeks. Its daylight (~150 lux) moves in ramps
+    # over four samples that the sky's 2-minute pace caps near 40 lux: summed into steps
+    # they formed a peak at 33 lux, learned as the room's lamp, and daylight's creeping then
+    # lit that "lamp" for 50 h. A lamp switches within a sample; the ramps teach nothing.
+    spec = FleetSpec(
+        seed=2, gateways=8, assets_per_gateway=10, sample_s=30, days=21, realism=Realism.HONEST
+    )
+    room = next(a for a in Fleet.build(spec).assets if a.asset_code == "SIM-ROOM-0001007")
+    assert room.plan is not None
+    photo = next(s for s in room.sensors if s.kind == "photo")
+    signals = room.signals(spec)
+    rows = [
+        r
+        for t in range(spec.start_ms, spec.end_ms, spec.sample_s * 1000)
+        for r in signals.step(t)
+        if r["s"] == photo.sensor_id
+    ]
+    readings = pl.DataFrame(
+        {
+            "sensor_id": [r["s"] for r in rows],
+            "t": [datetime.fromtimestamp(r["t"] / 1000, UTC) for r in rows],
+            "lux": [r["lux"] for r in rows],
+        }
+    ).with_columns(pl.col("t").cast(pl.Datetime("us", "UTC")))
+    sites = pl.DataFrame(
+        {"sensor_id": [photo.sensor_id], "lat": [room.plan.lat], "lon": [room.plan.lon]}
+    )
+    cal = calibrate(readings, sites)
+    assert cal["levels"][0].to_list() == []
+    lit_h = lamp_light(readings, cal, sites)["lamps_on"].sum() * spec.sample_s / 3600
+    truth_h = room.truth()["in_use_s"] / 3600
+    assert truth_h < 1.0
+    assert lit_h < 2 * truth_h

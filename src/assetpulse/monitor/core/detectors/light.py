@@ -149,11 +149,20 @@ def prepare(
     return _prepared(_without_clock_clashes(readings, p.clash_share, periods), sites)
 
 
-def _runs(r: pl.DataFrame, small: pl.Expr, span_s: pl.Expr) -> pl.DataFrame:
+def _runs(
+    r: pl.DataFrame, small: pl.Expr, span_s: pl.Expr, *, day_ramps_hold: bool = False
+) -> pl.DataFrame:
     """Group consecutive same-signed changes of at least ``small`` into steps (a lamp that
     warms up, or a meter that averages over its period, spreads one step over two or three
     samples); a smaller change ends a step, so slow daylight drift never joins one.
-    Adds ``step`` (the run's total, on its first sample, else 0) and ``step_end_lux``."""
+    Adds ``step`` (the run's total, on its first sample, else 0) and ``step_end_lux``.
+
+    A step ``step_holds`` if the level still holds a span later; by day, where lamps are
+    learned from (``calibrate``, the day summaries), also only if it was made mostly within
+    one sample (its largest change at least half of it): a lamp switches, daylight ramps —
+    a cloud's shade drifting in over several samples sums to a step of a size the sky's
+    own pace may favour, and must not form a lamp's peak. The walk (``day_ramps_hold``)
+    keeps ramps: a lamp it knows may warm up over a minute or two."""
     sign = pl.when(pl.col("d").abs() >= small).then(pl.col("d").sign()).otherwise(0)
     r = r.with_columns(sign.alias("sign"))
     new_run = (
@@ -196,9 +205,14 @@ def _runs(r: pl.DataFrame, small: pl.Expr, span_s: pl.Expr) -> pl.DataFrame:
         pl.col("settled_lux").alias("step_end_lux"),
         # a lamp switched stays switched: the level still holds a span later (readings of a
         # gateway whose clock is off, interleaved with true ones, flip back at once)
-        ((pl.col("later_lux") - pl.col("settled_lux")).abs() <= 0.3 * total.abs()).alias(
-            "step_holds"
-        ),
+        (
+            ((pl.col("later_lux") - pl.col("settled_lux")).abs() <= 0.3 * total.abs())
+            & (
+                pl.lit(day_ramps_hold)
+                | pl.col("dark").first().over(key)
+                | (pl.col("d").abs().max().over(key) >= 0.5 * total.abs())
+            )
+        ).alias("step_holds"),
         pl.col("dark").first().over(key).alias("step_dark"),
         # the largest change from one sample to the next within the step: a lamp switches
         # within a sample, daylight ramps over several
@@ -813,7 +827,7 @@ def _lamp_walk(
     small = pl.max_horizontal(cand, pl.coalesce(smallest * p.step_share, swing))
     r = r.with_columns((smallest.is_null() & _calm_change(p)).alias("calm"))
     span = pl.max_horizontal(pl.lit(p.step_span_s), 2.2 * pl.col("period_s"))
-    r = _runs(r, small, span)
+    r = _runs(r, small, span, day_ramps_hold=True)
     mag = pl.col("step").abs()
     lamp_sized = (mag >= smallest * (1 - p.level_tol)) & (mag <= largest * (1 + p.level_tol))
     # an "on" step must leave at least one lamp's light above the floor
