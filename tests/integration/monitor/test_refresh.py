@@ -188,3 +188,80 @@ def test_refresh_when_light_calibration_changes_then_its_hours_are_recomputed(db
     db.execute("update sensor_light_calibration set levels = '{295}', updated_at = now()")
     refresh_rollups(db, lag=timedelta(0))
     assert db.execute("select min(refreshed_at) from usage_hourly").fetchone()[0] > refreshed
+
+
+def test_fetch_windows_when_span_path_then_same_readings_as_one_query_per_window(db, monitor_world):
+    # a plug with counters and a zone on some readings, a sensor moved between two cards
+    # (one binding closed with an inclusive upper bound), a thermometer with nulls only
+    from assetpulse.monitor.db import refresh as r
+
+    a = monitor_world.card("显微镜", "A023201")
+    b = monitor_world.card("离心机", "A023201")
+    monitor_world.bind("PL-1", "photo", a, T0 - timedelta(days=1))
+    monitor_world.bind("TH-1", "temp", b, T0 - timedelta(days=1))
+    db.execute(
+        "insert into sensors (sensor_id, kind) values ('MV-1', 'photo') on conflict do nothing"
+    )
+    moved = T0 + timedelta(minutes=97)
+    db.execute(
+        "insert into sensor_bindings (sensor_id, card_id, valid) values"
+        " ('MV-1', %s, tstzrange(%s, %s, '[]')), ('MV-1', %s, tstzrange(%s, null, '()'))",
+        (a, T0 - timedelta(days=1), moved, b, moved + timedelta(minutes=40)),
+    )
+    db.commit()
+    plug = _photo_trace("PL-1", 4 * 60, [(30, 95)]).with_columns(
+        pl.when(pl.int_range(pl.len()) % 7 == 0).then(pl.lit("lab-2")).alias("zone")
+    )
+    mover = _photo_trace("MV-1", 4 * 60, [(100, 150)]).with_columns(
+        pl.lit(None, pl.Boolean).alias("on_state"),
+        pl.lit(None, pl.Int64).alias("on_ms"),
+        pl.lit(None, pl.Int64).alias("cyc"),
+    )
+    temp = pl.DataFrame(
+        {
+            "sensor_id": "TH-1",
+            "t": [T0 + timedelta(minutes=i) for i in range(4 * 60)],
+            "kind": 2,
+            "temp_c": 21.5,
+        }
+    )
+    for frame in (plug, mover, temp):
+        monitor_world.write(frame, fresh=True)
+    windows = pl.DataFrame(
+        {
+            "card_id": [a, b],
+            "sensors": [["PL-1", "MV-1"], ["TH-1", "MV-1"]],
+            "t0": [T0 - timedelta(hours=1), T0 + timedelta(minutes=20)],
+            "t1": [T0 + timedelta(hours=5), T0 + timedelta(hours=5)],
+        },
+        schema={
+            "card_id": pl.Int64,
+            "sensors": pl.List(pl.String),
+            "t0": pl.Datetime("us", "UTC"),
+            "t1": pl.Datetime("us", "UTC"),
+        },
+    )
+    key = ["card_id", "sensor_id", "t"]
+    span = r.fetch_windows(db, windows).sort(key)
+    w = windows.explode("sensors")
+    per_window = r._readings_frame(
+        r.fetch_frame(
+            db,
+            r.FETCH_WINDOWS,
+            {
+                "cards": w["card_id"].to_list(),
+                "sensors": w["sensors"].to_list(),
+                "t0": w["t0"].to_list(),
+                "t1": w["t1"].to_list(),
+            },
+        )
+    ).sort(key)
+    assert span.height > 0
+    assert span["zone"].drop_nulls().len() > 0
+    assert span["on_ms"].drop_nulls().len() > 0
+    # the moved sensor counts for the first card up to its move, the minute itself
+    # included, and for the second only after the start of its open binding
+    mv = span.filter(pl.col("sensor_id") == "MV-1")
+    assert mv.filter(pl.col("card_id") == a)["t"].max() == moved
+    assert mv.filter(pl.col("card_id") == b)["t"].min() == moved + timedelta(minutes=41)
+    assert_frame_equal(span, per_window)

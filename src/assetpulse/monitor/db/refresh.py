@@ -79,7 +79,7 @@ REACH_BACK_OTHER = timedelta(hours=3)
 # night before, REACH_BACK) and kept two days
 LIGHT_STATE_HOURS = timedelta(hours=30)
 LIGHT_STATE_KEEP = timedelta(days=2)
-# appended readings (FRESH_APPENDS): how many readings, and at least how long, before the
+# appended readings (FRESH_READINGS): how many readings, and at least how long, before the
 # first fresh one their influence can reach (an interval's predecessor; a light meter's
 # two step spans, 150 s or 2.2 periods each; a stay point's 2 x 3 + 1 fixes and the wild
 # fixes' neighbours); the same number of readings before a card's first dirty hour make
@@ -107,22 +107,6 @@ where name = %s
 # flags bit 0: the sample time is in the future (clock skew); such times cannot be placed.
 # Written ``(flags & 1) <> 1``: without statistics on the expression the planner takes
 # ``= 0`` for 0.5 % of the rows (and picks per-reading index probes), ``<> 1`` for 99.5 %.
-# Readings are grouped per sensor-hour before the bindings are joined: one probe per
-# sensor-hour, not per reading.
-FRESH_HOURS = """
-select b.card_id, f.hour
-from (
-    select sensor_id, date_trunc('hour', t) as hour
-    from readings
-    where received_at > %(since)s and (flags & 1) <> 1
-      and sensor_id in (select sensor_id from sensor_bindings
-                        where card_id between %(lo)s and %(hi)s)
-    group by 1, 2
-) f
-join sensor_bindings b on b.sensor_id = f.sensor_id
-    and b.valid && tstzrange(f.hour, f.hour + interval '1 hour')
-where b.card_id between %(lo)s and %(hi)s
-"""
 # a first run (nothing rolled up yet): every hour from the first to the last reading of
 # each of the slice's bindings, two probes of its sensor's primary key (hours without a
 # reading in between are recomputed to nothing: grouping every reading by its hour read
@@ -166,34 +150,60 @@ join readings r on r.sensor_id = b.sensor_id and r.t >= lower(b.valid)
 where b.id = any(%(ids)s) and (r.flags & 1) <> 1
 group by 1, 2
 """
-# Appended readings (the usual 5-minute cycle): a sensor whose fresh readings all come
-# after every reading it had before changes nothing later than them, and nothing earlier
-# than the influence of a new reading reaches back (``APPEND_CONTEXT`` readings: the
-# interval to its predecessor, the light walk's two step spans, a stay point's fixes;
-# and at least ``APPEND_REACH``). Per bound sensor with fresh readings: the first one,
-# the last, where the influence of the fresh ones reaches back to, and whether a reading
-# received before the watermark lies after the first fresh one (then: the general path).
-FRESH_APPENDS = """
-select b.card_id, f.sensor_id, f.t0, f.t1,
-       (select r.t from readings r
-        where r.sensor_id = f.sensor_id and r.t < f.t0 and (r.flags & 1) <> 1
-        order by r.t desc offset %(skip)s limit 1) as reach,
-       exists (select 1 from readings r
-               where r.sensor_id = f.sensor_id and r.t > f.t0 and r.received_at <= %(since)s
-                 and (r.flags & 1) <> 1) as late,
-       upper(b.valid) is null and b.valid @> f.t0 as open
-from (
-    select sensor_id, min(t) as t0, max(t) as t1
+# What arrived since the watermark, read once (one bitmap scan of the BRIN on
+# ``received_at`` per slice; the touched hours and the appended sensors each scanned the
+# fresh readings before), grouped per sensor-hour before the bindings are joined (one
+# probe per sensor-hour, not per reading). Two kinds of rows:
+# - ``hour`` set: a card-hour touched by fresh readings (the binding overlaps the hour);
+# - ``sensor_id`` set, for appended readings (the usual 5-minute cycle): a sensor whose
+#   fresh readings all come after every reading it had before changes nothing later than
+#   them, and nothing earlier than the influence of a new reading reaches back
+#   (``APPEND_CONTEXT`` readings: the interval to its predecessor, the light walk's two
+#   step spans, a stay point's fixes; and at least ``APPEND_REACH``). Per bound sensor
+#   with fresh readings: the first one, the last, where the influence of the fresh ones
+#   reaches back to, and whether a reading received before the watermark lies after the
+#   first fresh one (then: the general path).
+FRESH_READINGS = """
+with f as materialized (
+    select sensor_id, date_trunc('hour', t) as hour, min(t) as t0, max(t) as t1
     from readings
     where received_at > %(since)s and (flags & 1) <> 1
       and sensor_id in (select sensor_id from sensor_bindings
                         where card_id between %(lo)s and %(hi)s)
-    group by 1
-) f
+    group by 1, 2
+), s as (
+    select sensor_id, min(t0) as t0, max(t1) as t1 from f group by 1
+)
+select b.card_id, f.hour, null::text, null::timestamptz, null::timestamptz,
+       null::timestamptz, null::boolean, null::boolean
+from f
 join sensor_bindings b on b.sensor_id = f.sensor_id
-    and b.valid && tstzrange(f.t0, f.t1, '[]')
+    and b.valid && tstzrange(f.hour, f.hour + interval '1 hour')
+where b.card_id between %(lo)s and %(hi)s
+union all
+select b.card_id, null, s.sensor_id, s.t0, s.t1,
+       (select r.t from readings r
+        where r.sensor_id = s.sensor_id and r.t < s.t0 and (r.flags & 1) <> 1
+        order by r.t desc offset %(skip)s limit 1) as reach,
+       exists (select 1 from readings r
+               where r.sensor_id = s.sensor_id and r.t > s.t0 and r.received_at <= %(since)s
+                 and (r.flags & 1) <> 1) as late,
+       upper(b.valid) is null and b.valid @> s.t0 as open
+from s
+join sensor_bindings b on b.sensor_id = s.sensor_id
+    and b.valid && tstzrange(s.t0, s.t1, '[]')
 where b.card_id between %(lo)s and %(hi)s
 """
+_FRESH_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "card_id": pl.Int64,
+    "hour": pl.Datetime("us", "UTC"),
+    "sensor_id": pl.String,
+    "t0": pl.Datetime("us", "UTC"),
+    "t1": pl.Datetime("us", "UTC"),
+    "reach": pl.Datetime("us", "UTC"),
+    "late": pl.Boolean,
+    "open": pl.Boolean,
+}
 # where each sensor's window starts: ``APPEND_CONTEXT`` readings before the card's first
 # dirty hour (the whole history when it has fewer)
 CONTEXT_STARTS = """
@@ -285,19 +295,48 @@ where b.valid @> r.t
 # window is the whole history): one bitmap scan of the primary key for all the batch's
 # sensors reads each heap page once, where a scan per window reads a page per reading
 # (readings are stored in the order they arrive, every sensor's minute beside the
-# others'); the rows outside their windows are dropped after
+# others'); the rows outside their windows and bindings are dropped after, in polars
+# (``SPAN_BINDINGS``: a hash join with the bindings and its range test per reading took
+# two thirds of the query's time in the server). The columns most readings leave empty
+# come as one JSON object, null where all of them are (``SPAN_EXTRA``): each column
+# costs the server's COPY and the client's decoding per row, even null.
 FETCH_SPAN = """
-select b.card_id, r.sensor_id, r.t, r.kind, r.on_state, r.lux, r.on_ms, r.cyc, r.temp_c,
-       r.lat, r.lon, r.acc, r.zone
-from (
-    select * from readings r
-    where r.sensor_id = any({sensors}::text[]) and r.t >= {t0} and r.t < {t1}
-      and (r.flags & 1) <> 1
-    offset 0  -- kept a subquery: one scan for all sensors, then the bindings by hash
-) r
-join sensor_bindings b on b.sensor_id = r.sensor_id and b.valid @> r.t
-where b.card_id = any({cards}::bigint[])
+select r.sensor_id, r.t, r.kind, r.lux, r.temp_c, r.lat, r.lon, r.acc,
+       case when r.on_state is not null or r.on_ms is not null or r.cyc is not null
+                 or r.zone is not null
+            then json_build_object('on_state', r.on_state, 'on_ms', r.on_ms, 'cyc', r.cyc,
+                                   'zone', r.zone)::text end as extra
+from readings r
+where r.sensor_id = any({sensors}::text[]) and r.t >= {t0} and r.t < {t1}
+  and (r.flags & 1) <> 1
 """
+SPAN_EXTRA = pl.Struct(
+    {"on_state": pl.Boolean, "on_ms": pl.Int64, "cyc": pl.Int64, "zone": pl.String}
+)
+# the batch's bindings, their bounds in epoch microseconds (null: unbounded; an infinite
+# bound that excludes everything: the extreme of int64)
+SPAN_BINDINGS = """
+select card_id, sensor_id,
+       case when lower(valid) is null or lower(valid) = '-infinity' then null
+            when lower(valid) = 'infinity' then 9223372036854775807
+            else (extract(epoch from lower(valid)) * 1000000)::bigint end,
+       lower_inc(valid),
+       case when upper(valid) is null or upper(valid) = 'infinity' then null
+            when upper(valid) = '-infinity' then -9223372036854775808
+            else (extract(epoch from upper(valid)) * 1000000)::bigint end,
+       upper_inc(valid)
+from sensor_bindings
+where card_id = any(%(cards)s::bigint[]) and sensor_id = any(%(sensors)s::text[])
+  and not isempty(valid)
+"""
+_SPAN_BINDING_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "card_id": pl.Int64,
+    "sensor_id": pl.String,
+    "b0": pl.Int64,
+    "b0_inc": pl.Boolean,
+    "b1": pl.Int64,
+    "b1_inc": pl.Boolean,
+}
 SPAN_FILL = 0.7  # the windows fill this share of the span they make together: FETCH_SPAN
 
 FETCH_READINGS = """
@@ -530,18 +569,7 @@ def fetch_windows(conn: psycopg.Connection[Any], windows: pl.DataFrame) -> pl.Da
             "t0": w["t0"].min(),
             "t1": w["t1"].max(),
         }
-        rows = _readings_frame(fetch_frame(conn, FETCH_SPAN, args))
-        within = w.select(
-            "card_id",
-            pl.col("sensors").alias("sensor_id"),
-            pl.col("t0").alias("w0"),
-            pl.col("t1").alias("w1"),
-        )
-        return (
-            rows.join(within, on=["card_id", "sensor_id"])
-            .filter((pl.col("t") >= pl.col("w0")) & (pl.col("t") < pl.col("w1")))
-            .select(READING_SCHEMA.keys())
-        )
+        return _span_rows(conn, w, args)
     args = {
         "cards": w["card_id"].to_list(),
         "sensors": w["sensors"].to_list(),
@@ -549,6 +577,49 @@ def fetch_windows(conn: psycopg.Connection[Any], windows: pl.DataFrame) -> pl.Da
         "t1": w["t1"].to_list(),
     }
     return _readings_frame(fetch_frame(conn, FETCH_WINDOWS, args))
+
+
+def _span_rows(
+    conn: psycopg.Connection[Any], w: pl.DataFrame, args: dict[str, Any]
+) -> pl.DataFrame:
+    """``FETCH_SPAN``'s readings with the card of each binding that holds them (``b.valid
+    @> r.t``), within each window of ``w`` (``card_id, sensors, t0, t1``)."""
+    raw = fetch_frame(conn, FETCH_SPAN, args)
+    bound = pl.DataFrame(
+        conn.execute(
+            SPAN_BINDINGS, {"cards": args["cards"], "sensors": args["sensors"]}
+        ).fetchall(),
+        schema=_SPAN_BINDING_SCHEMA,
+        orient="row",
+    )
+    if raw.height == 0 or bound.height == 0:
+        return pl.DataFrame(schema=READING_SCHEMA)
+    extra = raw["extra"].cast(pl.String)
+    sparse: list[pl.Expr | pl.Series]
+    if extra.null_count() == raw.height:
+        sparse = [pl.lit(None, t).alias(c) for c, t in SPAN_EXTRA.to_schema().items()]
+    else:
+        decoded = extra.str.json_decode(SPAN_EXTRA)
+        sparse = [decoded.struct.field(c).alias(c) for c in SPAN_EXTRA.to_schema()]
+    rows = raw.drop("extra").with_columns(sparse)
+    us = pl.col("t").dt.epoch("us")
+    held = (
+        pl.col("b0").is_null() | (us > pl.col("b0")) | (pl.col("b0_inc") & (us == pl.col("b0")))
+    ) & (pl.col("b1").is_null() | (us < pl.col("b1")) | (pl.col("b1_inc") & (us == pl.col("b1"))))
+    within = w.select(
+        "card_id",
+        pl.col("sensors").alias("sensor_id"),
+        pl.col("t0").alias("w0"),
+        pl.col("t1").alias("w1"),
+    )
+    return _readings_frame(
+        rows.with_columns(pl.col("sensor_id").cast(pl.String))
+        .join(bound.with_columns(pl.col("sensor_id")), on="sensor_id")
+        .with_columns(pl.col("t").cast(pl.Datetime("us", "UTC")))
+        .filter(held)
+        .join(within, on=["card_id", "sensor_id"])
+        .filter((pl.col("t") >= pl.col("w0")) & (pl.col("t") < pl.col("w1")))
+    )
 
 
 Site = tuple[float, float]
@@ -986,7 +1057,7 @@ class _Appended:
 
 def _appended(
     conn: psycopg.Connection[Any],
-    lo_hi: dict[str, Any],
+    fresh: pl.DataFrame,
     info: pl.DataFrame,
     others: pl.Series,
     until: datetime,
@@ -1000,8 +1071,7 @@ def _appended(
     before that hour, resuming its light meters from their walks stored at that hour — the
     same hours as the general path gives, from a few readings more than the new ones
     instead of three hours around each. A card whose meters lack that walk is left out."""
-    rows = conn.execute(FRESH_APPENDS, {**lo_hi, "skip": APPEND_CONTEXT - 1}).fetchall()
-    f = pl.DataFrame(rows, schema=_APPEND_SCHEMA, orient="row")
+    f = fresh.filter(pl.col("sensor_id").is_not_null()).select(_APPEND_SCHEMA.keys())
     shared = (
         info.explode("sensors")
         .group_by("sensors")
@@ -1145,7 +1215,14 @@ def rollup_cards(
     p = params or RollupParams()
     lo_hi = {"lo": cards[0], "hi": cards[1], "since": since}
     first = since <= FIRST_WATERMARK
-    parts = [_hours(conn, ALL_HOURS if first else FRESH_HOURS, lo_hi)]
+    fresh = pl.DataFrame(schema=_FRESH_SCHEMA)
+    if first:
+        parts = [_hours(conn, ALL_HOURS, lo_hi)]
+    else:
+        got = conn.execute(FRESH_READINGS, {**lo_hi, "skip": APPEND_CONTEXT - 1}).fetchall()
+        fresh = pl.DataFrame(got, schema=_FRESH_SCHEMA, orient="row")
+        touched_hours = fresh.filter(pl.col("hour").is_not_null())
+        parts = [touched_hours.select("card_id", pl.col("hour").alias("t"))]
     bindings = conn.execute(CHANGED_BINDINGS, lo_hi).fetchall()
     calibrations = conn.execute(CHANGED_CALIBRATIONS, lo_hi).fetchall()
     if not first:  # on the first run every hour is recomputed: nothing to add
@@ -1177,7 +1254,7 @@ def rollup_cards(
             if len(parts) > 1
             else pl.Series([], dtype=pl.Int64)
         )
-        appended = _appended(conn, lo_hi, info, others, until)
+        appended = _appended(conn, fresh, info, others, until)
         touched = touched.filter(~pl.col("card_id").is_in(appended.cards.implode()))
     lit = touched["card_id"].is_in(info.filter(pl.col("light"))["card_id"].implode())
     dirty = pl.concat(
