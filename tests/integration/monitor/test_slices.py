@@ -122,3 +122,22 @@ def test_analyse_when_two_workers_then_same_rollup_and_verdicts_as_one(db_url, m
     verdicts = [line for line in two.output.splitlines() if line.startswith("analysed")]
     assert verdicts
     assert verdicts[0] in one.output.splitlines()  # the same verdicts
+
+
+def test_analyse_when_a_cycle_has_little_left_after_its_first_slice_then_no_helper_starts(
+    db_url, monitor_world
+):
+    _world(monitor_world)
+    end = (T0 + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    args = ["--window-days", "3", "--end", end, "--slice-cards", "1", "--workers", "2"]
+    env = {"ASSETPULSE_DATABASE_URL": db_url}
+    first = CliRunner().invoke(analyse, args, env=env)  # learns baselines: helpers start
+    assert first.exit_code == 0, first.output
+    assert f"in {CARDS} slices, 2 workers" in first.output
+    assert "started" not in first.output
+    # the next cycle: nothing new arrived, its slices take milliseconds (a helper would
+    # spend a CPU-second starting), and it still judges every asset
+    cycle = CliRunner().invoke(analyse, args, env=env)
+    assert cycle.exit_code == 0, cycle.output
+    assert f"in {CARDS} slices, 2 workers, 1 started (too little to share)" in cycle.output
+    assert f"analysed {CARDS} assets" in cycle.output

@@ -149,16 +149,18 @@ def work(
     site: Site = DEFAULT_SITE,
     params: RollupParams | None = None,
     baseline_days: int = 14,
+    max_slices: int | None = None,
 ) -> int:
-    """Take and do pending slices of the run until none is left to take; returns how many
-    this worker did. ``conn`` must be in autocommit mode (each slice is one transaction)."""
+    """Take and do pending slices of the run until none is left to take (or ``max_slices``
+    are done); returns how many this worker did. ``conn`` must be in autocommit mode (each
+    slice is one transaction)."""
     run = load_run(conn, run_id)
     # a backend whose worker died notices within this while waiting or working, and its
     # rollback frees the slice for another worker
     conn.execute("set client_connection_check_interval = '2s'")
     worker = f"{socket.gethostname()}:{os.getpid()}"
     done = 0
-    while True:
+    while max_slices is None or done < max_slices:
         with conn.transaction():
             claimed = conn.execute(CLAIM, (run_id,)).fetchone()
             if claimed is None:
@@ -198,6 +200,12 @@ def work(
             conn.execute(DONE, (worker, Jsonb(result), run_id, n))
         done += 1
         log.info("slice done", run=run_id, slice=n, **result)
+    return done
+
+
+def pending_slices(conn: psycopg.Connection[Any], run_id: int) -> int:
+    """Slices of the run not done yet (taken by a worker or not)."""
+    return int(conn.execute(PENDING, (run_id,)).fetchone()[0])  # type: ignore[index]
 
 
 def wait_and_finish(
@@ -214,7 +222,7 @@ def wait_and_finish(
     deadline = time.monotonic() + timeout_s
     while True:
         work(conn, run_id, rules=rules, site=site)
-        pending = int(conn.execute(PENDING, (run_id,)).fetchone()[0])  # type: ignore[index]
+        pending = pending_slices(conn, run_id)
         if pending == 0:
             break
         if time.monotonic() > deadline:
