@@ -177,26 +177,11 @@ def _runs(
 
     # the step's size: where the meter has settled ``span`` after the switch (a lamp that
     # warms up takes a minute or two) against where it was just before
-    def lux_after(k: int, name: str) -> pl.DataFrame:
-        return (
-            r.select(
-                "sensor_id", (pl.col("t") - pl.duration(seconds=k * span_s)).alias("t_back"), "lux"
-            )
-            .rename({"lux": name})
-            .sort("t_back")
-        )
-
-    r = r.with_columns(pl.col("t").alias("t_key")).sort("t_key")
-    for k, name in ((1, "settled_lux"), (2, "later_lux")):
-        r = r.join_asof(
-            lux_after(k, name),
-            left_on="t_key",
-            right_on="t_back",
-            by="sensor_id",
-            strategy="backward",
-            check_sortedness=False,
-        ).drop("t_back")
-    r = r.drop("t_key").sort("sensor_id", "t")
+    r = r.sort("sensor_id", "t")
+    r = r.with_columns(
+        _lux_within(r, span_s, 1).alias("settled_lux"),
+        _lux_within(r, span_s, 2).alias("later_lux"),
+    )
     before = pl.col("lux") - pl.col("d")
     total = pl.col("settled_lux") - before
     same_way = total.sign() == pl.col("sign")
@@ -218,6 +203,25 @@ def _runs(
         # within a sample, daylight ramps over several
         pl.col("d").abs().max().over(key).alias("step_jump"),
     ).drop("settled_lux", "later_lux")
+
+
+def _lux_within(r: pl.DataFrame, span_s: pl.Expr, k: int) -> pl.Series:
+    """Per reading of ``r`` (sorted by sensor and time), the lux of the sensor's last
+    reading at most ``k`` spans later: a search in each sensor's sorted times, where an
+    as-of join would sort the whole frame by time and back (most of the lamp walk's time)."""
+    t = r["t"].dt.epoch("us").to_numpy()
+    reach = (
+        r.select((pl.col("t") + pl.duration(seconds=k * span_s)).dt.epoch("us"))
+        .to_series()
+        .to_numpy()
+    )
+    sensor = r["sensor_id"]
+    firsts = np.flatnonzero((sensor != sensor.shift(1)).fill_null(True).to_numpy())
+    ends = np.r_[firsts[1:], r.height]
+    at = np.empty(r.height, dtype=np.int64)
+    for a, b in zip(firsts, ends, strict=True):
+        at[a:b] = a + np.searchsorted(t[a:b], reach[a:b], side="right") - 1
+    return pl.Series(r["lux"].to_numpy()[at])
 
 
 def _calm_change(p: LightParams) -> pl.Expr:
