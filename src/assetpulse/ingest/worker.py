@@ -114,26 +114,25 @@ class IngestWorker:
     def offer(self, msg: Inbound) -> None:
         """Take a message, blocking while the in-flight window is full (MQTT 3.1.1, or
         bytes beyond the window's budget)."""
-        nbytes = len(msg.payload)
-        while not self.window.acquire(nbytes, timeout=0.5):
-            if self._stopping.is_set():
-                return  # not acknowledged: the broker redelivers it
-        if self._stopping.is_set():
-            self.window.release(1, nbytes)
-            return
-        self._inbox.put(msg)
+        if self._admit(len(msg.payload), 1):
+            self._inbox.put(msg)
 
     def offer_many(self, msgs: list[Inbound]) -> None:
         """``offer`` for what one read from the broker brought: one wait for room and one
         hand-off to the batcher for all of them (JetStream asks only for what fits)."""
-        nbytes = sum(len(m.payload) for m in msgs)
-        while not self.window.acquire(nbytes, timeout=0.5, messages=len(msgs)):
+        if self._admit(sum(len(m.payload) for m in msgs), len(msgs)):
+            self._inbox.put(msgs)
+
+    def _admit(self, nbytes: int, messages: int) -> bool:
+        """Room in the window for these messages, waited for; False once stopping (they
+        are not acknowledged: the broker redelivers them)."""
+        while not self.window.acquire(nbytes, timeout=0.5, messages=messages):
             if self._stopping.is_set():
-                return  # not acknowledged: the broker redelivers them
+                return False
         if self._stopping.is_set():
-            self.window.release(len(msgs), nbytes)
-            return
-        self._inbox.put(msgs)
+            self.window.release(messages, nbytes)
+            return False
+        return True
 
     # --- batcher (caller's thread) ---
     def run(self) -> None:

@@ -614,7 +614,7 @@ def _span_rows(
     )
     return _readings_frame(
         rows.with_columns(pl.col("sensor_id").cast(pl.String))
-        .join(bound.with_columns(pl.col("sensor_id")), on="sensor_id")
+        .join(bound, on="sensor_id")
         .with_columns(pl.col("t").cast(pl.Datetime("us", "UTC")))
         .filter(held)
         .join(within, on=["card_id", "sensor_id"])
@@ -1029,15 +1029,8 @@ def _resumable(
     return marked, chosen.select(LIGHT_STATE_SCHEMA.keys()).unique("sensor_id")
 
 
-_APPEND_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "card_id": pl.Int64,
-    "sensor_id": pl.String,
-    "t0": pl.Datetime("us", "UTC"),
-    "t1": pl.Datetime("us", "UTC"),
-    "reach": pl.Datetime("us", "UTC"),
-    "late": pl.Boolean,
-    "open": pl.Boolean,
-}
+# FRESH_READINGS' rows of appended sensors, without the touched hours' column
+_APPEND_COLUMNS = [c for c in _FRESH_SCHEMA if c != "hour"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -1071,7 +1064,7 @@ def _appended(
     before that hour, resuming its light meters from their walks stored at that hour — the
     same hours as the general path gives, from a few readings more than the new ones
     instead of three hours around each. A card whose meters lack that walk is left out."""
-    f = fresh.filter(pl.col("sensor_id").is_not_null()).select(_APPEND_SCHEMA.keys())
+    f = fresh.filter(pl.col("sensor_id").is_not_null()).select(_APPEND_COLUMNS)
     shared = (
         info.explode("sensors")
         .group_by("sensors")
