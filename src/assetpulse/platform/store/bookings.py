@@ -4,7 +4,11 @@ the usage the monitor measured while the asset was on loan.
 A booking is seen by the users of its two units only; the listing's calendar shows every
 holding booking to whoever may see the listing, the borrowing unit's name only to the two
 sides. Overlaps are refused by ``bookings_no_overlap`` (migration 4007), which holds under
-any race; the usage comes from the monitor's ``usage_hourly`` for the loan's hours.
+any race; requests for one asset take its card's row lock first, because two overlapping
+inserts racing on an exclusion constraint can wait on each other and end in a deadlock
+(an error the API can only call "database unavailable") instead of one clean
+``BOOKING_OVERLAP``. The usage comes from the monitor's ``usage_hourly`` for the loan's
+hours.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from assetpulse.platform.errors import conflict, forbidden, invalid, not_found
 from assetpulse.platform.store.access import competent_of, set_actor
 from assetpulse.platform.store.plaza import visible_listing
 
+# one request for an asset at a time (see the module's docstring); NO KEY UPDATE leaves
+# foreign-key checks on the card free
+LOCK_CARD = "select 1 from asset_cards where id = %s for no key update"
 INSERT = """
 insert into bookings (booking_no, listing_id, card_id, owner_unit_id, borrower_unit_id,
                       requested_by, period, purpose)
@@ -117,6 +124,7 @@ async def request(
     try:
         async with conn.transaction():
             await set_actor(conn, p)
+            await conn.execute(LOCK_CARD, (row["card_id"],))
             cur = await conn.execute(INSERT, (listing_id, row["card_id"], row["unit_id"],
                                               p.unit_id, p.user_id, span, purpose))  # fmt: skip
             found = await cur.fetchone()
