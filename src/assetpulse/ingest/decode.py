@@ -50,6 +50,9 @@ _TOPIC_PREFIX = "assetpulse/v1/gw/"
 DEFAULT_LIMITS = Limits()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
+# ``_new(Reading, (...))`` builds the very same Reading as ``Reading(...)`` without the
+# Python-level ``__new__`` a NamedTuple has: 0.97 -> 0.28 us per reading, once per reading.
+_new = tuple.__new__
 
 
 class _BadReadingError(Exception):
@@ -200,7 +203,9 @@ def _reading(item: Any, gw: str, oldest: int, skewed: int, newest: int) -> Readi
             c = _number(item, "c", -60.0, 200.0)
             if c is None:
                 raise _BadReadingError(Reason.MISSING_VALUE, "temp reading needs c")
-        return Reading(s, t, 2, gw, None, None, None, None, c, None, None, None, None, flags)
+        return _new(
+            Reading, (s, t, 2, gw, None, None, None, None, c, None, None, None, None, flags)
+        )
     if kind == 1:  # Kind.PHOTO
         on = get("on")
         if on is not None and type(on) is not bool:
@@ -208,10 +213,10 @@ def _reading(item: Any, gw: str, oldest: int, skewed: int, newest: int) -> Readi
         lux = _number(item, "lux", 0.0, _FLOAT4_SANE)
         if on is None and lux is None:
             raise _BadReadingError(Reason.MISSING_VALUE, "photo reading needs on and/or lux")
-        return Reading(
+        return _new(Reading, (
             s, t, 1, gw, on, lux, _counter(item, "on_ms"), _counter(item, "cyc"),
             None, None, None, None, None, flags,
-        )  # fmt: skip
+        ))  # fmt: skip
     lat = _number(item, "lat", -90.0, 90.0)
     lon = _number(item, "lon", -180.0, 180.0)
     if lat is None or lon is None:
@@ -220,7 +225,7 @@ def _reading(item: Any, gw: str, oldest: int, skewed: int, newest: int) -> Readi
     zone = get("zone")
     if zone is not None and (type(zone) is not str or not 0 < len(zone) <= 64 or "\x00" in zone):
         raise _BadReadingError(Reason.BAD_VALUE, f"zone={zone!r:.80} is not a zone id")
-    return Reading(s, t, 3, gw, None, None, None, None, None, lat, lon, acc, zone, flags)
+    return _new(Reading, (s, t, 3, gw, None, None, None, None, None, lat, lon, acc, zone, flags))
 
 
 def _time_ms(t: Any) -> int:
