@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from assetpulse.monitor.core.detectors.location import haversine_m, locate
 
@@ -120,3 +121,25 @@ def test_slow_mover_when_under_way_below_a_knot_then_moving_and_distance_as_sog(
     sog = track["sog"].to_numpy()
     sog_m = float(((sog[1:] + sog[:-1]) / 2 * KNOT_MPS * dt).sum())
     assert float(got["step_m"].sum()) == pytest.approx(sog_m, rel=0.15)
+
+
+def test_locate_when_many_vessels_in_one_shuffled_frame_then_each_as_if_located_alone(fixes):
+    # the detector numbers the tracks once and groups its windows by that number: tracks
+    # of a two-column key (a vessel on two cards, cards holding several vessels), rows in
+    # any order, get what each track gets on its own
+    some = fixes["sensor_id"].unique().sort().gather_every(25).to_list()
+    assert len(some) >= 20
+    tracks = (
+        fixes.filter(pl.col("sensor_id").is_in(some))
+        .drop("sog")
+        .with_columns((pl.col("sensor_id").str.slice(-1).cast(pl.Int64) % 3).alias("card_id"))
+    )
+    twice = pl.concat([tracks, tracks.with_columns(pl.col("card_id") + 10)])
+    key = ["card_id", "sensor_id"]
+    together = locate(twice.sample(fraction=1.0, shuffle=True, seed=7), key).collect()
+    alone = pl.concat(
+        [locate(g, key).collect() for _, g in twice.group_by(key, maintain_order=True)]
+    ).sort(*key, "t")
+    assert together["step_m"].sum() > 0
+    assert together["moving"].any()
+    assert_frame_equal(together.sort(*key, "t"), alone, check_exact=True)

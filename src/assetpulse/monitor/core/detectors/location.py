@@ -89,6 +89,18 @@ class LocationParams:
             raise ValueError("radius_floor_m must lie in (0, radius_ceiling_m]")
 
 
+# Each track (one value of the key columns) as one integer, numbered in the key's sort
+# order: windows, sorts and joins on it hash and compare one integer per row instead of
+# the key's columns (a card id and a sensor id string), with the same groups and order.
+TRACK = "_track"
+
+
+def _track_id(keys: list[str]) -> pl.Expr:
+    """On fixes sorted by ``keys``: the number of the track each belongs to."""
+    changed = pl.any_horizontal([pl.col(k).ne_missing(pl.col(k).shift(1)) for k in keys])
+    return changed.fill_null(False).cast(pl.Int64).cum_sum()
+
+
 def haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
     """Great-circle distance in metres between two positions given in degrees."""
     p1, p2 = lat1.radians(), lat2.radians()
@@ -164,7 +176,7 @@ def _wild_pass(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFr
 
 
 def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame:
-    """Valid fixes only, with ``seg``, ``moving`` (the interval ending at the fix),
+    """Valid fixes only, with ``moving`` (the interval ending at the fix),
     ``step_m`` (distance credited to it) and ``stay_id``; uses the column ``radius_m``."""
     k = p.window
     lf = lf.sort([*key, "t"])  # joins keep no order; shifts and windows need it
@@ -179,8 +191,12 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
         impossible.fill_null(False).alias("_impossible"),
         (prev["t"].is_null() | gap | impossible).fill_null(True).alias("_brk"),
         (pl.col("t").dt.epoch("us") / 1e6).alias("_ts"),
-    ).with_columns(pl.col("_brk").cast(pl.Int32).cum_sum().over(key).alias("seg"))
-    g = [*key, "seg"]
+    ).with_columns(
+        # the tracks' segments numbered across the frame (a track's first fix breaks): the
+        # segments' windows group by one integer
+        pl.col("_brk").cast(pl.Int64).cum_sum().alias("_seg")
+    )
+    g = ["_seg"]
 
     def before(c: str) -> pl.Expr:  # median of the ≤ k fixes before this one
         return pl.col(c).rolling_median(k, min_samples=1).shift(1).over(g)
@@ -281,7 +297,9 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
     stay_id = pl.when(pl.col("_in_stay")).then(
         pl.col("_new_stay").cast(pl.Int32).cum_sum().over(key)
     )
-    return lf.with_columns(stay_id.alias("stay_id")).drop(pl.selectors.starts_with("_"))
+    return lf.with_columns(stay_id.alias("stay_id")).drop(
+        pl.selectors.starts_with("_") - pl.selectors.by_name(key)
+    )
 
 
 def _learned_radius(valid: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame:
@@ -330,9 +348,12 @@ def _prepared(
         lf.select(*keys, "t", "lat", "lon", acc.alias("acc"))
         .sort([*keys, "t", "lat", "lon"], nulls_last=True)
         .unique([*keys, "t"], keep="first", maintain_order=True)
-        .with_columns((pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).alias("valid"))
+        .with_columns(
+            (pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).alias("valid"),
+            _track_id(keys).alias(TRACK),
+        )
     )
-    period = pl.col("t").diff().dt.total_microseconds().median().over(keys) / 1e6
+    period = pl.col("t").diff().dt.total_microseconds().median().over(TRACK) / 1e6
     gap = pl.min_horizontal(pl.max_horizontal(pl.lit(p.gap_s), p.gap_periods * period), p.max_gap_s)
     base = base.with_columns(
         gap.fill_null(p.gap_s).alias("_gap_s"), pl.col("lat").radians().cos().alias("_c")
@@ -340,12 +361,12 @@ def _prepared(
     first = base.collect()
     base, valid_before = first.lazy(), int(first["valid"].sum())
     for _ in range(p.wild_passes):  # each pass reads its input twice: materialise it once
-        done = _wild_pass(base, keys, p).collect()
+        done = _wild_pass(base, [TRACK], p).collect()
         base, valid_now = done.lazy(), int(done["valid"].sum())
         if valid_now == valid_before:  # nothing new flagged: another pass would not either
             break
         valid_before = valid_now
-    from_acc = (p.acc_factor * pl.col("acc").median().over(keys)).clip(
+    from_acc = (p.acc_factor * pl.col("acc").median().over(TRACK)).clip(
         p.radius_floor_m, p.radius_ceiling_m
     )
     return base.with_columns(from_acc.fill_null(p.radius_default_m).alias("radius_m"))
@@ -362,7 +383,10 @@ def learn_radii(
     p = params or LocationParams()
     keys = list(key)
     valid = _prepared(fixes, keys, p).filter(pl.col("valid"))
-    return _learned_radius(valid, keys, p).rename({"_learned": "radius_m"})
+    learned = _learned_radius(valid, [TRACK], p).rename({"_learned": "radius_m"})
+    return learned.join(valid.select(TRACK, *keys).unique(TRACK), on=TRACK).select(
+        *keys, "radius_m"
+    )
 
 
 def locate(
@@ -387,17 +411,18 @@ def locate(
     base = _prepared(fixes, keys, p).collect().lazy()  # read three times below
     valid = base.filter(pl.col("valid"))
     if radii is None:
-        learned = _learned_radius(valid, keys, p)
+        learned, on = _learned_radius(valid, [TRACK], p), [TRACK]
     else:
         learned = radii.lazy().select(*keys, pl.col("radius_m").cast(pl.Float64).alias("_learned"))
+        on = keys
     located = _moving(
-        valid.join(learned, on=keys, how="left")
+        valid.join(learned, on=on, how="left")
         .with_columns(pl.coalesce("_learned", "radius_m").alias("radius_m"))
         .drop("_learned"),
-        keys,
+        [TRACK],
         p,
     )
-    stays_of = [*keys, "stay_id"]
+    stays_of = [TRACK, "stay_id"]
     # the stay's centre so far: median of its last 2k+1 fixes (robust to multipath, and
     # local, so that an hour's position does not depend on readings days away)
     centre = {
@@ -407,7 +432,7 @@ def locate(
         for c in ("lat", "lon")
     }
     second = located.select(
-        *keys,
+        TRACK,
         "t",
         "moving",
         "stay_id",
@@ -418,14 +443,14 @@ def locate(
     )
     out = (
         base.drop("radius_m", "_gap_s", "_c")
-        .join(second, on=[*keys, "t"], how="left")
-        .sort([*keys, "t"])
+        .join(second, on=[TRACK, "t"], how="left")
+        .sort([TRACK, "t"])
     )
     return out.with_columns(
         # a wild fix lies inside the valid interval that spans it: that interval's state
-        pl.col("moving").backward_fill().over(keys).fill_null(False),
+        pl.col("moving").backward_fill().over(TRACK).fill_null(False),
         pl.col("step_m").fill_null(0.0),
-        pl.col("radius_m").forward_fill().backward_fill().over(keys),
+        pl.col("radius_m").forward_fill().backward_fill().over(TRACK),
     ).select(*keys, *LOCATED_COLUMNS)
 
 
