@@ -153,6 +153,34 @@ def test_light_when_gateway_clock_runs_ahead_at_night_then_no_lamp_learned_or_li
     assert not true_readings["lamps_on"].any()
 
 
+def test_light_when_skewed_clock_readings_lose_their_true_partners_then_none_lit_or_learned():
+    # the empty office's weekend; each night at 22:00 local its gateway stamps the
+    # afternoon of 14:00 (daylight, no lamp) eight hours late, and the true readings of
+    # some slots never arrived (the gateway rebooting as the episode starts, a message lost
+    # in its middle): the late-stamped daylight there clashes with nothing, and alone it
+    # was a lamp switched on in the dark, learned and lit
+    readings, sites = uci_office()
+    weekend = readings.filter(
+        pl.col("t").is_between(_local("2015-02-06", 20), _local("2015-02-09", 6))
+    )
+    skewed = weekend
+    for night in (_local("2015-02-07", 22), _local("2015-02-08", 22)):
+        ahead = timedelta(hours=8)
+        source = weekend.filter(
+            pl.col("t").is_between(night - ahead, night - ahead + timedelta(minutes=30))
+        )
+        assert source["lux"].min() > 50  # type: ignore[operator]
+        skewed = _skewed_episode(skewed, night, ahead)
+        lost = (
+            pl.col("t").is_between(night, night + timedelta(minutes=3))
+            | pl.col("t").is_between(night + timedelta(minutes=12), night + timedelta(minutes=15))
+        ) & (pl.col("t").dt.millisecond() != 137)
+        skewed = skewed.filter(~lost)
+    cal = calibrate(skewed.select("sensor_id", "t", "lux"), sites).row(0, named=True)
+    assert cal["levels"] == []
+    assert not _detect(skewed, sites)["lamps_on"].any()
+
+
 def test_light_when_lamp_switched_once_on_a_sunny_day_then_that_hour_is_in_use():
     # the empty, sunny Saturday 2015-02-07 alone (a meter just installed: nothing learned)
     # with a 300-lux lamp switched on at 10:00 local for an hour, once

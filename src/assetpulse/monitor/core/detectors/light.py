@@ -32,7 +32,9 @@ moves it this hour, so a faint lamp switched in a calm hour is seen), and lets i
 with a step that takes about all of it away again, unless the reading rose as much just
 before (the sun flashing on the meter and leaving). Two readings closer
 than a fifth of the sample period are both set aside: one of them carries a gateway clock
-that is off, and interleaved they would fake a lamp switched at every sample.
+that is off, and interleaved they would fake a lamp switched at every sample; so is every
+reading within two step spans of such a clash (where the true reading of a slot was lost,
+the wrong clock's reading clashes with nothing, and alone it is a lamp switched on).
 
 Temperature plays no part: as the gate of the detector before this one it delayed each
 start (a room warms slowly) and kept sunlit weekends (the sun warms rooms too); on the UCI
@@ -111,13 +113,16 @@ def _prepared(readings: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
 
 
 def _without_clock_clashes(
-    readings: pl.DataFrame, share: float, periods: pl.DataFrame | None = None
+    readings: pl.DataFrame, share: float, span_s: float, periods: pl.DataFrame | None = None
 ) -> pl.DataFrame:
     """Readings of a sensor that lie closer to a neighbour than ``share`` of its sample
     period are dropped, both of them: a meter does not sample twice in an instant, so one of
     the two carries a gateway clock that is off (MQTT.md: a skewed clock stamps hours-old
     light as now). Interleaved, such readings fake a lamp switched on and off at every
-    sample, and at the episode's end one last step that nothing undoes.
+    sample, and at the episode's end one last step that nothing undoes. Readings within
+    two step spans of a clash are dropped too: where the true reading of a slot was lost
+    (a gateway reboot, a dropped message), the wrong clock's reading of it clashes with
+    nothing.
 
     The period is the meter's calibrated one where ``periods`` (``sensor_id, period_s``)
     has it, else the median gap of the readings given: a calibrated meter then drops the
@@ -131,10 +136,26 @@ def _without_clock_clashes(
     if periods is not None and periods.height:
         r = r.join(periods.select("sensor_id", "period_s"), on="sensor_id", how="left")
         period = pl.coalesce(pl.col("period_s") * 1e6, period)
-    close = pl.min_horizontal(gap_before, gap_after) < share * period
+    close = (pl.min_horizontal(gap_before, gap_after) < share * period).fill_null(False)
     if "forced" in r.columns:  # a resumed state's readings were kept once already
         close = close & ~pl.col("forced")
-    return r.filter(~close.fill_null(False)).select(cols)
+    # the episode around the clashes: where true readings were lost (the gateway
+    # rebooting, a message dropped), the wrong clock's readings of those slots clash with
+    # nothing, and alone they are a lamp switched on. So every reading within two step
+    # spans of a clash is set aside too: that far the walk reads a step (its size a span
+    # after it, whether it holds a span later), and its states are final only where the
+    # readings given reach that far past them, so a clash still to come is always seen.
+    r = r.with_columns(close.alias("_clash"), period.alias("_period"))
+    t_us = pl.col("t").dt.epoch("us")
+    clash_t = pl.when("_clash").then(t_us)
+    reach = 2 * pl.max_horizontal(span_s * 1e6, 2.2 * pl.col("_period"))
+    episode = (
+        ((t_us - clash_t.forward_fill().over("sensor_id")) <= reach)
+        | ((clash_t.backward_fill().over("sensor_id") - t_us) <= reach)
+    ).fill_null(False)
+    if "forced" in r.columns:
+        episode = episode & ~pl.col("forced")
+    return r.filter(~episode).select(cols)
 
 
 def prepare(
@@ -146,7 +167,7 @@ def prepare(
     """Photo readings as the detector reads them: clock clashes dropped (``periods``: the
     meters' calibrated sample periods, where known), then ``_prepared``. What calibration,
     the lamp walk and the day summaries all start from."""
-    return _prepared(_without_clock_clashes(readings, p.clash_share, periods), sites)
+    return _prepared(_without_clock_clashes(readings, p.clash_share, p.step_span_s, periods), sites)
 
 
 def _runs(
@@ -209,6 +230,8 @@ def _lux_within(r: pl.DataFrame, span_s: pl.Expr, k: int) -> pl.Series:
     """Per reading of ``r`` (sorted by sensor and time), the lux of the sensor's last
     reading at most ``k`` spans later: a search in each sensor's sorted times, where an
     as-of join would sort the whole frame by time and back (most of the lamp walk's time)."""
+    if r.height == 0:  # every reading set aside (a gateway whose clock clashes always)
+        return pl.Series(r["lux"].to_numpy())
     t = r["t"].dt.epoch("us").to_numpy()
     reach = (
         r.select((pl.col("t") + pl.duration(seconds=k * span_s)).dt.epoch("us"))
