@@ -101,6 +101,15 @@ def _track_id(keys: list[str]) -> pl.Expr:
     return changed.fill_null(False).cast(pl.Int64).cum_sum()
 
 
+def _shift(expr: pl.Expr, n: int, group: list[str]) -> pl.Expr:
+    """``expr.shift(n).over(group)`` on a frame sorted by ``group``: the whole column
+    shifted, null where the row shifted in belongs to another group (no grouping)."""
+    if len(group) != 1:
+        return expr.shift(n).over(group)
+    g = pl.col(group[0])
+    return pl.when(g.shift(n) == g).then(expr.shift(n))
+
+
 def haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
     """Great-circle distance in metres between two positions given in degrees."""
     p1, p2 = lat1.radians(), lat2.radians()
@@ -159,7 +168,7 @@ def _wild_pass(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFr
     wild = (spike | (swerve & ~starts & ~ends) | first | last).fill_null(False)
     lf = lf.sort([*key, "t"])  # joins keep no order; shifts and windows need it
     shifted = [
-        pl.col(c).shift(n).over(key).alias(name(c, n)) for c in ("t", "lat", "lon") for n in near
+        _shift(pl.col(c), n, key).alias(name(c, n)) for c in ("t", "lat", "lon") for n in near
     ]
     flagged = (
         lf.filter(pl.col("valid"))
@@ -180,7 +189,7 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
     ``step_m`` (distance credited to it) and ``stay_id``; uses the column ``radius_m``."""
     k = p.window
     lf = lf.sort([*key, "t"])  # joins keep no order; shifts and windows need it
-    prev = {c: pl.col(c).shift(1).over(key) for c in ("t", "lat", "lon")}
+    prev = {c: _shift(pl.col(c), 1, key) for c in ("t", "lat", "lon")}
     step = _near_m(prev["lat"], prev["lon"], pl.col("lat"), pl.col("lon"))
     dt = _seconds(prev["t"], pl.col("t"))
     impossible = step / dt.clip(lower_bound=1.0) > p.max_speed_mps
@@ -219,7 +228,7 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
     )
     apart = _near_m(pl.col("_b_lat"), pl.col("_b_lon"), pl.col("_a_lat"), pl.col("_a_lon"))
     left_before = _near_m(pl.col("lat"), pl.col("lon"), pl.col("_b_lat"), pl.col("_b_lon"))
-    prev_lat, prev_lon = pl.col("lat").shift(1).over(g), pl.col("lon").shift(1).over(g)
+    prev_lat, prev_lon = _shift(pl.col("lat"), 1, g), _shift(pl.col("lon"), 1, g)
     reached_after = _near_m(prev_lat, prev_lon, pl.col("_a_lat"), pl.col("_a_lon"))
     # the centres' speed: the window medians' times lie about k fixes apart
     fast = apart / (pl.col("_a_ts") - pl.col("_b_ts")).clip(lower_bound=1.0) > p.min_speed_mps
@@ -238,8 +247,8 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
         (apart > r) & (left_before > r) & (reached_after > r) & fast & kept_going
     )
     lf = lf.with_columns(
-        *[pl.col(f"_a_{c}").shift(-k).over(g).alias(f"_a_{c}_far") for c in ("lat", "lon")],
-        *[pl.col(f"_b_{c}").shift(k).over(g).alias(f"_b_{c}_far") for c in ("lat", "lon")],
+        *[_shift(pl.col(f"_a_{c}"), -k, g).alias(f"_a_{c}_far") for c in ("lat", "lon")],
+        *[_shift(pl.col(f"_b_{c}"), k, g).alias(f"_b_{c}_far") for c in ("lat", "lon")],
     )
     lf = lf.with_columns(core.alias("_core"))
     # At a segment's edge one side has a single fix: take the neighbouring interval's
@@ -250,8 +259,8 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
         .otherwise(
             pl.coalesce(
                 pl.col("_core"),
-                pl.when(pl.col("_pos") < 2).then(pl.col("_core").shift(-1).over(g)),
-                pl.when(pl.col("_n_after") < 2).then(pl.col("_core").shift(1).over(g)),
+                pl.when(pl.col("_pos") < 2).then(_shift(pl.col("_core"), -1, g)),
+                pl.when(pl.col("_n_after") < 2).then(_shift(pl.col("_core"), 1, g)),
                 # a segment too short for any evidence: a clear, fast step
                 (pl.col("_step") > 2 * r) & (pl.col("_step") / pl.col("_dt") > p.min_speed_mps),
             )
@@ -263,8 +272,8 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
     tail_lon = pl.col("lon").rolling_median(k, min_samples=1).over(g)
     lf = lf.with_columns(tail_lat.alias("_t_lat"), tail_lon.alias("_t_lon"))
     moved_across = _near_m(
-        pl.col("_t_lat").shift(1).over(key),
-        pl.col("_t_lon").shift(1).over(key),
+        _shift(pl.col("_t_lat"), 1, key),
+        _shift(pl.col("_t_lon"), 1, key),
         pl.col("_a_lat"),
         pl.col("_a_lon"),
     )
@@ -281,7 +290,7 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
         .then(moved_across)
         .otherwise(0.0)
     )
-    moving_out = pl.col("moving").shift(-1).over(g).fill_null(False)
+    moving_out = _shift(pl.col("moving"), -1, g).fill_null(False)
     lf = lf.with_columns(
         step_m.fill_null(0.0).alias("step_m"),
         across_gap.alias("_across_gap"),
@@ -291,7 +300,7 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
     new_stay = pl.col("_in_stay") & (
         ((pl.col("_pos") == 0) & (pl.col("_impossible") | pl.col("_across_gap")))
         | pl.col("moving")
-        | ~pl.col("_in_stay").shift(1).over(key).fill_null(False)
+        | ~_shift(pl.col("_in_stay"), 1, key).fill_null(False)
     )
     lf = lf.with_columns(new_stay.alias("_new_stay"))
     stay_id = pl.when(pl.col("_in_stay")).then(
@@ -311,8 +320,8 @@ def _learned_radius(valid: pl.LazyFrame, key: list[str], p: LocationParams) -> p
     ≈ 4 σ. Multipath jumps (a few % of fixes) stay above the quantile; a receiver that
     flips between two reflections (tens of metres, half the time) widens R, as it should."""
     v = valid.sort([*key, "t"])
-    prev = {c: pl.col(c).shift(1).over(key) for c in ("t", "lat", "lon")}
-    nxt = {c: pl.col(c).shift(-1).over(key) for c in ("t", "lat", "lon")}
+    prev = {c: _shift(pl.col(c), 1, key) for c in ("t", "lat", "lon")}
+    nxt = {c: _shift(pl.col(c), -1, key) for c in ("t", "lat", "lon")}
     span = _seconds(prev["t"], nxt["t"]).clip(lower_bound=1.0)
     share = _seconds(prev["t"], pl.col("t")) / span
     on_line_lat = prev["lat"] + share * (nxt["lat"] - prev["lat"])
