@@ -65,6 +65,26 @@ def test_on_flag_when_gap_longer_than_hold_then_gap_not_counted_nor_covered():
     assert out["coverage"].max() <= 1.0
 
 
+def test_counters_when_skewed_clock_interleaves_stale_readings_then_nothing_invented():
+    # a printer's plug, every minute for two hours: a 72-s wake-up at 08:10 and nothing
+    # else; from 09:00 its gateway's clock runs six hours ahead for 30 minutes (MQTT.md),
+    # so readings sampled before the wake-up, with its counters still lower, arrive
+    # stamped a few ms after the true ones: going back and forth, they are no reboot
+    # (a counter restarted holds at most the time since the last reading) and no use
+    n = 120
+    on = [10 <= i < 12 for i in range(n)]
+    on_ms = [5_000_000 + min(72_000, max(0, i - 10) * 60_000) for i in range(n)]
+    cyc = [7 + (i >= 10) for i in range(n)]
+    true = _rows("PRN", 1, n, step_min=1, on_state=on, on_ms=on_ms, cyc=cyc)
+    stale = _rows("PRN", 1, 30, step_min=1, on_state=[False] * 30, on_ms=[5_000_000] * 30)
+    stale = stale.with_columns(
+        pl.col("t") + timedelta(hours=1, milliseconds=137), pl.lit(7, pl.Int64).alias("cyc")
+    )
+    both = pl.concat([true.with_columns(pl.col("cyc").cast(pl.Int64)), stale]).sort("t")
+    assert hourly_usage(both)["sessions"].sum() == hourly_usage(true)["sessions"].sum() == 1
+    assert _total(both) == pytest.approx(_total(true)) == pytest.approx(72.0)
+
+
 def test_cycle_counter_when_reset_then_no_phantom_session():
     # on throughout; the cycle counter resets to 1 at sample 5 (firmware counts a start)
     df = _rows("PH", 1, 10, on_state=[True] * 10, cyc=[3] * 5 + [1] * 5, on_ms=[0] * 10)

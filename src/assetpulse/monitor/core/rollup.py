@@ -187,12 +187,36 @@ def intervals(
         .fill_null(False)
     )
     prev = {c: pl.col(c).shift(1).over(key) for c in ("t", "on_ms", "cyc")}
+    dt_s = (pl.col("t") - prev["t"]).dt.total_microseconds() / 1e6
+    # A counter that falls by more than a reboot allows (restarted, it holds at most the
+    # on-time since the last reading) was not reset: the reading is stale, stamped by a
+    # clock that is off (MQTT.md). Deltas then run from the highest value seen since the
+    # last true reset, so stale readings interleaved with true ones add nothing.
+    restart = ((pl.col("on_ms") < prev["on_ms"]) & (pl.col("on_ms") <= dt_s * 1000)).fill_null(
+        False
+    )
+    cyc_restart = restart | ((pl.col("cyc") < prev["cyc"]) & pl.col("on_ms").is_null()).fill_null(
+        False
+    )
+
+    r = r.with_columns(
+        restart.cum_sum().over(key).alias("_seg_ms"),
+        cyc_restart.cum_sum().over(key).alias("_seg_c"),
+    ).with_columns(
+        pl.col("on_ms").cum_max().over([*key, "_seg_ms"]).alias("_hi_ms"),
+        pl.col("cyc").cum_max().over([*key, "_seg_c"]).alias("_hi_c"),
+    )
+
+    def since_restart(col: str, high: str, cut: pl.Expr) -> pl.Expr:
+        step = pl.col(high) - pl.col(high).shift(1).over(key)
+        return pl.when(cut).then(pl.col(col) - prev[col]).otherwise(step)
+
     r = r.with_columns(
         on_now.alias("on_now"),
         prev["t"].alias("t_prev"),
-        ((pl.col("t") - prev["t"]).dt.total_microseconds() / 1e6).alias("dt"),
-        (pl.col("on_ms") - prev["on_ms"]).alias("d_on_ms"),
-        (pl.col("cyc") - prev["cyc"]).alias("d_cyc"),
+        dt_s.alias("dt"),
+        since_restart("on_ms", "_hi_ms", restart).alias("d_on_ms"),
+        since_restart("cyc", "_hi_c", cyc_restart).alias("d_cyc"),
     ).with_columns(
         pl.col("on_now").shift(1).over(key).alias("on_prev"),
         screen.fill_null(False).alias("screen"),
