@@ -96,19 +96,19 @@ def empty_calibration() -> pl.DataFrame:
 
 
 def _prepared(readings: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
-    """Photo readings sorted per sensor with dt, diff and the dark flag."""
-    r = (
-        readings.select("sensor_id", "t", "lux")
-        .drop_nulls("lux")
-        .unique(["sensor_id", "t"], keep="first")
-        .sort("sensor_id", "t")
-    )
+    """Photo readings sorted per sensor with dt, diff and the dark flag (the first of
+    readings with the same sensor and time)."""
+    r = _by_sensor_and_time(readings.select("sensor_id", "t", "lux").drop_nulls("lux"))
+    # sorted: a sensor's readings lie together, a repeated time next to its first
+    same = pl.col("sensor_id").shift(1) == pl.col("sensor_id")
+    r = r.filter(~(same & (pl.col("t").shift(1) == pl.col("t"))).fill_null(False))
     r = r.with_columns(dark_mask(r.select("sensor_id", "t"), sites).alias("dark"))
     return r.with_columns(
-        ((pl.col("t") - pl.col("t").shift(1).over("sensor_id")).dt.total_microseconds() / 1e6)
+        pl.when(same)
+        .then((pl.col("t") - pl.col("t").shift(1)).dt.total_microseconds() / 1e6)
         .fill_null(math.inf)
         .alias("dt"),
-        (pl.col("lux") - pl.col("lux").shift(1).over("sensor_id")).fill_null(0.0).alias("d"),
+        pl.when(same).then(pl.col("lux") - pl.col("lux").shift(1)).fill_null(0.0).alias("d"),
     )
 
 
@@ -129,7 +129,7 @@ def _without_clock_clashes(
     same readings whatever stretch of its history is looked at (``lamp_light`` resumed from
     a ``state`` agrees with one run over the whole history)."""
     cols = ["sensor_id", "t", "lux", *(c for c in ("forced",) if c in readings.columns)]
-    r = readings.select(cols).drop_nulls("lux").sort("sensor_id", "t")
+    r = _by_sensor_and_time(readings.select(cols).drop_nulls("lux"))
     gap_before = (pl.col("t") - pl.col("t").shift(1).over("sensor_id")).dt.total_microseconds()
     gap_after = (pl.col("t").shift(-1).over("sensor_id") - pl.col("t")).dt.total_microseconds()
     period = gap_before.median().over("sensor_id")
@@ -185,20 +185,23 @@ def _runs(
     own pace may favour, and must not form a lamp's peak. The walk (``day_ramps_hold``)
     keeps ramps: a lamp it knows may warm up over a minute or two."""
     sign = pl.when(pl.col("d").abs() >= small).then(pl.col("d").sign()).otherwise(0)
-    r = r.with_columns(sign.alias("sign"))
+    r = _by_sensor_and_time(r).with_columns(sign.alias("sign"))
+    # the frame is sorted by sensor and time (a sensor's times are unique): a run is a
+    # stretch of rows, numbered across the frame, each sensor's first row starting one
+    same_sensor = pl.col("sensor_id").shift(1) == pl.col("sensor_id")
     new_run = (
-        (pl.col("sign") != pl.col("sign").shift(1).over("sensor_id"))
+        ~same_sensor
+        | (pl.col("sign") != pl.col("sign").shift(1))
         | (pl.col("sign") == 0)
         | (pl.col("dt") > span_s)
     ).fill_null(True)
-    r = r.with_columns(new_run.cum_sum().over("sensor_id").alias("run"))
-    key = ["sensor_id", "run"]
-    first_t = pl.col("t").first().over(key)
-    is_first = (pl.col("t") == first_t) & (pl.col("sign") != 0)
+    r = r.with_columns(new_run.alias("_first"))
+    r = r.with_columns(pl.col("_first").cum_sum().alias("run"))
+    key = "run"
+    is_first = pl.col("_first") & (pl.col("sign") != 0)
 
     # the step's size: where the meter has settled ``span`` after the switch (a lamp that
     # warms up takes a minute or two) against where it was just before
-    r = r.sort("sensor_id", "t")
     r = r.with_columns(
         _lux_within(r, span_s, 1).alias("settled_lux"),
         _lux_within(r, span_s, 2).alias("later_lux"),
@@ -223,7 +226,17 @@ def _runs(
         # the largest change from one sample to the next within the step: a lamp switches
         # within a sample, daylight ramps over several
         pl.col("d").abs().max().over(key).alias("step_jump"),
-    ).drop("settled_lux", "later_lux")
+    ).drop("settled_lux", "later_lux", "_first")
+
+
+def _by_sensor_and_time(r: pl.DataFrame) -> pl.DataFrame:
+    """``r`` sorted by sensor and time; as it is where it comes sorted already (a check of
+    neighbouring rows instead of a sort)."""
+    s, t = pl.col("sensor_id"), pl.col("t")
+    ordered = ((s.shift(1) < s) | ((s.shift(1) == s) & (t.shift(1) < t))).fill_null(True).all()
+    if r.height and r.select(ordered).item():
+        return r
+    return r.sort("sensor_id", "t")
 
 
 def _lux_within(r: pl.DataFrame, span_s: pl.Expr, k: int) -> pl.Series:
@@ -267,6 +280,18 @@ def _calm_change(p: LightParams) -> pl.Expr:
         & (absd >= p.calm_k * pl.max_horizontal(before, floor))
         & (absd >= p.calm_k * pl.max_horizontal(after, floor))
     ).fill_null(False)
+
+
+def _calm_where_unlearned(r: pl.DataFrame, p: LightParams) -> pl.Series:
+    """``_calm_change`` on the readings of the meters with no lamp learned (null
+    ``levels`` minimum), False on the others: their rolling medians only, each meter's
+    readings whole."""
+    unlearned = r.select(pl.col("levels").list.min().is_null()).to_series()
+    calm = pl.Series("calm", [False] * r.height, dtype=pl.Boolean)
+    if unlearned.any():
+        rows = pl.Series(np.flatnonzero(unlearned.to_numpy()))
+        calm = calm.scatter(rows, r.filter(unlearned).select(_calm_change(p)).to_series())
+    return calm
 
 
 def _clusters(mags: np.ndarray, ratio: float) -> list[np.ndarray]:
@@ -852,7 +877,7 @@ def _lamp_walk(
     # brightness is daylight, and must not open a run that a lamp's jump then joins late.
     swing = _sway_at(pl.min_horizontal("lux", pl.col("lux") - pl.col("d")))
     small = pl.max_horizontal(cand, pl.coalesce(smallest * p.step_share, swing))
-    r = r.with_columns((smallest.is_null() & _calm_change(p)).alias("calm"))
+    r = r.with_columns(_calm_where_unlearned(r, p).alias("calm"))
     span = pl.max_horizontal(pl.lit(p.step_span_s), 2.2 * pl.col("period_s"))
     r = _runs(r, small, span, day_ramps_hold=True)
     mag = pl.col("step").abs()
@@ -983,3 +1008,33 @@ def _lamp_walk(
             ]
         ).sort("sensor_id", "t")
     return lamps, walked
+
+
+OFFICE_HOURS = (9, 16)  # local hours whose dull-day daylight a meter must see lamps against
+
+
+def day_sight(
+    calibration: pl.DataFrame, day_lux: pl.DataFrame, params: LightParams | None = None
+) -> pl.DataFrame:
+    """Per light meter that has learned no lamp yet: ``day_sight_lux``, the smallest lamp it
+    can tell from daylight by day — what ``lamp_light`` accepts from such a meter by
+    daylight's swing: ``unlearned_sway_k`` swings at its dull-day brightness in office
+    hours (``day_lux``: ``sensor_id, day_lux``, e.g. the highest hourly baseline of
+    ``OFFICE_HOURS``), and at least ``2 × unlearned_lit_lux``. A meter that knows its lamp
+    judges by the lamp's own size and is left out (as is one with no daylight known)."""
+    p = params or LightParams()
+    unlearned = calibration.filter(pl.col("levels").list.len().fill_null(0) == 0)
+    return (
+        unlearned.select("sensor_id", "sway")
+        .join(day_lux.select("sensor_id", "day_lux"), on="sensor_id")
+        .drop_nulls("day_lux")
+        .select(
+            "sensor_id",
+            pl.max_horizontal(
+                p.unlearned_sway_k * _sway_at(pl.col("day_lux")), pl.lit(2 * p.unlearned_lit_lux)
+            )
+            .cast(pl.Float64)
+            .alias("day_sight_lux"),
+        )
+        .sort("sensor_id")
+    )
