@@ -156,6 +156,28 @@ def test_verdict_when_card_has_no_rollup_at_all_then_insufficient_data():
     assert v["verdict"].to_list() == ["idle", "insufficient_data"]
 
 
+def test_verdict_when_light_meter_cannot_see_a_lamp_by_day_then_insufficient_not_idle():
+    # a lux-only room whose meter has learned no lamp and, by day, can tell a lamp from
+    # daylight only if it adds 860 lux: seeing none says nothing about use
+    cards = pl.DataFrame(
+        {
+            "card_id": [1, 2, 3],
+            "category_code": ["A010101"] * 3,
+            "day_blind": [["SIM-PH-0003001"], None, ["SIM-PH-0007001"]],
+            "day_sight_lux": [860.0, None, 990.0],
+        }
+    )
+    rollup = pl.concat([_rollup(1, 0.0), _rollup(2, 0.0), _rollup(3, 3600.0, sessions=1)])
+    v = judge(cards, _features(rollup), RULES).collect().sort("card_id")
+    assert v["verdict"].to_list() == ["insufficient_data", "idle", "in_use"]  # seen is seen
+    zh, en = v["evidence_zh"][0], v["evidence_en"][0]
+    assert "数据不足" in zh
+    assert "SIM-PH-0003001" in zh
+    assert "860勒克斯" in zh
+    assert "SIM-PH-0003001" in en
+    assert "860 lux" in en
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     coverage=st.floats(0.0, 0.59),

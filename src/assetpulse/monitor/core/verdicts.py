@@ -100,6 +100,10 @@ def _plain(x: pl.Expr) -> pl.Expr:
     )
 
 
+# what room lighting gives at the working plane (EN 12464-1: 500 lx for office work): a
+# light meter that by day can only tell lamps brighter than this cannot vouch for a room
+# it never saw lit (``detectors.light.day_sight``)
+LAMP_LUX = 500
 SIGNAL_ZH = {"photo": "光照", "loc": "定位", "temp": "温度"}
 SIGNAL_EN = {"photo": "light", "loc": "position", "temp": "temperature"}
 
@@ -139,6 +143,29 @@ def _insufficient_evidence(min_coverage: float) -> tuple[pl.Expr, pl.Expr]:
     return zh, en
 
 
+def _blind_evidence() -> tuple[pl.Expr, pl.Expr]:
+    """Why a room not seen lit is not judged: its light meters cannot see a lamp by day."""
+    meters = pl.col("day_blind").list.join("、").fill_null("")
+    meters_en = pl.col("day_blind").list.join(", ").fill_null("")
+    sight = _r("day_sight_lux", 0).cast(pl.Int64)
+    zh = pl.format(
+        "数据不足，不作判定：光照传感器{}尚未学到本室灯光的亮度，白天日光起伏下只能认出"
+        "高于{}勒克斯的开灯（室内照明约{}勒克斯），未见开灯不能说明未使用。",
+        meters,
+        sight,
+        pl.lit(LAMP_LUX),
+    )
+    en = pl.format(
+        "Insufficient data, not judged: light meter {} has not learned this room's lamp yet"
+        " and by day, against daylight's swing, can only tell a lamp adding over {} lux"
+        " (room lighting gives about {} lux): no lamp seen does not mean no use.",
+        meters_en,
+        sight,
+        pl.lit(LAMP_LUX),
+    )
+    return zh, en
+
+
 def judge(
     cards: pl.LazyFrame | pl.DataFrame,
     features: pl.LazyFrame | pl.DataFrame,
@@ -152,7 +179,12 @@ def judge(
     have = set(cards_lf.collect_schema().names())
     extra = [
         (pl.col(c) if c in have else pl.lit(None, dtype=t)).alias(c)
-        for c, t in (("carrier", pl.String), ("silent_sensors", pl.List(pl.String)))
+        for c, t in (
+            ("carrier", pl.String),
+            ("silent_sensors", pl.List(pl.String)),
+            ("day_blind", pl.List(pl.String)),  # carrying meters that cannot see a lamp by day
+            ("day_sight_lux", pl.Float64),
+        )
     ]
     feats = features.lazy()
     have_f = set(feats.collect_schema().names())
@@ -182,11 +214,16 @@ def judge(
     )
     m, idle_t, under_t = pl.col("metric_value"), pl.col("idle_below"), pl.col("under_used_below")
     below_idle_bar = (m < idle_t).fill_null(False)  # a rule without idle_below: unused only
+    # a room judged by light that its meters could not have seen lit by day: what they did
+    # not see is no evidence (an in-use verdict stands: what was seen was seen)
+    blind = pl.col("day_blind").list.len().fill_null(0) > 0
     verdict = (
         pl.when(sparse)
         .then(pl.lit(INSUFFICIENT))
         .when(pl.col("rule").is_null())
         .then(pl.lit(NO_RULE))
+        .when((unused | below_idle_bar | (m < under_t).fill_null(False)) & blind)
+        .then(pl.lit(INSUFFICIENT))
         .when(unused | below_idle_bar)
         .then(pl.lit(IDLE))
         .when(m < under_t)
@@ -302,6 +339,9 @@ def judge(
     )
     suggested = pl.col("verdict").is_in([IDLE, UNDER_USED])
     short_zh, short_en = _insufficient_evidence(d.min_coverage)
+    blind_zh, blind_en = _blind_evidence()
+    short_zh = pl.when(sparse).then(short_zh).otherwise(blind_zh)
+    short_en = pl.when(sparse).then(short_en).otherwise(blind_en)
     insufficient = pl.col("verdict") == INSUFFICIENT
     return (
         x.with_columns(verdict.alias("verdict"))

@@ -20,9 +20,10 @@ import structlog
 
 from assetpulse.monitor.core.background import subtract_background
 from assetpulse.monitor.core.calendar import calendar_frame
+from assetpulse.monitor.core.detectors.light import OFFICE_HOURS, day_sight
 from assetpulse.monitor.core.features import usage_features, window_days
 from assetpulse.monitor.core.rules import RuleSet
-from assetpulse.monitor.core.verdicts import judge
+from assetpulse.monitor.core.verdicts import LAMP_LUX, judge
 from assetpulse.monitor.db.refresh import ALL_CARDS, Cards, fetch_frame
 from assetpulse.monitor.db.store import store_suggestions
 
@@ -55,6 +56,15 @@ where b.card_id = any(%(cards)s) and b.valid && tstzrange(%(t0)s, %(t1)s)
                   and r.t >= greatest(lower(b.valid), %(t0)s)
                   and r.t < least(coalesce(upper(b.valid), %(t1)s), %(t1)s))
 group by b.card_id
+"""
+# the light meters of the analysed cards: what they learned of their lamps and daylight,
+# and their dull-day brightness in office hours (the highest hourly baseline there)
+LIGHT_METERS = """
+select s.sensor_id, c.levels::float8[], c.sway::float8[],
+       (select max(b.lux_base) from sensor_baselines b
+        where b.sensor_id = s.sensor_id and b.hour_of_day between %(h0)s and %(h1)s)::float8
+from sensors s left join sensor_light_calibration c on c.sensor_id = s.sensor_id
+where s.kind = 'photo' and s.sensor_id = any(%(sensors)s)
 """
 FETCH_ROLLUP = """
 select card_id, hour, in_use_s, sessions, distance_m, coverage, photo_coverage, temp_coverage,
@@ -212,6 +222,50 @@ def silent_sensors(
     return pl.concat(parts)
 
 
+def day_blind(conn: psycopg.Connection[Any], cards: pl.DataFrame) -> pl.DataFrame:
+    """``card_id, day_blind, day_sight_lux`` for the cards carried by light whose every
+    light meter has learned no lamp and by day can tell only lamps brighter than room
+    lighting gives (``LAMP_LUX``; ``detectors.light.day_sight``): the meters, and the
+    smallest lamp the best of them sees. Not seeing such a room lit says nothing."""
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        "card_id": pl.Int64,
+        "day_blind": pl.List(pl.String),
+        "day_sight_lux": pl.Float64,
+    }
+    lit = cards.filter(pl.col("carrier") == "photo").select("card_id", "sensors")
+    if lit.is_empty():
+        return pl.DataFrame(schema=schema)
+    by_sensor = lit.explode("sensors").rename({"sensors": "sensor_id"})
+    rows = conn.execute(
+        LIGHT_METERS,
+        {"sensors": by_sensor["sensor_id"].unique().to_list(), "h0": OFFICE_HOURS[0],
+         "h1": OFFICE_HOURS[1]},
+    ).fetchall()  # fmt: skip
+    meters = pl.DataFrame(
+        rows,
+        schema={
+            "sensor_id": pl.String,
+            "levels": pl.List(pl.Float64),
+            "sway": pl.List(pl.Float64),
+            "day_lux": pl.Float64,
+        },
+        orient="row",
+    )
+    sight = day_sight(meters.drop_nulls("levels"), meters.select("sensor_id", "day_lux"))
+    return (
+        by_sensor.join(meters.select("sensor_id"), on="sensor_id")  # its light meters only
+        .join(sight, on="sensor_id", how="left")
+        .group_by("card_id")
+        .agg(
+            (pl.col("day_sight_lux") > LAMP_LUX).fill_null(False).all().alias("blind"),
+            pl.col("sensor_id").sort().alias("day_blind"),
+            pl.col("day_sight_lux").min(),
+        )
+        .filter("blind")
+        .select([pl.col(c).cast(t) for c, t in schema.items()])
+    )
+
+
 def card_windows(cards: pl.DataFrame, rules: RuleSet, days: int | None) -> pl.Series:
     """Each card's window in days: its rule's (a card without a rule: the default's), or
     ``days`` for every card when given."""
@@ -258,7 +312,9 @@ def _judge_window(
         pl.col("background_sessions").fill_null(0), pl.col("background_h").fill_null(0.0)
     )
     silent = silent_sensors(conn, cards, window_from, window_end)
-    verdicts = judge(cards.join(silent, on="card_id", how="left"), features, rules).collect()
+    blind = day_blind(conn, cards)
+    judged = cards.join(silent, on="card_id", how="left").join(blind, on="card_id", how="left")
+    verdicts = judge(judged, features, rules).collect()
     return (
         verdicts.join(features, on="card_id", how="left")
         .join(cards, on="card_id")

@@ -98,10 +98,10 @@ def empty_calibration() -> pl.DataFrame:
 def _prepared(readings: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
     """Photo readings sorted per sensor with dt, diff and the dark flag (the first of
     readings with the same sensor and time)."""
-    r = _by_sensor_and_time(readings.select("sensor_id", "t", "lux").drop_nulls("lux"))
-    # sorted: a sensor's readings lie together, a repeated time next to its first
+    r = _first_of_repeats(
+        _by_sensor_and_time(readings.select("sensor_id", "t", "lux").drop_nulls("lux"))
+    )
     same = pl.col("sensor_id").shift(1) == pl.col("sensor_id")
-    r = r.filter(~(same & (pl.col("t").shift(1) == pl.col("t"))).fill_null(False))
     r = r.with_columns(dark_mask(r.select("sensor_id", "t"), sites).alias("dark"))
     return r.with_columns(
         pl.when(same)
@@ -130,8 +130,19 @@ def _without_clock_clashes(
     a ``state`` agrees with one run over the whole history)."""
     cols = ["sensor_id", "t", "lux", *(c for c in ("forced",) if c in readings.columns)]
     r = _by_sensor_and_time(readings.select(cols).drop_nulls("lux"))
-    gap_before = (pl.col("t") - pl.col("t").shift(1).over("sensor_id")).dt.total_microseconds()
-    gap_after = (pl.col("t").shift(-1).over("sensor_id") - pl.col("t")).dt.total_microseconds()
+    # sorted: the gaps to the readings before and after of the same sensor by shifts
+    s = pl.col("sensor_id")
+    r = r.with_columns(
+        pl.when(s.shift(1) == s)
+        .then(pl.col("t") - pl.col("t").shift(1))
+        .dt.total_microseconds()
+        .alias("_before"),
+        pl.when(s.shift(-1) == s)
+        .then(pl.col("t").shift(-1) - pl.col("t"))
+        .dt.total_microseconds()
+        .alias("_after"),
+    )
+    gap_before, gap_after = pl.col("_before"), pl.col("_after")
     period = gap_before.median().over("sensor_id")
     if periods is not None and periods.height:
         r = r.join(periods.select("sensor_id", "period_s"), on="sensor_id", how="left")
@@ -139,6 +150,8 @@ def _without_clock_clashes(
     close = (pl.min_horizontal(gap_before, gap_after) < share * period).fill_null(False)
     if "forced" in r.columns:  # a resumed state's readings were kept once already
         close = close & ~pl.col("forced")
+    if not r.select(close.any()).item():  # no clash: every reading kept
+        return r.select(cols)
     # the episode around the clashes: where true readings were lost (the gateway
     # rebooting, a message dropped), the wrong clock's readings of those slots clash with
     # nothing, and alone they are a lamp switched on. So every reading within two step
@@ -227,6 +240,15 @@ def _runs(
         # within a sample, daylight ramps over several
         pl.col("d").abs().max().over(key).alias("step_jump"),
     ).drop("settled_lux", "later_lux", "_first")
+
+
+def _first_of_repeats(r: pl.DataFrame) -> pl.DataFrame:
+    """``r`` (sorted by sensor and time) with the first of rows of the same sensor and time
+    only: sorted, a repeat lies right after its first."""
+    same = (pl.col("sensor_id").shift(1) == pl.col("sensor_id")) & (
+        pl.col("t").shift(1) == pl.col("t")
+    )
+    return r.filter(~same.fill_null(False))
 
 
 def _by_sensor_and_time(r: pl.DataFrame) -> pl.DataFrame:
@@ -746,21 +768,34 @@ def lamp_checkpoints(
     # none of the ``calm_n - 1`` readings after it may be a calm change (nor turn into
     # one with the readings still to come), or the state is not final
     k = p.calm_n
+    # the walk is sorted by sensor and time: a neighbour of the same sensor by a shift, a
+    # sensor's last reading (its latest time) where the next row is another sensor's
+    s = pl.col("sensor_id")
     calm_after = pl.any_horizontal(
-        [pl.col("calm").shift(-j).over("sensor_id").fill_null(False) for j in range(1, k)]
+        [
+            pl.when(s.shift(-j) == s).then(pl.col("calm").shift(-j)).fill_null(False)
+            for j in range(1, k)
+        ]
     )
-    after_n = pl.len().over("sensor_id") - 1 - pl.int_range(pl.len()).over("sensor_id")
-    w = walked.with_columns(
-        pl.col("t").shift(1).over("sensor_id").alias("t_prev"),
-        pl.col("lux").shift(1).over("sensor_id").alias("lux_prev"),
-        pl.col("t").max().over("sensor_id").alias("t_last"),
-        (pl.col("lamp_known") | (~calm_after & (after_n > 2 * k))).alias("calm_final"),
-    ).filter(
-        pl.col("calibrated")
-        & pl.col("settled")
-        & pl.col("t_prev").is_not_null()
-        & (pl.col("t") + pl.duration(microseconds=2 * span_us) < pl.col("t_last"))
-        & pl.col("calm_final")
+    row = pl.int_range(pl.len())
+    last = pl.when((s.shift(-1) != s).fill_null(True)).then(row).backward_fill()
+    w = (
+        walked.with_columns(last.alias("_last"))
+        .with_columns(
+            pl.when(s.shift(1) == s).then(pl.col("t").shift(1)).alias("t_prev"),
+            pl.when(s.shift(1) == s).then(pl.col("lux").shift(1)).alias("lux_prev"),
+            pl.col("t").gather(pl.col("_last")).alias("t_last"),
+            (pl.col("lamp_known") | (~calm_after & (pl.col("_last") - row > 2 * k))).alias(
+                "calm_final"
+            ),
+        )
+        .filter(
+            pl.col("calibrated")
+            & pl.col("settled")
+            & pl.col("t_prev").is_not_null()
+            & (pl.col("t") + pl.duration(microseconds=2 * span_us) < pl.col("t_last"))
+            & pl.col("calm_final")
+        )
     )
     cuts = (
         at.select(
@@ -976,19 +1011,23 @@ def _lamp_walk(
     )
     # a clashing pair (one of them stamped by a wrong clock) keeps the state the meter was
     # last seen in: every reading given gets an answer
-    keys = given.select("sensor_id", "t", "forced").unique(["sensor_id", "t"], keep="first")
-    lamps = (
-        keys.join(walked.drop("forced", "lux"), on=["sensor_id", "t"], how="left")
-        .sort("sensor_id", "t")
-        .with_columns(
-            pl.col("lamp_lux", "lamps_on", "lamp_known")
-            .forward_fill()
-            .backward_fill()
-            .over("sensor_id")
+    keys = _first_of_repeats(_by_sensor_and_time(given.select("sensor_id", "t", "forced")))
+    answered = ("lamp_lux", "lamps_on", "lamp_known")
+    if (
+        keys.height == walked.height
+        and keys["t"].equals(walked["t"])
+        and keys["sensor_id"].equals(walked["sensor_id"])
+        and not any(walked[c].null_count() for c in answered)
+    ):  # every reading given was walked (no clash set aside): its own answer
+        lamps = walked.filter(~pl.col("forced")).select(LAMP_SCHEMA.keys())
+    else:
+        lamps = (
+            keys.join(walked.drop("forced", "lux"), on=["sensor_id", "t"], how="left")
+            .sort("sensor_id", "t")
+            .with_columns(pl.col(answered).forward_fill().backward_fill().over("sensor_id"))
+            .filter(~pl.col("forced"))
+            .select(LAMP_SCHEMA.keys())
         )
-        .filter(~pl.col("forced"))
-        .select(LAMP_SCHEMA.keys())
-    )
     if state is not None and state.height:  # readings the state already answered
         lamps = pl.concat(
             [
