@@ -104,3 +104,19 @@ def test_lamp_checkpoints_when_readings_shuffled_then_same_lamps_and_states(room
     assert states.height > 0
     assert_frame_equal(s_lamps, lamps, check_exact=True)
     assert_frame_equal(s_states, states, check_exact=True)
+    # a state is final only with two step spans of its meter's readings after it, and it
+    # holds the reading kept before its own
+    ends = r.group_by("sensor_id").agg(pl.col("t").max().alias("t_last"))
+    spans = cal.select("sensor_id", pl.max_horizontal(150.0, 2.2 * pl.col("period_s")).alias("s"))
+    late = states.join(ends, on="sensor_id").join(spans, on="sensor_id")
+    assert late.filter(
+        pl.col("t") + pl.duration(microseconds=(2e6 * pl.col("s")).cast(pl.Int64))
+        >= pl.col("t_last")
+    ).is_empty()
+    before = prepare(r, sites, LightParams(), cal).select(
+        "sensor_id", "t", pl.col("t").shift(1).over("sensor_id").alias("t_prev")
+    )
+    assert_frame_equal(
+        states.select("sensor_id", "t", "t_prev"),
+        states.select("sensor_id", "t").join(before, on=["sensor_id", "t"], how="left"),
+    )
