@@ -165,8 +165,17 @@ def intervals(
         baselines, on=["sensor_id", "hour_of_day"], how="left"
     )
     r = r.sort([*key, "t"])  # joins do not keep row order
+    # sorted: each (card, sensor) is a stretch of rows, numbered once (``_cs``); a value of
+    # the reading before of the same one is the column shifted where the number is the same
+    changed = pl.any_horizontal([pl.col(k).ne_missing(pl.col(k).shift(1)) for k in key])
+    r = r.with_columns(changed.fill_null(True).alias("_new"))
+    r = r.with_columns(pl.col("_new").cast(pl.Int64).cum_sum().alias("_cs"))
+
+    def before(e: pl.Expr) -> pl.Expr:  # ``e.shift(1).over(key)``
+        return pl.when(~pl.col("_new")).then(e.shift(1))
+
     # a sample speaks for 2.5 periods of its own sensor, at least hold_s, at most an hour
-    period = pl.col("t").diff().dt.total_microseconds().median().over(key) / 1e6
+    period = (pl.col("t") - before(pl.col("t"))).dt.total_microseconds().median().over("_cs") / 1e6
     hold = pl.min_horizontal(pl.max_horizontal(pl.lit(p.hold_s), 2.5 * period), pl.lit(3600.0))
     r = r.with_columns(hold.fill_null(p.hold_s).alias("hold_s"))
     lit_by_lamps = pl.col("lamps_on")
@@ -186,7 +195,7 @@ def intervals(
         .otherwise(pl.coalesce(pl.col("on_state"), lit_by_lamps))
         .fill_null(False)
     )
-    prev = {c: pl.col(c).shift(1).over(key) for c in ("t", "on_ms", "cyc")}
+    prev = {c: before(pl.col(c)) for c in ("t", "on_ms", "cyc")}
     dt_s = (pl.col("t") - prev["t"]).dt.total_microseconds() / 1e6
     # A counter that falls by more than a reboot allows (restarted, it holds at most the
     # on-time since the last reading) was not reset: the reading is stale, stamped by a
@@ -200,15 +209,17 @@ def intervals(
     )
 
     r = r.with_columns(
-        restart.cum_sum().over(key).alias("_seg_ms"),
-        cyc_restart.cum_sum().over(key).alias("_seg_c"),
+        # the stretches between restarts, numbered across the frame (each card-sensor's
+        # first reading begins one)
+        (pl.col("_new") | restart).cast(pl.Int64).cum_sum().alias("_seg_ms"),
+        (pl.col("_new") | cyc_restart).cast(pl.Int64).cum_sum().alias("_seg_c"),
     ).with_columns(
-        pl.col("on_ms").cum_max().over([*key, "_seg_ms"]).alias("_hi_ms"),
-        pl.col("cyc").cum_max().over([*key, "_seg_c"]).alias("_hi_c"),
+        pl.col("on_ms").cum_max().over("_seg_ms").alias("_hi_ms"),
+        pl.col("cyc").cum_max().over("_seg_c").alias("_hi_c"),
     )
 
     def since_restart(col: str, high: str, cut: pl.Expr) -> pl.Expr:
-        step = pl.col(high) - pl.col(high).shift(1).over(key)
+        step = pl.col(high) - before(pl.col(high))
         return pl.when(cut).then(pl.col(col) - prev[col]).otherwise(step)
 
     r = r.with_columns(
@@ -218,7 +229,7 @@ def intervals(
         since_restart("on_ms", "_hi_ms", restart).alias("d_on_ms"),
         since_restart("cyc", "_hi_c", cyc_restart).alias("d_cyc"),
     ).with_columns(
-        pl.col("on_now").shift(1).over(key).alias("on_prev"),
+        before(pl.col("on_now")).alias("on_prev"),
         screen.fill_null(False).alias("screen"),
     )
     held = pl.col("dt") <= pl.col("hold_s")
