@@ -36,6 +36,7 @@ from assetpulse.monitor.core.detectors.light import (
 )
 from assetpulse.monitor.core.detectors.location import LocationParams, locate
 from assetpulse.monitor.core.detectors.sun import SITE_SCHEMA
+from assetpulse.monitor.core.sorted_frames import group_starts, shift_within
 
 PHOTO, TEMP, LOC = 1, 2, 3
 HOUR_US = 3_600_000_000
@@ -167,12 +168,11 @@ def intervals(
     r = r.sort([*key, "t"])  # joins do not keep row order
     # sorted: each (card, sensor) is a stretch of rows, numbered once (``_cs``); a value of
     # the reading before of the same one is the column shifted where the number is the same
-    changed = pl.any_horizontal([pl.col(k).ne_missing(pl.col(k).shift(1)) for k in key])
-    r = r.with_columns(changed.fill_null(True).alias("_new"))
+    r = r.with_columns(group_starts(key).fill_null(True).alias("_new"))
     r = r.with_columns(pl.col("_new").cast(pl.Int64).cum_sum().alias("_cs"))
 
     def before(e: pl.Expr) -> pl.Expr:  # ``e.shift(1).over(key)``
-        return pl.when(~pl.col("_new")).then(e.shift(1))
+        return shift_within(e, 1, "_cs")
 
     # a sample speaks for 2.5 periods of its own sensor, at least hold_s, at most an hour
     period = (pl.col("t") - before(pl.col("t"))).dt.total_microseconds().median().over("_cs") / 1e6

@@ -54,6 +54,7 @@ import numpy as np
 import polars as pl
 
 from assetpulse.monitor.core.detectors.sun import dark_mask
+from assetpulse.monitor.core.sorted_frames import shift_within
 
 CALIBRATION_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "sensor_id": pl.String,
@@ -101,15 +102,19 @@ def _prepared(readings: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
     r = _first_of_repeats(
         _by_sensor_and_time(readings.select("sensor_id", "t", "lux").drop_nulls("lux"))
     )
-    same = pl.col("sensor_id").shift(1) == pl.col("sensor_id")
     r = r.with_columns(dark_mask(r.select("sensor_id", "t"), sites).alias("dark"))
     return r.with_columns(
-        pl.when(same)
-        .then((pl.col("t") - pl.col("t").shift(1)).dt.total_microseconds() / 1e6)
+        ((pl.col("t") - _before(pl.col("t"))).dt.total_microseconds() / 1e6)
         .fill_null(math.inf)
         .alias("dt"),
-        pl.when(same).then(pl.col("lux") - pl.col("lux").shift(1)).fill_null(0.0).alias("d"),
+        (pl.col("lux") - _before(pl.col("lux"))).fill_null(0.0).alias("d"),
     )
+
+
+def _before(expr: pl.Expr, n: int = 1) -> pl.Expr:
+    """``expr`` of the reading ``n`` places before of the same sensor (after, for a
+    negative ``n``), on readings sorted by sensor and time."""
+    return shift_within(expr, n, "sensor_id")
 
 
 def _without_clock_clashes(
@@ -131,16 +136,9 @@ def _without_clock_clashes(
     cols = ["sensor_id", "t", "lux", *(c for c in ("forced",) if c in readings.columns)]
     r = _by_sensor_and_time(readings.select(cols).drop_nulls("lux"))
     # sorted: the gaps to the readings before and after of the same sensor by shifts
-    s = pl.col("sensor_id")
     r = r.with_columns(
-        pl.when(s.shift(1) == s)
-        .then(pl.col("t") - pl.col("t").shift(1))
-        .dt.total_microseconds()
-        .alias("_before"),
-        pl.when(s.shift(-1) == s)
-        .then(pl.col("t").shift(-1) - pl.col("t"))
-        .dt.total_microseconds()
-        .alias("_after"),
+        (pl.col("t") - _before(pl.col("t"))).dt.total_microseconds().alias("_before"),
+        (_before(pl.col("t"), -1) - pl.col("t")).dt.total_microseconds().alias("_after"),
     )
     gap_before, gap_after = pl.col("_before"), pl.col("_after")
     period = gap_before.median().over("sensor_id")
@@ -772,18 +770,15 @@ def lamp_checkpoints(
     # sensor's last reading (its latest time) where the next row is another sensor's
     s = pl.col("sensor_id")
     calm_after = pl.any_horizontal(
-        [
-            pl.when(s.shift(-j) == s).then(pl.col("calm").shift(-j)).fill_null(False)
-            for j in range(1, k)
-        ]
+        [_before(pl.col("calm"), -j).fill_null(False) for j in range(1, k)]
     )
     row = pl.int_range(pl.len())
     last = pl.when((s.shift(-1) != s).fill_null(True)).then(row).backward_fill()
     w = (
         walked.with_columns(last.alias("_last"))
         .with_columns(
-            pl.when(s.shift(1) == s).then(pl.col("t").shift(1)).alias("t_prev"),
-            pl.when(s.shift(1) == s).then(pl.col("lux").shift(1)).alias("lux_prev"),
+            _before(pl.col("t")).alias("t_prev"),
+            _before(pl.col("lux")).alias("lux_prev"),
             pl.col("t").gather(pl.col("_last")).alias("t_last"),
             (pl.col("lamp_known") | (~calm_after & (pl.col("_last") - row > 2 * k))).alias(
                 "calm_final"

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from assetpulse.monitor.core.sorted_frames import group_starts, shift_within
+
 EARTH_RADIUS_M = 6_371_000.0
 DEG = math.pi / 180.0
 
@@ -97,17 +99,15 @@ TRACK = "_track"
 
 def _track_id(keys: list[str]) -> pl.Expr:
     """On fixes sorted by ``keys``: the number of the track each belongs to."""
-    changed = pl.any_horizontal([pl.col(k).ne_missing(pl.col(k).shift(1)) for k in keys])
-    return changed.fill_null(False).cast(pl.Int64).cum_sum()
+    return group_starts(keys).fill_null(False).cast(pl.Int64).cum_sum()
 
 
 def _shift(expr: pl.Expr, n: int, group: list[str]) -> pl.Expr:
-    """``expr.shift(n).over(group)`` on a frame sorted by ``group``: the whole column
-    shifted, null where the row shifted in belongs to another group (no grouping)."""
+    """``expr.shift(n).over(group)`` on a frame sorted by ``group`` (``shift_within`` for
+    one group column)."""
     if len(group) != 1:
         return expr.shift(n).over(group)
-    g = pl.col(group[0])
-    return pl.when(g.shift(n) == g).then(expr.shift(n))
+    return shift_within(expr, n, group[0])
 
 
 def haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
