@@ -190,3 +190,33 @@ def test_room_when_four_desk_meters_then_a_session_is_the_rooms_not_each_desks(b
     out, _ = usage_by_bucket(meters, light=light, bucket_s=bucket_s)
     assert sittings == 5
     assert abs(out["sessions"].sum() - sittings) <= 1  # each desk's lamp: 12
+
+
+def test_pc_when_left_on_overnight_before_its_screen_is_learned_then_dark_night_not_in_use():
+    # a PC in an inner office (Beijing), shut down on neither of two nights; its screen
+    # (150 lux at the meter) was lit once, 09:00–12:00 local on the first day: too seldom for
+    # the meter to learn the screen's size. By day the plug decides (daylight could hide the
+    # screen), but with the sun down a meter that reads dark says the screen is off: a PC
+    # left on at night whose screen is dark is powered, not used
+    minutes = 2 * 24 * 60
+    t = [T0 + timedelta(minutes=i) for i in range(minutes)]  # from 08:00 local
+    local_h = [(i / 60 + 8) % 24 for i in range(minutes)]
+    lit = [i < 24 * 60 and 9 <= h < 12 for i, h in enumerate(local_h)]
+    df = pl.DataFrame(
+        {
+            "card_id": 1,
+            "sensor_id": "PC-PH",
+            "t": t,
+            "kind": 1,
+            "on_state": True,
+            "on_ms": [60_000 * i for i in range(minutes)],
+            "cyc": 1,
+            "lux": [150.0 + (i * 7 % 3) * 0.1 if on else 1.0 for i, on in enumerate(lit)],
+        }
+    )
+    sites = pl.DataFrame({"sensor_id": ["PC-PH"], "lat": [39.9], "lon": [116.4]})
+    out = hourly_usage(df, light=LightInputs(empty_calibration(), sites))
+    night = out.filter(((pl.col("hour").dt.hour() + 8) % 24).is_in([21, 22, 23, 0, 1, 2, 3, 4]))
+    assert night.height == 16
+    assert night["in_use_s"].sum() == 0.0  # the plug alone: 16 h in use
+    assert out["in_use_s"].sum() / 3600 >= 3.0  # the lit sitting is kept

@@ -128,8 +128,8 @@ class LightInputs:
 
     calibration: pl.DataFrame
     sites: pl.DataFrame
-    # the lamps already judged (``sensor_id, t, lamps_on, lamp_known``, e.g. resumed from
-    # stored states by the refresh job): used as they are
+    # the lamps already judged (``sensor_id, t, lamps_on, lamp_known``, and ``dark``, e.g.
+    # resumed from stored states by the refresh job): used as they are
     lamps: pl.DataFrame | None = None
 
     @classmethod
@@ -138,8 +138,8 @@ class LightInputs:
 
 
 def with_lamps(readings: pl.DataFrame, light: LightInputs, params: LightParams) -> pl.DataFrame:
-    """``readings`` with ``lamps_on`` and ``lamp_known`` on every photo reading that has a
-    ``lux``."""
+    """``readings`` with ``lamps_on``, ``lamp_known`` and ``lamps_dark`` (the sun is down at
+    the meter) on every photo reading that has a ``lux``."""
     photo = readings.filter((pl.col("kind") == PHOTO) & pl.col("lux").is_not_null())
     if light.lamps is not None:
         lamps = light.lamps
@@ -147,12 +147,20 @@ def with_lamps(readings: pl.DataFrame, light: LightInputs, params: LightParams) 
         cal = light.calibration.select([pl.col(c).cast(t) for c, t in CALIBRATION_SCHEMA.items()])
         lamps = lamp_light(photo.select("sensor_id", "t", "lux"), cal, light.sites, params)
     return readings.join(
-        lamps.select("sensor_id", "t", "lamps_on", "lamp_known").unique(["sensor_id", "t"]),
+        lamps.select(
+            "sensor_id",
+            "t",
+            "lamps_on",
+            "lamp_known",
+            (pl.col("dark") if "dark" in lamps.columns else pl.lit(None, pl.Boolean)).alias(
+                "lamps_dark"
+            ),
+        ).unique(["sensor_id", "t"]),
         on=["sensor_id", "t"],
         how="left",
     ).with_columns(
         pl.when(pl.col("kind") == PHOTO).then(pl.col(c)).alias(c)
-        for c in ("lamps_on", "lamp_known")
+        for c in ("lamps_on", "lamp_known", "lamps_dark")
     )
 
 
@@ -182,12 +190,13 @@ def intervals(
     # A plug that also carries a light meter on the device (a PC's screen, MQTT.md photo:
     # ``on`` and ``lux``): powered is not used — a PC left on overnight sleeps its screen.
     # In use while powered and lit by its own light, once the meter knows that light's
-    # size (until then it could miss the screen against daylight: the plug decides); the
-    # counters then say only how much of a lit interval was powered.
+    # size, or while the sun is down (a dark meter is dark: the screen is off, learned or
+    # not); by day before that it could miss the screen against daylight: the plug decides.
+    # The counters then say only how much of a lit interval was powered.
     screen = (
         pl.col("on_state").is_not_null()
         & lit_by_lamps.is_not_null()
-        & pl.col("lamp_known").fill_null(False)
+        & (pl.col("lamp_known").fill_null(False) | pl.col("lamps_dark").fill_null(False))
     )
     on_now = (
         pl.when(screen)

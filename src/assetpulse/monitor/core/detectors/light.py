@@ -710,6 +710,8 @@ LAMP_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "lamp_lux": pl.Float64,
     "lamps_on": pl.Boolean,
     "lamp_known": pl.Boolean,
+    # the sun is down at the meter: lamps (or a screen) are told outright, learned or not
+    "dark": pl.Boolean,
 }
 CHECKPOINT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "hour": pl.Datetime("us", "UTC"),
@@ -729,8 +731,9 @@ def lamp_light(
     *,
     state: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Per photo reading (``sensor_id, t, lux``): ``lamp_lux``, ``lamps_on`` and
-    ``lamp_known`` (the meter has learned its lamp's size; until then it guesses).
+    """Per photo reading (``sensor_id, t, lux``): ``lamp_lux``, ``lamps_on``,
+    ``lamp_known`` (the meter has learned its lamp's size; until then it guesses by day)
+    and ``dark`` (the sun is down at its site: the lamp light is the reading's own).
 
     Sensors without a calibration row are calibrated on the readings given. ``state``
     (``LIGHT_STATE_SCHEMA``, from ``lamp_checkpoints``): the walk of those meters goes on
@@ -996,6 +999,7 @@ def _lamp_walk(
         "lamp_lux",
         (pl.col("lamp_lux") >= bar).alias("lamps_on"),
         smallest.is_not_null().alias("lamp_known"),
+        "dark",
         "period_s",
         "calibrated",
         forced.alias("forced"),
@@ -1007,7 +1011,7 @@ def _lamp_walk(
     # a clashing pair (one of them stamped by a wrong clock) keeps the state the meter was
     # last seen in: every reading given gets an answer
     keys = _first_of_repeats(_by_sensor_and_time(given.select("sensor_id", "t", "forced")))
-    answered = ("lamp_lux", "lamps_on", "lamp_known")
+    answered = ("lamp_lux", "lamps_on", "lamp_known", "dark")
     if (
         keys.height == walked.height
         and keys["t"].equals(walked["t"])
@@ -1034,7 +1038,7 @@ def _lamp_walk(
                     walked.filter("forced")
                     .sort("t")
                     .group_by("sensor_id")
-                    .agg(pl.col("lamp_lux", "lamps_on", "lamp_known").last()),
+                    .agg(pl.col("lamp_lux", "lamps_on", "lamp_known", "dark").last()),
                     on="sensor_id",
                     how="left",
                 )
