@@ -220,3 +220,27 @@ def test_pc_when_left_on_overnight_before_its_screen_is_learned_then_dark_night_
     assert night.height == 16
     assert night["in_use_s"].sum() == 0.0  # the plug alone: 16 h in use
     assert out["in_use_s"].sum() / 3600 >= 3.0  # the lit sitting is kept
+
+
+def test_plug_counter_when_a_cycle_straddles_an_hour_then_its_on_time_counted_once():
+    # a printer's plug reporting every 5 min at :02, :07, …; one 119-s wake-up from 19:00:27
+    # to 19:02:26 UTC: the reading at 19:02 says 93.5 s of it, the one at 19:07 the rest.
+    # The interval 18:57–19:02 is credited pro rata to both hours; it must not be credited
+    # again, whole, to the hour it ends in
+    start = datetime(2026, 9, 13, 18, 2, tzinfo=UTC)
+    n = 24
+    on_ms = [0] * 12 + [93_539] + [119_000] * 11
+    df = pl.DataFrame(
+        {
+            "card_id": 1,
+            "sensor_id": "PRN-PH",
+            "t": [start + timedelta(minutes=5 * i) for i in range(n)],
+            "kind": 1,
+            "on_state": [i == 12 for i in range(n)],
+            "on_ms": on_ms,
+            "cyc": [0] * 12 + [1] * 12,
+        }
+    )
+    out = hourly_usage(df)
+    assert out["in_use_s"].sum() == pytest.approx(119.0)  # not 175 (56 s twice)
+    assert out["sessions"].sum() == 1

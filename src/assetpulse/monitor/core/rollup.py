@@ -495,7 +495,15 @@ def _usage_plans(
         "covered_s"
     ).fill_null(0.0)
     card = card.join(_lit_union(iv, bucket_s), on=["card_id", "hour"], how="left")
-    lit = pl.max_horizontal("photo_on_s", "photo_union_s")
+    # one meter: its own on-time, credited pro rata like its coverage; the union (several
+    # meters) places each interval's on-time at the interval's end, so with counters (an
+    # on-time that is part of its interval) the two place a cycle that straddles an hour
+    # differently, and their larger per hour would count its first part twice
+    lit = (
+        pl.when(pl.col("photo_sensors") > 1)
+        .then(pl.max_horizontal("photo_on_s", "photo_union_s"))
+        .otherwise(pl.col("photo_on_s"))
+    )
     in_use = pl.when(pl.col("photo_covered_s").is_not_null()).then(lit)
     cards = (
         card.with_columns(
