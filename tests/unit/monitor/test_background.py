@@ -146,3 +146,12 @@ def test_background_when_real_printer_active_at_odd_hours_then_its_jobs_are_kept
     assert hours["sessions"].sum() > 100  # every fuser pulse is a power cycle
     assert summary.height == 0
     assert out.equals(hours)
+
+
+def test_background_when_two_wakeups_in_one_office_hour_then_both_taken():
+    # an idle printer that woke twice within one office hour (87 s each: 174 s, two power
+    # cycles): the hour's on-time is longer than one wake-up, but not per power cycle
+    twice = _hours(8, [*WAKEUPS, (3, 11, 174.0, 2)])
+    out, summary = subtract_background(twice, CAL, [8])
+    assert _totals(out) == {8: (0, 0.0)}
+    assert summary["background_sessions"][0] == 6

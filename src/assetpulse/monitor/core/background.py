@@ -14,14 +14,15 @@ device's own doing. From them:
   same time; the quantile keeps a rare late print from setting it);
 - ``rate``: power cycles per covered hour.
 
-Then every such hour whose on-time is no longer than ``threshold_s`` outside office time is
-a wake-up, and in office time the shortest such hours are, up to the power cycles the
-background rate predicts for those hours (its Poisson bound: expected + ``z`` × √expected
-+ 1). Longer use is printing, and is always kept. A device keeps all its use when what it
-does off-hours is no programme: seen on fewer than ``min_days`` days (one late print), or
-of lengths that vary more than ``max_spread`` times between its 10 % and 90 % quantiles
-(tracebase's office printer: bursts of a minute to four at 01:44, 20:17, 23:08 on a
-Saturday — jobs at odd hours, not a cleaning cycle).
+Then every such hour whose on-time per power cycle started in it is no longer than
+``threshold_s`` outside office time is a wake-up (two within an hour are two cycles of the
+programme's length, not one twice as long), and in office time the shortest such hours
+are, up to the power cycles the background rate predicts for those hours (its Poisson
+bound: expected + ``z`` × √expected + 1). Longer use is printing, and is always kept. A
+device keeps all its use when what it does off-hours is no programme: seen on fewer than
+``min_days`` days (one late print), or of lengths that vary more than ``max_spread`` times
+between its 10 % and 90 % quantiles (tracebase's office printer: bursts of a minute to
+four at 01:44, 20:17, 23:08 on a Saturday — jobs at odd hours, not a cleaning cycle).
 
 Only hourly figures are at hand (``in_use_s``, ``sessions``): an hour's on-time has the
 use of a neighbouring hour without a power cycle added (a cycle that runs over the hour's
@@ -116,6 +117,10 @@ def subtract_background(
         pl.when(starts)
         .then(used + spill_prev.fill_null(0.0) + spill_next.fill_null(0.0))
         .alias("episode_s"),
+    ).with_columns(
+        # judged per power cycle started in the hour: two wake-ups within one hour are two
+        # cycles of the programme's length, not one cycle twice as long
+        (pl.col("episode_s") / pl.col("sessions").clip(lower_bound=1)).alias("cycle_s"),
     )
     bg = sub.filter(starts & ~pl.col("office"))
     learned = (
@@ -146,11 +151,11 @@ def subtract_background(
     if learned.height == 0:
         return rollup, empty_background()
     sub = sub.join(learned, on="card_id", how="left")
-    short = starts & (pl.col("episode_s") <= pl.col("threshold_s")).fill_null(False)
+    short = starts & (pl.col("cycle_s") <= pl.col("threshold_s")).fill_null(False)
     # office time: the shortest short sessions first, as many as the background predicts
     in_office = (
         sub.filter(short & pl.col("office"))
-        .sort("card_id", "episode_s")
+        .sort("card_id", "cycle_s")
         .with_columns(pl.col("sessions").cum_sum().over("card_id").alias("_n"))
         .filter(pl.col("_n") <= pl.col("cap"))
         .select("_row")
