@@ -143,3 +143,15 @@ def test_locate_when_many_vessels_in_one_shuffled_frame_then_each_as_if_located_
     assert together["step_m"].sum() > 0
     assert together["moving"].any()
     assert_frame_equal(together.sort(*key, "t"), alone, check_exact=True)
+
+
+def test_shared_source_when_a_step_joins_the_places_of_an_impossible_jump_then_no_distance(
+    fixes,
+):
+    # 371218000 (SOG 0.2-0.8 kn): its first fix, then 1 s later one 4.6 km away (a second
+    # source, or a wild first fix), then 70 s later a fix 32 m from that one: 4.6 km in
+    # 70 s is possible (65 m/s), but it joins the two places the track just jumped between
+    # faster than any vessel. Before: 4,631 m credited.
+    track = _vessel(fixes, "371218000")
+    assert (track["sog"] <= 0.8).all()
+    assert _distance(track) < 300.0

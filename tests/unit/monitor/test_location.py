@@ -234,3 +234,47 @@ def test_sparse_sensor_when_a_fix_every_20_minutes_then_its_own_period_sets_the_
     got = locate(_track(rng.normal(0, 4.0, north.size), north, 1200.0)).collect()
     assert got["moving"].sum() >= 5
     assert got["step_m"].sum() == pytest.approx(30_000.0, rel=0.02)
+
+
+def _two_sources(rng: np.random.Generator, apart_m: float, hours: float) -> pl.DataFrame:
+    """One id, two stationary sources ``apart_m`` east of each other (a shared MMSI, a
+    receiver locked on a reflector), each a fix a minute with 3 m noise, their clocks 1 s a
+    minute apart: now and then the two fixes fall within seconds of each other (faster than
+    any vehicle between them). Ingest keeps one reading per (sensor, second)."""
+    n = int(hours * 60)
+    ts = np.concatenate([np.arange(n) * 60.0, 7.0 + np.arange(n) * 61.0])
+    east = np.concatenate([np.zeros(n), np.full(n, apart_m)]) + rng.normal(0, 3.0, 2 * n)
+    north = rng.normal(0, 3.0, 2 * n)
+    order = np.argsort(ts, kind="stable")
+    df = _track(east[order], north[order], 1.0)
+    df = df.with_columns(pl.Series("t", [T0 + timedelta(seconds=int(s)) for s in ts[order]]))
+    return df.unique(["sensor_id", "t"], keep="first", maintain_order=True)
+
+
+@pytest.mark.parametrize(("seed", "apart_m"), [(14, 350.0), (15, 2_000.0)])
+def test_shared_id_when_two_sources_alternate_faster_than_a_vehicle_then_no_distance(
+    seed: int, apart_m: float
+):
+    df = _two_sources(np.random.default_rng(seed), apart_m, 6.0)
+    got = locate(df).collect()
+    assert got.height > 600
+    assert got["step_m"].sum() == 0.0  # before: one 350 m move; 1,995 m across a gap
+    assert not got["moving"].any()
+
+
+@pytest.mark.parametrize("every_s", [60.0, 600.0])
+def test_ferry_when_it_crosses_and_returns_at_a_possible_speed_then_each_crossing_counted(
+    every_s: float,
+):
+    # 2 km crossings of 10 minutes (3.3 m/s), 50 minutes at each landing, for 12 hours; a
+    # fix a minute (intermediate fixes) or every 10 minutes (one step a crossing): never
+    # faster than a vehicle, so both landings are one vehicle's and every crossing counts
+    rng = np.random.default_rng(16)
+    t = np.arange(0.0, 12 * 3600, every_s)
+    phase = t % 7200
+    leg = np.clip((phase % 3600 - 3000) / 600, 0.0, 1.0)
+    east = np.where(phase < 3600, leg, 1.0 - leg) * 2_000.0
+    got = locate(
+        _track(east + rng.normal(0, 3.0, t.size), rng.normal(0, 3.0, t.size), every_s)
+    ).collect()
+    assert got["step_m"].sum() == pytest.approx(11 * 2_000.0, rel=0.1)  # 11 crossings

@@ -11,7 +11,11 @@ distance (jumps, wild fixes) and loses it (slow movement whose every step is sma
    than ``max_accel_mps2`` allows in the time. The first and last fix of a track are
    checked against the next (previous) two fixes. A step that is still impossible after
    that (two disagreeing tracks, e.g. an MMSI shared by two vessels) adds no distance and
-   breaks the track; a genuine jump after a long gap is slow enough to pass.
+   breaks the track; a genuine jump after a long gap is slow enough to pass. Such a jump
+   (wild fixes included) also marks its two ends as two sources under one id (a shared
+   MMSI, a receiver locked on a reflector): within ``max_gap_s`` of it, a step or a gap
+   crossing between the same two places (each within 2 R) is no movement and no
+   distance, however slowly it went. A ferry crossing and returning leaves no such jump.
 2. **Stay points**: an interval between two fixes is *moving* when the robust centre
    (per-coordinate median) of the ``window`` fixes before it and of the ``window`` fixes
    after it lie more than the radius ``R`` apart, and each end fix lies outside ``R`` of the
@@ -37,6 +41,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import polars as pl
 
@@ -184,7 +189,112 @@ def _wild_pass(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFr
     )
 
 
-def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame:
+PAIR = ("_p_lat", "_p_lon", "_q_lat", "_q_lon", "_jt")
+
+
+def _jumps(base: pl.DataFrame, p: LocationParams) -> pl.DataFrame:
+    """Per track, the steps between consecutive fixes (wild ones included, within the
+    track's gap) faster than ``max_speed_mps``: from (``_p_*``) and to (``_q_*``) at time
+    ``_jt``, with the track's jump before (suffix ``_b``) and after (``_a``) it."""
+    fixes = base.lazy().filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+    prev = {c: _shift(pl.col(c), 1, [TRACK]) for c in ("t", "lat", "lon")}
+    dt = _seconds(prev["t"], pl.col("t"))
+    speed = _near_m(prev["lat"], prev["lon"], pl.col("lat"), pl.col("lon")) / dt.clip(
+        lower_bound=1.0
+    )
+    jumps = (
+        fixes.select(
+            TRACK,
+            prev["lat"].alias("_p_lat"),
+            prev["lon"].alias("_p_lon"),
+            pl.col("lat").alias("_q_lat"),
+            pl.col("lon").alias("_q_lon"),
+            pl.col("t").alias("_jt"),
+            ((speed > p.max_speed_mps) & (dt <= pl.col("_gap_s"))).fill_null(False).alias("_j"),
+        )
+        .filter("_j")
+        .drop("_j")
+        .collect()  # the jumps' own neighbours below: shifted among the jumps only
+        .lazy()
+    )
+    return jumps.with_columns(
+        *[_shift(pl.col(c), 1, [TRACK]).alias(f"{c}_b") for c in PAIR],
+        *[_shift(pl.col(c), -1, [TRACK]).alias(f"{c}_a") for c in PAIR],
+    ).collect()
+
+
+def _between_ghosts(
+    lf: pl.LazyFrame,
+    jumps: pl.DataFrame,
+    p: LocationParams,
+    checks: Sequence[tuple[tuple[str, str], str]],
+) -> pl.LazyFrame:
+    """Per check (``ends``, ``out``), column ``out``: the displacement from ``ends[0]``
+    to ``ends[1]`` (each the stem of a ``_lat``/``_lon`` pair, "" the fix itself) joins
+    two places its track was seen jumping between faster than any vehicle, within
+    ``max_gap_s`` of the fix (up to two such jumps either side): two sources under one id
+    (a shared MMSI, a receiver locked on a reflector), each standing still. That is no
+    movement, whatever its own speed; a vehicle shuttling between two places goes at a
+    possible speed and leaves no such jump."""
+    lf = lf.cache()  # read twice: the candidates, and the frame they are joined back to
+
+    def col(end: str, axis: str) -> str:  # "" is the fix itself
+        return f"{end}_{axis}" if end else axis
+
+    used = {col(e, a) for ends, _ in checks for e in ends for a in ("lat", "lon")}
+    cand = (
+        lf.join(jumps.lazy().select(TRACK).unique(), on=TRACK, how="semi")
+        .select(TRACK, "t", *sorted(used), "radius_m", "_c")
+        .sort("t")
+    )
+    j = jumps.lazy().sort("_jt")
+    back, ahead = [f"{c}_b" for c in PAIR], [f"{c}_a" for c in PAIR]
+    h = timedelta(seconds=p.max_gap_s)
+    cand = cand.join_asof(
+        j.select(TRACK, *PAIR, *back),
+        left_on="t",
+        right_on="_jt",
+        by=TRACK,
+        strategy="backward",
+        tolerance=h,
+        check_sortedness=False,
+    ).join_asof(
+        j.select(TRACK, *PAIR, *ahead).rename({c: f"{c}_n" for c in PAIR}),
+        left_on="t",
+        right_on="_jt_n",
+        by=TRACK,
+        strategy="forward",
+        tolerance=h,
+        check_sortedness=False,
+    )  # fmt: skip  (both sorted by time above, hence within each track too)
+    r = pl.col("radius_m")
+
+    def near(end: str, lat: str, lon: str) -> pl.Expr:
+        # both are single noisy fixes: 2 R is the stay radius either way
+        here = pl.col(col(end, "lat")), pl.col(col(end, "lon"))
+        return _near_m(*here, pl.col(lat), pl.col(lon)) <= 2 * r
+
+    def matches(x: str, y: str, sfx: str) -> pl.Expr:
+        pa, pb = (f"_p_lat{sfx}", f"_p_lon{sfx}"), (f"_q_lat{sfx}", f"_q_lon{sfx}")
+        within = (pl.col("t") - pl.col(f"_jt{sfx}")).abs() <= h
+        one_way = near(x, *pa) & near(y, *pb)
+        other_way = near(x, *pb) & near(y, *pa)
+        return (within & (one_way | other_way)).fill_null(False)
+
+    outs = [out for _, out in checks]
+    flags = [
+        pl.any_horizontal(matches(*ends, s) for s in ("", "_b", "_n", "_a")).alias(out)
+        for ends, out in checks
+    ]
+    hits = cand.select(TRACK, "t", *flags).filter(pl.any_horizontal(outs))
+    return lf.join(hits, on=[TRACK, "t"], how="left", maintain_order="left").with_columns(
+        pl.col(outs).fill_null(False)
+    )
+
+
+def _moving(
+    lf: pl.LazyFrame, key: list[str], p: LocationParams, jumps: pl.DataFrame | None = None
+) -> pl.LazyFrame:
     """Valid fixes only, with ``moving`` (the interval ending at the fix),
     ``step_m`` (distance credited to it) and ``stay_id``; uses the column ``radius_m``."""
     k = p.window
@@ -225,7 +335,19 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
         after("_ts").alias("_a_ts"),
         pos.alias("_pos"),
         n_after.alias("_n_after"),
+        # the robust end of each segment so far (what a data gap is crossed from)
+        pl.col("lat").rolling_median(k, min_samples=1).over(g).alias("_t_lat"),
+        pl.col("lon").rolling_median(k, min_samples=1).over(g).alias("_t_lon"),
     )
+    if jumps is not None and jumps.height:
+        lf = lf.with_columns(
+            *[_shift(pl.col(c), 1, key).alias(f"_x_{c}") for c in ("lat", "lon")],
+            *[_shift(pl.col(f"_t_{c}"), 1, key).alias(f"_tp_{c}") for c in ("lat", "lon")],
+        )
+        checks = [(("_x", ""), "_ghost"), (("_tp", "_a"), "_ghost_gap")]
+        lf = _between_ghosts(lf, jumps, p, checks)  # in the order of lf
+    else:
+        lf = lf.with_columns(pl.lit(False).alias("_ghost"), pl.lit(False).alias("_ghost_gap"))
     apart = _near_m(pl.col("_b_lat"), pl.col("_b_lon"), pl.col("_a_lat"), pl.col("_a_lon"))
     left_before = _near_m(pl.col("lat"), pl.col("lon"), pl.col("_b_lat"), pl.col("_b_lon"))
     prev_lat, prev_lon = _shift(pl.col("lat"), 1, g), _shift(pl.col("lon"), 1, g)
@@ -251,6 +373,8 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
         *[_shift(pl.col(f"_b_{c}"), k, g).alias(f"_b_{c}_far") for c in ("lat", "lon")],
     )
     lf = lf.with_columns(core.alias("_core"))
+    # a step between two sources says nothing of the neighbours' movement: no evidence
+    lf = lf.with_columns(pl.when(~pl.col("_ghost")).then(pl.col("_core")).alias("_core"))
     # At a segment's edge one side has a single fix: take the neighbouring interval's
     # decision (a drive goes on to the end of the data; a lone first fix is not a trip).
     moving = (
@@ -266,11 +390,8 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
             )
         )
     )
-    lf = lf.with_columns(moving.fill_null(False).alias("moving"))
+    lf = lf.with_columns((moving.fill_null(False) & ~pl.col("_ghost")).alias("moving"))
     # Across a data gap: credit the displacement between the robust ends if it left R.
-    tail_lat = pl.col("lat").rolling_median(k, min_samples=1).over(g)
-    tail_lon = pl.col("lon").rolling_median(k, min_samples=1).over(g)
-    lf = lf.with_columns(tail_lat.alias("_t_lat"), tail_lon.alias("_t_lon"))
     moved_across = _near_m(
         _shift(pl.col("_t_lat"), 1, key),
         _shift(pl.col("_t_lon"), 1, key),
@@ -280,6 +401,8 @@ def _moving(lf: pl.LazyFrame, key: list[str], p: LocationParams) -> pl.LazyFrame
     across_gap = (
         (pl.col("_pos") == 0)
         & ~pl.col("_impossible")
+        & ~pl.col("_ghost")
+        & ~pl.col("_ghost_gap")
         & (pl.col("_dt") <= p.max_gap_s)
         & (moved_across > r)
     ).fill_null(False)
@@ -417,7 +540,8 @@ def locate(
     distance."""
     p = params or LocationParams()
     keys = list(key)
-    base = _prepared(fixes, keys, p).collect().lazy()  # read three times below
+    prepared = _prepared(fixes, keys, p).collect()
+    base = prepared.lazy()  # read three times below
     valid = base.filter(pl.col("valid"))
     if radii is None:
         learned, on = _learned_radius(valid, [TRACK], p), [TRACK]
@@ -430,6 +554,7 @@ def locate(
         .drop("_learned"),
         [TRACK],
         p,
+        _jumps(prepared, p),
     )
     stays_of = [TRACK, "stay_id"]
     # the stay's centre so far: median of its last 2k+1 fixes (robust to multipath, and
