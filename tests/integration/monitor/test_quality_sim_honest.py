@@ -10,7 +10,10 @@ target, vehicles and PCs their hours (a PC left on overnight is not in use); no 
 is called idle, and every idle room is found or not judged because its light meter, with no
 lamp learned, could by day only see a lamp brighter than room lighting (2026-12-02: seed
 1's three idle window rooms on such meters are 数据不足: idle P/R 1.0/0.812; seed 2 0.941/1.0,
-seed 3 1.0/0.875). Printed for the record (run with ``-s``; ``bench/sim.py --seed N``
+seed 3 1.0/0.875, since a1b42d2..dcefde5 1.0/1.0 and under_used 1.0/1.0: a PC left on
+overnight whose screen meter had learned no screen yet counts no dark hour, an idle
+printer's wake-up straddling an hour is counted once, two wake-ups in one hour are two).
+Printed for the record (run with ``-s``; ``bench/sim.py --seed N``
 judges another draw of the same fleet): on 2026-12-01 two window rooms whose meters report
 every 5 minutes were misjudged (idle P/R 0.889/1.0, under_used 1.0/0.938), where daylight
 moves the meter by 80-330 lux from one sample to the next in office hours: one lit 13 times
