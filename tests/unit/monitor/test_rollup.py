@@ -144,6 +144,23 @@ def test_dirty_hours_when_one_reading_then_two_hours_either_side():
     assert hours == [T0 + timedelta(hours=k) for k in range(-1, 4)]
 
 
+def powered_pc(t: list[datetime], lit: list[bool]) -> pl.DataFrame:
+    """A PC powered throughout (its plug counts on-time each minute), a light meter on its
+    screen reading 150 lux where ``lit`` and dark elsewhere."""
+    return pl.DataFrame(
+        {
+            "card_id": 1,
+            "sensor_id": "PC-PH",
+            "t": t,
+            "kind": 1,
+            "on_state": True,
+            "on_ms": [60_000 * i for i in range(len(t))],
+            "cyc": 1,
+            "lux": [150.0 + (i * 7 % 3) * 0.1 if on else 1.0 for i, on in enumerate(lit)],
+        }
+    )
+
+
 def test_room_when_two_meters_lit_one_after_the_other_then_in_use_for_both_spans():
     # desk A lit for the first half hour, desk B for the second: the room was in use an hour
     a = _rows("PH-A", 1, 13, step_min=5, on_state=[i < 6 for i in range(13)])
@@ -162,18 +179,7 @@ def test_pc_when_left_on_overnight_then_in_use_only_while_its_screen_is_lit():
     t = [T0 - timedelta(hours=8) + timedelta(minutes=i) for i in range(minutes)]
     local_h = [((x.hour + 8) % 24) + x.minute / 60 for x in t]
     lit = [9 <= h < 12 or 14 <= h < 17.5 for h in local_h]
-    df = pl.DataFrame(
-        {
-            "card_id": 1,
-            "sensor_id": "PC-PH",
-            "t": t,
-            "kind": 1,
-            "on_state": True,
-            "on_ms": [60_000 * i for i in range(minutes)],
-            "cyc": 1,
-            "lux": [150.0 + (i * 7 % 3) * 0.1 if on else 1.0 for i, on in enumerate(lit)],
-        }
-    )
+    df = powered_pc(t, lit)
     out = hourly_usage(df)
     assert out["in_use_s"].sum() / 3600 == pytest.approx(6 * 6.5, rel=0.03)  # not 6 × 24 h
     assert out["sessions"].sum() == 12  # two sittings a day, not the one power-on
@@ -202,18 +208,7 @@ def test_pc_when_left_on_overnight_before_its_screen_is_learned_then_dark_night_
     t = [T0 + timedelta(minutes=i) for i in range(minutes)]  # from 08:00 local
     local_h = [(i / 60 + 8) % 24 for i in range(minutes)]
     lit = [i < 24 * 60 and 9 <= h < 12 for i, h in enumerate(local_h)]
-    df = pl.DataFrame(
-        {
-            "card_id": 1,
-            "sensor_id": "PC-PH",
-            "t": t,
-            "kind": 1,
-            "on_state": True,
-            "on_ms": [60_000 * i for i in range(minutes)],
-            "cyc": 1,
-            "lux": [150.0 + (i * 7 % 3) * 0.1 if on else 1.0 for i, on in enumerate(lit)],
-        }
-    )
+    df = powered_pc(t, lit)
     sites = pl.DataFrame({"sensor_id": ["PC-PH"], "lat": [39.9], "lon": [116.4]})
     out = hourly_usage(df, light=LightInputs(empty_calibration(), sites))
     night = out.filter(((pl.col("hour").dt.hour() + 8) % 24).is_in([21, 22, 23, 0, 1, 2, 3, 4]))
