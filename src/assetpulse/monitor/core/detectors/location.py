@@ -42,6 +42,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 import polars as pl
 
@@ -248,25 +249,25 @@ def _between_ghosts(
         .sort("t")
     )
     j = jumps.lazy().sort("_jt")
-    back, ahead = [f"{c}_b" for c in PAIR], [f"{c}_a" for c in PAIR]
     h = timedelta(seconds=p.max_gap_s)
-    cand = cand.join_asof(
-        j.select(TRACK, *PAIR, *back),
-        left_on="t",
-        right_on="_jt",
-        by=TRACK,
-        strategy="backward",
-        tolerance=h,
-        check_sortedness=False,
-    ).join_asof(
-        j.select(TRACK, *PAIR, *ahead).rename({c: f"{c}_n" for c in PAIR}),
-        left_on="t",
-        right_on="_jt_n",
-        by=TRACK,
-        strategy="forward",
-        tolerance=h,
-        check_sortedness=False,
-    )  # fmt: skip  (both sorted by time above, hence within each track too)
+
+    def nearest(
+        frame: pl.LazyFrame, sfx: str, also: str, way: Literal["backward", "forward"]
+    ) -> pl.LazyFrame:
+        # the track's nearest jump that way (its PAIR as ``{c}{sfx}``), with the jump next
+        # to it that way (``{c}{also}``): up to two jumps either side of each fix
+        side = j.select(TRACK, *PAIR, *[f"{c}{also}" for c in PAIR])
+        return frame.join_asof(
+            side.rename({c: f"{c}{sfx}" for c in PAIR}),
+            left_on="t",
+            right_on=f"_jt{sfx}",
+            by=TRACK,
+            strategy=way,
+            tolerance=h,
+            check_sortedness=False,  # both sorted by time above, hence within each track
+        )
+
+    cand = nearest(nearest(cand, "", "_b", "backward"), "_n", "_a", "forward")
     r = pl.col("radius_m")
 
     def near(end: str, lat: str, lon: str) -> pl.Expr:
