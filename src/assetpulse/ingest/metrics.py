@@ -45,6 +45,11 @@ class IngestMetrics:
             "readings dead-lettered: gateway over its new unbound sensor ids per hour",
             registry=r,
         )
+        self.conflicting = Counter(
+            f"{p}readings_conflicting",
+            "readings dead-lettered: another value for a (sensor, t) stored before",
+            registry=r,
+        )
         self.inflight_bytes = Gauge(
             f"{p}inflight_bytes", "payload bytes received and not yet acknowledged", registry=r
         )
@@ -75,6 +80,7 @@ class IngestMetrics:
         self.states.inc(result.states)
         self.sensor_mismatch.inc(result.sensor_mismatch)
         self.new_sensor_refused.inc(result.new_sensor_refused)
+        self.conflicting.inc(result.conflicting)
         self.batch_seconds.observe(seconds)
 
     def serve(self, port: int, host: str = "0.0.0.0") -> None:  # noqa: S104 - scraped by Prometheus

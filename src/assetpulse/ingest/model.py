@@ -72,6 +72,9 @@ class Reason(StrEnum):
     # one reading, refused by the store (it knows the registered sensors)
     SENSOR_GATEWAY_MISMATCH = "sensor_gateway_mismatch"  # registered to another gateway
     NEW_SENSOR_LIMIT = "new_sensor_limit"  # too many new unbound sensor ids from a gateway
+    # another value for a (sensor, t) already stored: two sources under one id, a reset
+    # clock; the first stays, this one is kept here instead of vanishing as a duplicate
+    CONFLICTING_READING = "conflicting_reading"
     # the store could not write it (a bug or a schema drift; kept, never dropped)
     STORE_FAILED = "store_failed"
 
@@ -156,3 +159,4 @@ class WriteResult:
     states: int = 0
     sensor_mismatch: int = 0  # of dead_readings: sensor registered to another gateway
     new_sensor_refused: int = 0  # of dead_readings: over the new unbound sensors limit
+    conflicting: int = 0  # of dead_readings: another value for a (sensor, t) stored before

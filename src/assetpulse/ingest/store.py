@@ -43,6 +43,7 @@ from assetpulse.ingest.guards import BindingCache, PartitionGuard, SensorRegistr
 from assetpulse.ingest.model import (
     Batch,
     DeadMessage,
+    Kind,
     Reading,
     Reason,
     Received,
@@ -71,6 +72,20 @@ select sensor_id, timestamptz 'epoch' + t_ms * interval '1 millisecond', kind, g
 from ingest_stage
 order by sensor_id, t_ms
 on conflict (sensor_id, t) do nothing
+"""
+# staged readings that lost to a stored row of the same (sensor, t) with other values (the
+# gateway and the clock-skew flag may differ between copies of one reading: not compared)
+CONFLICTS = """
+select s.sensor_id, s.t_ms, s.gateway_id,
+       s.kind, s.on_state, s.lux, s.on_ms, s.cyc, s.temp_c, s.lat, s.lon, s.acc, s.zone,
+       r.kind, r.on_state, r.lux, r.on_ms, r.cyc, r.temp_c, r.lat, r.lon, r.acc, r.zone
+from ingest_stage s
+join readings r on r.sensor_id = s.sensor_id
+               and r.t = timestamptz 'epoch' + s.t_ms * interval '1 millisecond'
+where (s.kind, s.on_state, s.lux, s.on_ms, s.cyc, s.temp_c, s.lat, s.lon, s.acc, s.zone)
+      is distinct from
+      (r.kind, r.on_state, r.lux, r.on_ms, r.cyc, r.temp_c, r.lat, r.lon, r.acc, r.zone)
+order by s.sensor_id, s.t_ms
 """
 COPY_DEAD = """
 copy ingest_dead_letters (received_at, topic, gateway_id, reason, reading_index, detail,
@@ -202,10 +217,12 @@ class ReadingStore:
         dead: list[tuple[Any, ...]] = []
         seqs: list[tuple[str, int]] = []
         states: dict[str, tuple[bool, int]] = {}
+        topic_of: dict[str, str] = {}  # a gateway's topic, to name it in a conflict's dead letter
         mismatched = 0
         for item in items:
             d = item.decoded
             if type(d) is Batch:
+                topic_of.setdefault(d.gateway_id, item.topic)
                 if not owner_of:
                     readings.extend(d.readings)
                 else:
@@ -246,6 +263,7 @@ class ReadingStore:
         unbound = self._unbound(readings)
         new_ids = [u for u in unbound if self.sensors.is_new(u[0])]
         inserted = refused_count = 0
+        conflicts: list[tuple[Any, ...]] = []
         with conn.transaction():
             if new_ids:
                 refused = self._refuse_new(conn, new_ids)
@@ -261,7 +279,10 @@ class ReadingStore:
                     readings = kept
                     unbound = [u for u in unbound if u[0] not in refused]
             if readings:
-                inserted = self._store_readings(conn, readings)
+                inserted, conflicts = self._store_readings(conn, readings)
+                if conflicts:
+                    now = datetime.now(UTC)
+                    dead.extend(_conflict_row(now, c, topic_of) for c in conflicts)
             if dead:
                 with conn.cursor() as cur, cur.copy(COPY_DEAD) as copy:
                     copy.set_types(DEAD_TYPES)
@@ -291,13 +312,14 @@ class ReadingStore:
         dead_messages = sum(1 for row in dead if row[4] is None and row[9] is None)
         return WriteResult(
             stored=inserted,
-            duplicates=len(readings) - inserted,
+            duplicates=len(readings) - inserted - len(conflicts),
             quarantined=sum(u[4] for u in unbound),
             dead_readings=len(dead) - dead_messages,
             dead_messages=dead_messages,
             states=len(states),
             sensor_mismatch=mismatched,
             new_sensor_refused=refused_count,
+            conflicting=len(conflicts),
         )
 
     def flush(self) -> None:
@@ -355,8 +377,11 @@ class ReadingStore:
                 refused.add(sensor_id)
         return refused
 
-    def _store_readings(self, conn: psycopg.Connection[Any], readings: list[Reading]) -> int:
-        """Rows inserted; the rest of ``readings`` were stored before (duplicates)."""
+    def _store_readings(
+        self, conn: psycopg.Connection[Any], readings: list[Reading]
+    ) -> tuple[int, list[tuple[Any, ...]]]:
+        """Rows inserted, and the ``CONFLICTS`` rows: readings that met a stored one of the
+        same (sensor, t) with other values. The rest were stored before (duplicates)."""
         if self._exact_left > 0:
             self._exact_left -= 1
         else:
@@ -365,7 +390,7 @@ class ReadingStore:
                     copy.set_types(STAGE_TYPES)
                     for r in readings:
                         copy.write_row((r[0], (r[1] - PG_EPOCH_MS) * 1000, *r[2:]))
-                return len(readings)
+                return len(readings), []
             except psycopg.errors.UniqueViolation:
                 self._exact_left = EXACT_AFTER_CONFLICT
         with conn.cursor() as cur:
@@ -374,7 +399,10 @@ class ReadingStore:
                 for r in readings:
                     copy.write_row(r)
             cur.execute(MOVE_STAGED)
-            return cur.rowcount
+            inserted = cur.rowcount
+            if inserted == len(readings):
+                return inserted, []
+            return inserted, cur.execute(CONFLICTS).fetchall()
 
     def dead_letter(self, items: Sequence[Received], reason: Reason, detail: str) -> None:
         """Keep messages the store could not write (after splitting a failing batch)."""
@@ -458,6 +486,31 @@ def _refused_row(at: datetime, r: Reading, limit: int) -> tuple[Any, ...]:
         at, topic, r.gateway_id, Reason.NEW_SENSOR_LIMIT.value, None, detail,
         *bounded(raw), r.sensor_id,
     )  # fmt: skip
+
+
+# a stored reading's values as its JSON fields (MQTT.md), to show and keep a conflict
+_FIELDS = ("on", "lux", "on_ms", "cyc", "c", "lat", "lon", "acc", "zone")
+_KIND_NAMES = {int(k): k.name.lower() for k in Kind}
+
+
+def _as_fields(values: Sequence[Any]) -> dict[str, Any]:
+    """``kind, on_state, lux, on_ms, cyc, temp_c, lat, lon, acc, zone`` → {"k": …, …}."""
+    return {"k": _KIND_NAMES.get(values[0], values[0])} | {
+        f: v for f, v in zip(_FIELDS, values[1:], strict=True) if v is not None
+    }
+
+
+def _conflict_row(at: datetime, c: tuple[Any, ...], topic_of: dict[str, str]) -> tuple[Any, ...]:
+    sensor, t_ms, gw = c[0], c[1], c[2]
+    refused, stored = _as_fields(c[3:13]), _as_fields(c[13:23])
+    detail = (
+        f"s={sensor} t={t_ms}: stored {orjson.dumps(stored).decode()}, this one "
+        f"{orjson.dumps(refused).decode()}; the first stays"
+    )
+    payload = orjson.dumps({"s": sensor, "t": t_ms} | refused)
+    topic = topic_of.get(gw, "")
+    return (at, topic, gw, Reason.CONFLICTING_READING.value, None, detail, *bounded(payload),
+            sensor)  # fmt: skip
 
 
 def _sensor_of(raw: bytes) -> str | None:

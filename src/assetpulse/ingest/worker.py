@@ -334,4 +334,5 @@ def _plus(a: WriteResult, b: WriteResult) -> WriteResult:
         a.states + b.states,
         a.sensor_mismatch + b.sensor_mismatch,
         a.new_sensor_refused + b.new_sensor_refused,
+        a.conflicting + b.conflicting,
     )

@@ -163,3 +163,46 @@ def test_store_unbound_batch_fails_then_its_counts_are_not_held_twice(
     row = db.execute(UNBOUND_ROW, ("S-F",)).fetchone()
     assert row is not None
     assert row[3] == 2
+
+
+def test_store_when_same_sensor_and_time_come_with_other_value_then_first_stays_and_dead_letter(
+    db: psycopg.Connection[Any], db_url: str
+) -> None:
+    now = now_ms()
+    t = now - 60_000
+    store = ReadingStore(db_url)
+    try:
+        first = store.write([_received("GW-C", 1, [temp("S-C", t, 20.0)], now)])
+        # a second source under the same id (or a reset clock): another value at the same t
+        later = store.write(
+            [_received("GW-C", 2, [temp("S-C", t, 25.5), temp("S-C", t + 1000, 21.0)], now)]
+        )
+        # one message holding two values for one (sensor, t): the first stays
+        within = store.write(
+            [_received("GW-C", 3, [temp("S-W", t, 3.0), temp("S-W", t, 4.0)], now)]
+        )
+        resent = store.write([_received("GW-C", 2, [temp("S-C", t, 20.0)], now)])
+    finally:
+        store.close()
+    assert first.stored == 1
+    assert (later.stored, later.duplicates, later.dead_readings, later.conflicting) == (1, 0, 1, 1)
+    assert (within.stored, within.duplicates, within.conflicting) == (1, 0, 1)
+    # the very same reading again is a duplicate, not a conflict
+    assert (resent.stored, resent.duplicates, resent.conflicting) == (0, 1, 0)
+    stored = db.execute(
+        "select sensor_id, temp_c from readings where sensor_id in ('S-C', 'S-W')"
+        " and t = to_timestamp(%s / 1000.0) order by sensor_id",
+        (t,),
+    ).fetchall()
+    assert stored == [("S-C", 20.0), ("S-W", 3.0)]
+    dead = db.execute(
+        "select sensor_id, gateway_id, topic, detail, payload from ingest_dead_letters"
+        " where reason = 'conflicting_reading' order by sensor_id"
+    ).fetchall()
+    assert [(d[0], d[1], d[2]) for d in dead] == [
+        ("S-C", "GW-C", up_topic("GW-C")),
+        ("S-W", "GW-C", up_topic("GW-C")),
+    ]
+    assert "20.0" in dead[0][3]  # both values, for the operator
+    assert "25.5" in dead[0][3]
+    assert orjson.loads(dead[0][4])["c"] == 25.5  # the refused reading itself is kept

@@ -47,11 +47,11 @@ def test_store_every_message_ends_stored_dead_lettered_or_quarantined(
     good = sum(len(i.decoded.readings) for i in items if isinstance(i.decoded, Batch))
     bad = sum(len(i.decoded.bad) for i in items if isinstance(i.decoded, Batch))
     dead_messages = sum(1 for i in items if not isinstance(i.decoded, Batch))
-    # every good reading is stored now or was already (duplicate); every other one and every
-    # broken message is a dead-letter row; no sensor is bound here, so all are quarantined
-    assert result.stored + result.duplicates == good
+    # every good reading is stored now or was already (duplicate), or met a stored one with
+    # other values (conflicting: a dead letter); every other one and every broken message is
+    # a dead-letter row; no sensor is bound here, so all are quarantined
+    assert result.stored + result.duplicates + result.conflicting == good
     assert after[0] - before[0] == result.stored
-    assert (
-        after[1] - before[1] == bad + dead_messages == result.dead_readings + result.dead_messages
-    )
+    dead = bad + dead_messages + result.conflicting
+    assert after[1] - before[1] == dead == result.dead_readings + result.dead_messages
     assert after[2] - before[2] == result.quarantined == good

@@ -204,6 +204,7 @@ class ImportReport:
         for reason, n in (
             (Reason.SENSOR_GATEWAY_MISMATCH, result.sensor_mismatch),
             (Reason.NEW_SENSOR_LIMIT, result.new_sensor_refused),
+            (Reason.CONFLICTING_READING, result.conflicting),
         ):
             if n:
                 self.dead.setdefault(reason.value, ReasonRows()).count += n
