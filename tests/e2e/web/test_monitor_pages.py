@@ -113,7 +113,9 @@ def test_accepting_a_suggestion_proposes_a_card_change_the_reviewer_approves(
     expect(page.locator("#page")).to_contain_text("未绑定资产卡片 1 个")
     expect(page.locator("#page")).to_contain_text("离线 1 个")
     expect(page.locator("tbody tr").filter(has_text="GW-1").first).to_contain_text("离线")
-    expect(page.locator("tbody tr").filter(has_text="not_json")).to_contain_text("报文不是 JSON")
+    dead = page.locator("tbody tr").filter(has_text="not_json")
+    expect(dead).to_contain_text("报文不是合法 JSON（not_json）")  # the reason, in Chinese
+    expect(dead).to_contain_text("报文不是 JSON")  # the detail
     shot(page, "monitor-sensors")
 
     # the reviewer approves the proposed change on 卡片变动; the card becomes 闲置

@@ -34,6 +34,16 @@ const METRIC_ZH = {
 
 const VERDICT = { idle: ["闲置", "bad"], under_used: ["低效使用", "warn"] };
 const ACTION = { adjust: "建议调剂（资产状态变动为闲置）", share: "建议共享（是否共享共用变动为是）" };
+// dead-letter reasons of the telemetry contract (docs/telemetry.md section 4), for the 原因 column
+const REASON = {
+  bad_topic: "主题不符合约定", too_large: "报文过大", not_json: "报文不是合法 JSON", not_object: "报文不是 JSON 对象",
+  bad_version: "版本号不是 1", bad_gateway: "网关编号无效", gateway_mismatch: "报文网关与主题不符", bad_seq: "序号无效",
+  no_readings: "没有读数", too_many_readings: "读数过多", bad_state: "网关状态无效", reading_not_object: "读数不是 JSON 对象",
+  bad_sensor: "传感器编号无效", bad_kind: "传感器类型无效", bad_time: "采样时间无效", time_too_old: "采样时间超出保留期限",
+  time_too_far_ahead: "采样时间超前过多", missing_value: "缺少读数值", bad_value: "读数值类型错误", out_of_range: "读数值超出范围",
+  sensor_gateway_mismatch: "传感器登记在其他网关", new_sensor_limit: "网关新传感器过多（限流）",
+  conflicting_reading: "同一时刻已存另一读数（保留先到者）", store_failed: "数据库写入失败（已保留）",
+};
 const STATE = { new: "待处理", accepted: "已采纳", dismissed: "已忽略", superseded: "已失效" };
 const EVIDENCE = {
   usage_hours: ["累计使用", "小时"], usage_hours_per_workday: ["每工作日使用", "小时"], annual_hours: ["年化机时", "小时"],
@@ -220,7 +230,7 @@ async function sensorHealth() {
     table([
       { label: "接收时间", value: (d) => fmtTime(d.received_at) },
       { label: "网关", value: (d) => d.gateway_id },
-      { label: "原因", value: (d) => d.reason },
+      { label: "原因", value: (d) => (REASON[d.reason] ? `${REASON[d.reason]}（${d.reason}）` : d.reason) },
       { label: "说明", value: (d) => d.detail },
     ], health.dead_letters, { rowKey: (d) => d.id, empty: "近 7 天没有死信" }));
 }
