@@ -199,3 +199,54 @@ def window_days(window_end: datetime, days: int) -> tuple[date, date]:
     """First and last local day of a window of ``days`` days ending at ``window_end``."""
     last = (window_end + timedelta(seconds=LOCAL_OFFSET_S) - timedelta(microseconds=1)).date()
     return last - timedelta(days=days - 1), last
+
+
+SEEABLE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "card_id": pl.Int64,
+    "seeable_hours": pl.Float64,
+    "seeable_share": pl.Float64,
+    "seeable_workdays": pl.Int32,
+}
+
+
+def seeable_coverage(
+    hours: pl.DataFrame | pl.LazyFrame,
+    calendar: pl.DataFrame,
+    *,
+    office_hours_per_day: float = 10.0,
+) -> pl.DataFrame:
+    """Per card, the working hours (08:00–18:00 local on working days, as
+    ``working_hours_share``) in which a light meter that cannot tell a lamp in bright
+    daylight could have seen one, as coverage: ``hours`` (``card_id, hour, seeable``) gives
+    per card-hour the share of the hour covered by readings in which it could (0 where not,
+    a missing hour is not covered). ``seeable_hours``: their sum; ``seeable_share``: of all
+    the window's working hours; ``seeable_workdays``: working days with at least
+    ``COVERED_DAY`` of their working hours seeable (``SEEABLE_SCHEMA``)."""
+    first = int(calendar["day"].min())  # type: ignore[arg-type]
+    last = int(calendar["day"].max())  # type: ignore[arg-type]
+    workdays = pl.lit(calendar.sort("day")["workday"])
+    n_work = int(calendar["workday"].sum())
+    local_h = (pl.col("hour").dt.epoch("s") + LOCAL_OFFSET_S) // 3600
+    lh = local_h % 24
+    per_day = (
+        hours.lazy()
+        .with_columns((local_h // 24).cast(pl.Int32).alias("day"))
+        .filter((lh >= 8) & (lh < 18) & pl.col("day").is_between(first, last))
+        .filter(workdays.gather(pl.col("day") - first))
+        .group_by("card_id", "day")
+        .agg(pl.col("seeable").cast(pl.Float64).clip(0.0, 1.0).sum().alias("h"))
+    )
+    return (
+        per_day.group_by("card_id")
+        .agg(
+            pl.col("h").sum().alias("seeable_hours"),
+            (pl.col("h") >= COVERED_DAY * office_hours_per_day).sum().alias("seeable_workdays"),
+        )
+        .with_columns(
+            (pl.col("seeable_hours") / max(1.0, n_work * office_hours_per_day)).alias(
+                "seeable_share"
+            )
+        )
+        .select([pl.col(c).cast(t) for c, t in SEEABLE_SCHEMA.items()])
+        .collect()
+    )

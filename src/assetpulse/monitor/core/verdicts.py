@@ -4,7 +4,11 @@ Vectorised: the rule of each distinct category is looked up once in Python (a fe
 categories), then joined onto every card; thresholds, scores and the evidence sentences in
 Chinese and English are polars expressions over the whole frame. An asset whose sensors
 are offline or sparse gets "insufficient_data" before any threshold is looked at, so it
-can never be called idle.
+can never be called idle. So does a room whose light meters, with no lamp learned, cannot
+tell room lighting from bright daylight (``day_blind``), unless the working hours dim
+enough for people to need a lamp and for the meters to see any lamp, as at night, cover
+the working time as data must cover a window (``seeable_share``, ``seeable_workdays``): it
+is then judged by them, and the evidence says so.
 """
 
 from __future__ import annotations
@@ -143,25 +147,74 @@ def _insufficient_evidence(min_coverage: float) -> tuple[pl.Expr, pl.Expr]:
     return zh, en
 
 
-def _blind_evidence() -> tuple[pl.Expr, pl.Expr]:
-    """Why a room not seen lit is not judged: its light meters cannot see a lamp by day."""
+def _blind_evidence(min_coverage: float, min_workdays: int) -> tuple[pl.Expr, pl.Expr]:
+    """Why a room not seen lit is not judged: its light meters cannot see a lamp by day,
+    and too few of its working hours were dull enough for them to (``_seeable``)."""
     meters = pl.col("day_blind").list.join("、").fill_null("")
     meters_en = pl.col("day_blind").list.join(", ").fill_null("")
     sight = _r("day_sight_lux", 0).cast(pl.Int64)
+    hours = _r("seeable_hours", 0).cast(pl.Int64)
+    share = (pl.col("seeable_share").fill_null(0.0) * 100).round(0).cast(pl.Int64)
+    days = pl.col("seeable_workdays").fill_null(0)
+    need = round(min_coverage * 100)
     zh = pl.format(
         "数据不足，不作判定：光照传感器{}尚未学到本室灯光的亮度，白天日光起伏下只能认出"
-        "高于{}勒克斯的开灯（室内照明约{}勒克斯），未见开灯不能说明未使用。",
+        "高于{}勒克斯的开灯（室内照明约{}勒克斯），未见开灯不能说明未使用；"
+        "日光暗到需要开灯、又暗而平稳到如同夜间任何开灯都能认出的工作时间只有{}小时"
+        "（占工作时间的{}%，需≥{}%），这样的工作日{}天（需≥{}天）。",
         meters,
         sight,
         pl.lit(LAMP_LUX),
+        hours,
+        share,
+        pl.lit(need),
+        days,
+        pl.lit(min_workdays),
     )
     en = pl.format(
         "Insufficient data, not judged: light meter {} has not learned this room's lamp yet"
         " and by day, against daylight's swing, can only tell a lamp adding over {} lux"
-        " (room lighting gives about {} lux): no lamp seen does not mean no use.",
+        " (room lighting gives about {} lux): no lamp seen does not mean no use. Daylight"
+        " was dim enough to need a lamp, and dim and still enough for the meter to see any"
+        " lamp as it does at night, in only {} working hours ({}% of the working hours,"
+        " needs {}%), on {} working days (needs {}).",
         meters_en,
         sight,
         pl.lit(LAMP_LUX),
+        hours,
+        share,
+        pl.lit(need),
+        days,
+        pl.lit(min_workdays),
+    )
+    return zh, en
+
+
+def _seeable_evidence() -> tuple[pl.Expr, pl.Expr]:
+    """How a room whose meters cannot see a lamp in bright daylight was judged all the
+    same: by the working hours in which they could (``_seeable``)."""
+    meters = pl.col("day_blind").list.join("、").fill_null("")
+    meters_en = pl.col("day_blind").list.join(", ").fill_null("")
+    hours = _r("seeable_hours", 0).cast(pl.Int64)
+    share = (pl.col("seeable_share").fill_null(0.0) * 100).round(0).cast(pl.Int64)
+    days = pl.col("seeable_workdays").fill_null(0)
+    zh = pl.format(
+        "（光照传感器{}尚未学到本室灯光，强日光下认不出开灯；按日光暗到需要开灯、又暗而平稳到"
+        "如同夜间任何开灯都能认出的{}个工作小时判定，占工作时间的{}%，涉及{}个工作日）",
+        meters,
+        hours,
+        share,
+        days,
+    )
+    en = pl.format(
+        " (light meter {} has not learned this room's lamp and cannot tell one in bright"
+        " daylight: judged by the {} working hours, {}% of them, on {} working days, whose"
+        " daylight was dim enough to need a lamp and dim and still enough for the meter to"
+        " see any lamp as it does at night)",
+        meters_en,
+        hours,
+        share,
+        days,
     )
     return zh, en
 
@@ -184,6 +237,10 @@ def judge(
             ("silent_sensors", pl.List(pl.String)),
             ("day_blind", pl.List(pl.String)),  # carrying meters that cannot see a lamp by day
             ("day_sight_lux", pl.Float64),
+            # … and how much of the working time they could see a lamp in all the same
+            ("seeable_hours", pl.Float64),
+            ("seeable_share", pl.Float64),
+            ("seeable_workdays", pl.Int32),
         )
     ]
     feats = features.lazy()
@@ -215,8 +272,16 @@ def judge(
     m, idle_t, under_t = pl.col("metric_value"), pl.col("idle_below"), pl.col("under_used_below")
     below_idle_bar = (m < idle_t).fill_null(False)  # a rule without idle_below: unused only
     # a room judged by light that its meters could not have seen lit by day: what they did
-    # not see is no evidence (an in-use verdict stands: what was seen was seen)
-    blind = pl.col("day_blind").list.len().fill_null(0) > 0
+    # not see is no evidence (an in-use verdict stands: what was seen was seen) — unless
+    # the working hours dim enough for people to need a lamp and, to the meters, as dim and
+    # still as the night (any lamp would have been seen: ``light.hour_sight``) cover the
+    # working time as a verdict's data must cover a window (``min_coverage``,
+    # ``min_covered_workdays``): their absence of a lamp is then evidence, as elsewhere
+    day_blind = pl.col("day_blind").list.len().fill_null(0) > 0
+    seeable = (pl.col("seeable_share").fill_null(0.0) >= d.min_coverage) & (
+        pl.col("seeable_workdays").fill_null(0) >= d.min_covered_workdays
+    )
+    blind = day_blind & ~seeable
     verdict = (
         pl.when(sparse)
         .then(pl.lit(INSUFFICIENT))
@@ -291,12 +356,16 @@ def judge(
             _r("background_max_s", 0).cast(pl.Int64),
         )
     )
+    seen_zh, seen_en = _seeable_evidence()
+    seen_zh = pl.when(day_blind).then(seen_zh).otherwise(pl.lit(""))
+    seen_en = pl.when(day_blind).then(seen_en).otherwise(pl.lit(""))
     zh = pl.format(
-        "近{}天（工作日{}天，数据覆盖率{}%）累计使用{}小时，使用{}次{}，{}天有使用，"
+        "近{}天（工作日{}天，数据覆盖率{}%{}）累计使用{}小时，使用{}次{}，{}天有使用，"
         "最近一次使用在{}天前；{}为{}{}{}，{}。",
         pl.col("days"),
         pl.col("workdays"),
         cov,
+        seen_zh,
         _r("usage_hours"),
         pl.col("sessions").fill_null(0),
         bg_zh.fill_null(""),
@@ -321,11 +390,12 @@ def judge(
         pl.col("rule_en"),
     )
     en = pl.format(
-        "Last {} days ({} working days, {}% data coverage): {} h in use, {} sessions{}, "
+        "Last {} days ({} working days, {}% data coverage{}): {} h in use, {} sessions{}, "
         "used on {} days, last used {} days ago; {} is {} {}{}, {}.",
         pl.col("days"),
         pl.col("workdays"),
         cov,
+        seen_en,
         _r("usage_hours"),
         pl.col("sessions").fill_null(0),
         bg_en.fill_null(""),
@@ -339,7 +409,7 @@ def judge(
     )
     suggested = pl.col("verdict").is_in([IDLE, UNDER_USED])
     short_zh, short_en = _insufficient_evidence(d.min_coverage)
-    blind_zh, blind_en = _blind_evidence()
+    blind_zh, blind_en = _blind_evidence(d.min_coverage, d.min_covered_workdays)
     short_zh = pl.when(sparse).then(short_zh).otherwise(blind_zh)
     short_en = pl.when(sparse).then(short_en).otherwise(blind_en)
     insufficient = pl.col("verdict") == INSUFFICIENT

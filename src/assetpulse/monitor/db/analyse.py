@@ -19,11 +19,16 @@ import psycopg
 import structlog
 
 from assetpulse.monitor.core.background import subtract_background
-from assetpulse.monitor.core.calendar import calendar_frame
-from assetpulse.monitor.core.detectors.light import OFFICE_HOURS, day_sight
-from assetpulse.monitor.core.features import usage_features, window_days
+from assetpulse.monitor.core.calendar import LOCAL_OFFSET_S, calendar_frame
+from assetpulse.monitor.core.detectors.light import OFFICE_HOURS, day_sight, hour_sight
+from assetpulse.monitor.core.features import (
+    SEEABLE_SCHEMA,
+    seeable_coverage,
+    usage_features,
+    window_days,
+)
 from assetpulse.monitor.core.rules import RuleSet
-from assetpulse.monitor.core.verdicts import LAMP_LUX, judge
+from assetpulse.monitor.core.verdicts import INSUFFICIENT, LAMP_LUX, judge
 from assetpulse.monitor.db.refresh import ALL_CARDS, Cards, fetch_frame
 from assetpulse.monitor.db.store import store_suggestions
 
@@ -60,11 +65,31 @@ group by b.card_id
 # the light meters of the analysed cards: what they learned of their lamps and daylight,
 # and their dull-day brightness in office hours (the highest hourly baseline there)
 LIGHT_METERS = """
-select s.sensor_id, c.levels::float8[], c.sway::float8[],
+select s.sensor_id, c.levels::float8[], c.sway::float8[], c.floor::float8, c.noise::float8,
        (select max(b.lux_base) from sensor_baselines b
         where b.sensor_id = s.sensor_id and b.hour_of_day between %(h0)s and %(h1)s)::float8
 from sensors s left join sensor_light_calibration c on c.sensor_id = s.sensor_id
 where s.kind = 'photo' and s.sensor_id = any(%(sensors)s)
+"""
+# per working hour (local 08:00-18:00) of day-blind light meters while bound to their
+# cards: the brightest reading and nearly the largest change from one reading to the next
+# (its 90th percentile), for in which hours they could have seen a lamp
+BLIND_HOURS = """
+select card_id, sensor_id, date_trunc('hour', t) as hour, max(lux)::float8,
+       (percentile_cont(0.9) within group (order by abs(d)))::float8
+from (
+  select b.card_id, r.sensor_id, r.t, r.lux,
+         r.lux - lag(r.lux) over (partition by b.card_id, r.sensor_id order by r.t) as d
+  from sensor_bindings b
+  join readings r on r.sensor_id = b.sensor_id
+    and r.t >= greatest(lower(b.valid), %(t0)s)
+    and r.t < least(coalesce(upper(b.valid), %(t1)s), %(t1)s)
+  where b.card_id = any(%(cards)s) and b.sensor_id = any(%(sensors)s)
+    and b.valid && tstzrange(%(t0)s, %(t1)s)
+    and r.lux is not null and (r.flags & 1) <> 1
+) x
+where ((extract(epoch from t)::bigint + %(offset)s) / 3600) %% 24 between 8 and 17
+group by 1, 2, 3
 """
 FETCH_ROLLUP = """
 select card_id, hour, in_use_s, sessions, distance_m, coverage, photo_coverage, temp_coverage,
@@ -226,7 +251,8 @@ def day_blind(conn: psycopg.Connection[Any], cards: pl.DataFrame) -> pl.DataFram
     """``card_id, day_blind, day_sight_lux`` for the cards carried by light whose every
     light meter has learned no lamp and by day can tell only lamps brighter than room
     lighting gives (``LAMP_LUX``; ``detectors.light.day_sight``): the meters, and the
-    smallest lamp the best of them sees. Not seeing such a room lit says nothing."""
+    smallest lamp the best of them sees. Not seeing such a room lit says nothing, but in
+    the working hours dim enough for them to (``seeable_hours``)."""
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "card_id": pl.Int64,
         "day_blind": pl.List(pl.String),
@@ -247,6 +273,8 @@ def day_blind(conn: psycopg.Connection[Any], cards: pl.DataFrame) -> pl.DataFram
             "sensor_id": pl.String,
             "levels": pl.List(pl.Float64),
             "sway": pl.List(pl.Float64),
+            "floor": pl.Float64,
+            "noise": pl.Float64,
             "day_lux": pl.Float64,
         },
         orient="row",
@@ -264,6 +292,84 @@ def day_blind(conn: psycopg.Connection[Any], cards: pl.DataFrame) -> pl.DataFram
         .filter("blind")
         .select([pl.col(c).cast(t) for c, t in schema.items()])
     )
+
+
+def seeable_hours(
+    conn: psycopg.Connection[Any],
+    blind: pl.DataFrame,
+    rollup: pl.DataFrame,
+    calendar: pl.DataFrame,
+    t0: datetime,
+    t1: datetime,
+) -> pl.DataFrame:
+    """``SEEABLE_SCHEMA`` for the day-blind cards (``blind``: ``card_id, day_blind``):
+    their working hours in which one of their meters could have seen the room's lamp,
+    whatever its size (``detectors.light.hour_sight``: ``sees_any_lamp``, daylight as dim
+    and calm as the dark to the meter), while daylight stayed under room lighting
+    (``LAMP_LUX``: people there would have needed the lamp), as coverage: the card-hour's
+    coverage (``rollup``, the carrying signal's) where one could, else 0. Such hours are
+    what the absence of a lamp is evidence in; a lamp of ``LAMP_LUX`` would stand out of
+    daylight in many more, but a meter that never saw its lamp does not know it is that
+    bright (bench/sim.py seed 2: a room used 3.4 h under a 164-lux lamp would read idle)."""
+    if blind.is_empty():
+        return pl.DataFrame(schema=SEEABLE_SCHEMA)
+    pairs = blind.select("card_id", "day_blind").explode("day_blind")
+    sensors = pairs["day_blind"].unique().to_list()
+    rows = conn.execute(
+        BLIND_HOURS,
+        {"cards": blind["card_id"].to_list(), "sensors": sensors, "t0": t0, "t1": t1,
+         "offset": LOCAL_OFFSET_S},
+    ).fetchall()  # fmt: skip
+    hourly = pl.DataFrame(
+        rows,
+        schema={
+            "card_id": pl.Int64,
+            "sensor_id": pl.String,
+            "hour": pl.Datetime("us", "UTC"),
+            "lux_max": pl.Float64,
+            "change_q": pl.Float64,
+        },
+        orient="row",
+    )
+    cal = pl.DataFrame(
+        conn.execute(LIGHT_METERS, {"sensors": sensors, "h0": OFFICE_HOURS[0],
+                                    "h1": OFFICE_HOURS[1]}).fetchall(),
+        schema={"sensor_id": pl.String, "levels": pl.List(pl.Float64),
+                "sway": pl.List(pl.Float64), "floor": pl.Float64, "noise": pl.Float64,
+                "day_lux": pl.Float64},
+        orient="row",
+    ).drop_nulls("levels")  # fmt: skip
+    sight = hour_sight(cal, hourly.drop("card_id").unique(["sensor_id", "hour"]))
+    seen = (
+        hourly.join(sight, on=["sensor_id", "hour"])
+        .filter(pl.col("sees_any_lamp") & (pl.col("daylight_lux") < LAMP_LUX))
+        .select("card_id", "hour")
+        .unique()
+        .with_columns(pl.lit(True).alias("could"))
+    )
+    hours = (
+        rollup.filter(pl.col("card_id").is_in(blind["card_id"].to_list()))
+        .select("card_id", "hour", "coverage")
+        .join(seen, on=["card_id", "hour"], how="left")
+        .select(
+            "card_id",
+            "hour",
+            pl.when(pl.col("could")).then(pl.col("coverage")).otherwise(0.0).alias("seeable"),
+        )
+    )
+    found = seeable_coverage(hours, calendar)
+    none = blind.select("card_id").join(found, on="card_id", how="anti")
+    return pl.concat(
+        [
+            found,
+            none.select(
+                "card_id",
+                pl.lit(0.0).alias("seeable_hours"),
+                pl.lit(0.0).alias("seeable_share"),
+                pl.lit(0, dtype=pl.Int32).alias("seeable_workdays"),
+            ),
+        ]
+    ).select([pl.col(c).cast(t) for c, t in SEEABLE_SCHEMA.items()])
 
 
 def card_windows(cards: pl.DataFrame, rules: RuleSet, days: int | None) -> pl.Series:
@@ -315,6 +421,16 @@ def _judge_window(
     blind = day_blind(conn, cards)
     judged = cards.join(silent, on="card_id", how="left").join(blind, on="card_id", how="left")
     verdicts = judge(judged, features, rules).collect()
+    # the day-blind rooms left without a verdict: judged again by the working hours their
+    # meters could have seen any lamp in (their readings of the window are fetched for
+    # these only: a room seen in use needs none)
+    unseen = blind.join(
+        verdicts.filter(pl.col("verdict") == INSUFFICIENT).select("card_id"), on="card_id"
+    )
+    if not unseen.is_empty():
+        seeable = seeable_hours(conn, unseen, rollup, calendar, window_from, window_end)
+        judged = judged.join(seeable, on="card_id", how="left")
+        verdicts = judge(judged, features, rules).collect()
     return (
         verdicts.join(features, on="card_id", how="left")
         .join(cards, on="card_id")

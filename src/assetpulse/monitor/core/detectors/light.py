@@ -1076,3 +1076,51 @@ def day_sight(
         )
         .sort("sensor_id")
     )
+
+
+def hour_sight(
+    calibration: pl.DataFrame, hourly: pl.DataFrame, params: LightParams | None = None
+) -> pl.DataFrame:
+    """Per light meter that has learned no lamp yet and per hour of its readings
+    (``hourly``: ``sensor_id, hour, lux_max, change_q``: the hour's brightest reading and
+    the 90th percentile of its changes from one reading to the next): ``hour_sight_lux``,
+    the smallest lamp ``lamp_light`` would accept from such a meter in that hour —
+    ``unlearned_sway_k`` swings of daylight at the hour's brightest (``day_sight``'s rule at
+    the hour's own brightness rather than at a dull day's office hours), or a calm change
+    (``_calm_change``: ``calm_k`` times the changes around it, taken here as nearly the
+    largest of the hour's: a lamp switched anywhere in it stands that far out), and at
+    least ``2 × unlearned_lit_lux`` either way. In the dark the changes are the meter's
+    noise, and the smallest lamp it accepts is seen. ``sees_any_lamp``: the sight is that
+    smallest lamp, so the meter saw that hour as it sees at night — whatever lamp the room
+    has, if it can be seen at all it was (a meter that never saw its lamp knows nothing of
+    its size: room lighting gives ~500 lx on a desk, but a meter on a wall or ceiling gets
+    a fraction of it). Also ``daylight_lux``, the hour's brightest reading above the
+    floor: what daylight gave there at most (a lamp it held unseen included). A meter that
+    knows its lamp is left out."""
+    p = params or LightParams()
+    unlearned = calibration.filter(pl.col("levels").list.len().fill_null(0) == 0)
+    # one reading in the hour: no change known, nothing calm about it
+    calm = pl.when(pl.col("change_q").is_not_null()).then(
+        p.calm_k * pl.max_horizontal("change_q", "noise", pl.lit(1.0))
+    )
+    return (
+        hourly.select("sensor_id", "hour", "lux_max", "change_q")
+        .join(unlearned.select("sensor_id", "floor", "noise", "sway"), on="sensor_id")
+        .drop_nulls("lux_max")
+        .select(
+            "sensor_id",
+            "hour",
+            pl.max_horizontal(
+                pl.min_horizontal(
+                    p.unlearned_sway_k * _sway_at(pl.col("lux_max")),
+                    calm.fill_null(float("inf")),
+                ),
+                pl.lit(2 * p.unlearned_lit_lux),
+            )
+            .cast(pl.Float64)
+            .alias("hour_sight_lux"),
+            (pl.col("lux_max") - pl.col("floor")).clip(0.0, None).alias("daylight_lux"),
+        )
+        .with_columns((pl.col("hour_sight_lux") <= 2 * p.unlearned_lit_lux).alias("sees_any_lamp"))
+        .sort("sensor_id", "hour")
+    )
