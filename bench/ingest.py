@@ -18,7 +18,10 @@ subscription) run the same scenarios side by side:
   reconnect) while the broker is killed -9 twice, on both set-ups; ``lost`` must be 0 on
   the new one.
 After each ingest scenario every published (sensor, t) is looked up: ``lost`` counts
-those not stored, ``stored_twice`` rows beyond one per key.
+those not stored, ``stored_twice`` rows beyond one per key; and what bounds it is shown as
+CPU microseconds per reading of the worker processes, the PostgreSQL server and the broker
+while the scenario ran (``cpu_us_per_reading_*``; psutil's 10 ms ticks, so read the full
+run, not ``--quick``).
 
 Publishers are ``mosquitto_pub`` processes (one per gateway topic, fed JSON lines), so the
 publishing side costs C, not Python. Everything shares the machine's cores: the broker, the
@@ -50,6 +53,7 @@ import psycopg
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from _proc import tree_cpu_s
 from assetpulse.db.migrate import apply_migrations, timescale_available
 from assetpulse.ingest.jetstream import STREAM
 from assetpulse.localservices import MosquittoProcess, NatsProcess, postgres_from
@@ -234,13 +238,17 @@ class Workers:
         self.proc.wait(60)
 
 
-def scenario(url: str, broker: Broker, data: Data, workers: int, tmp: Path) -> dict[str, Any]:
+def scenario(
+    url: str, db_pid: int | None, broker: Broker, data: Data, workers: int, tmp: Path
+) -> dict[str, Any]:
     truncate(url)
     w = Workers(url, broker, workers, data.tag, tmp)
     try:
+        cpu0 = [tree_cpu_s(p) for p in (w.proc.pid, db_pid, broker.pid)]
         start = time.monotonic()
         pubs = publish(broker, data, tmp)
         end = wait_rows(url, data, timeout=600)
+        cpu1 = [tree_cpu_s(p) for p in (w.proc.pid, db_pid, broker.pid)]
         for p in pubs:
             p.wait(60)
     finally:
@@ -258,6 +266,11 @@ def scenario(url: str, broker: Broker, data: Data, workers: int, tmp: Path) -> d
         "lost": lost,
         "stored_twice": twice,
         "peak_rss_mb": round(w.peak_rss / 2**20, 1),
+        # what bounds it: CPU per reading of the workers, the database and the broker
+        **{
+            f"cpu_us_per_reading_{who}": round(1e6 * (b - a) / data.readings, 2)
+            for who, a, b in zip(("workers", "db", "broker"), cpu0, cpu1, strict=True)
+        },
     }
     log("scenario", json.dumps(out))
     return out
@@ -436,6 +449,12 @@ def durability(url: str, broker: Broker, data: Data, tmp: Path) -> dict[str, Any
     return out
 
 
+def _cpu_split(run: dict[str, Any]) -> dict[str, float]:
+    return {
+        k.removeprefix("cpu_us_per_reading_"): v for k, v in run.items() if k.startswith("cpu_")
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small smoke run")
@@ -456,6 +475,7 @@ def main() -> None:
         broker.start()
         url = pg.create_database("bench")
         apply_migrations(url)
+        db_pid = pg.pid()
         with psycopg.connect(url) as conn:
             hypertable = timescale_available(conn)  # the migrations took its path
         unit_id = seed_demo_org(url)["U460001"]
@@ -477,7 +497,9 @@ def main() -> None:
         )
         log("old set-up (Mosquitto, shared subscription) …")
         old_runs = [
-            scenario(url, old, Data(tag, gateways=gws, messages=n // k, per_message=per), w, tmp)
+            scenario(
+                url, db_pid, old, Data(tag, gateways=gws, messages=n // k, per_message=per), w, tmp
+            )
             for tag, n, per, w in [
                 ("MB", 5_000, 100, 1), ("MB2", 5_000, 100, 2),
                 ("MS", 50_000, 1, 1), ("MS2", 50_000, 1, 2),
@@ -485,13 +507,23 @@ def main() -> None:
         ]  # fmt: skip
         log("new set-up (nats-server JetStream) …")
         runs = [
-            scenario(url, broker, batched, 1, tmp),
+            scenario(url, db_pid, broker, batched, 1, tmp),
             scenario(
-                url, broker, Data("B2", gateways=gws, messages=5_000 // k, per_message=100), 2, tmp
+                url,
+                db_pid,
+                broker,
+                Data("B2", gateways=gws, messages=5_000 // k, per_message=100),
+                2,
+                tmp,
             ),
-            scenario(url, broker, single, 1, tmp),
+            scenario(url, db_pid, broker, single, 1, tmp),
             scenario(
-                url, broker, Data("S2", gateways=gws, messages=50_000 // k, per_message=1), 2, tmp
+                url,
+                db_pid,
+                broker,
+                Data("S2", gateways=gws, messages=50_000 // k, per_message=1),
+                2,
+                tmp,
             ),
         ]
         log("registered fleet …")
@@ -503,11 +535,11 @@ def main() -> None:
         for b, tag, n, per, w in plan:
             data = Data(tag, gateways=gws, messages=n // k, per_message=per)
             register(url, data, unit_id)
-            registered.append(scenario(url, b, data, w, tmp))
+            registered.append(scenario(url, db_pid, b, data, w, tmp))
         # overload: 10× what one worker took per second, published at once
         rate = runs[0]["readings_per_s"]
         over = Data("O", gateways=gws, messages=max(1000, 10 * rate // 100), per_message=100)
-        overload = scenario(url, broker, over, 1, tmp)
+        overload = scenario(url, db_pid, broker, over, 1, tmp)
         runs.append(overload)
         log("durability (broker kill -9 mid-run) …")
         dur = Data("DN", gateways=4, messages=20_000 // k, per_message=10)
@@ -523,6 +555,9 @@ def main() -> None:
             "single_msgs_per_s": max(r["msgs_per_s"] for r in runs[2:4]),
             "single_1w_msgs_per_s": runs[2]["msgs_per_s"],
             "single_2w_msgs_per_s": runs[3]["msgs_per_s"],
+            # CPU µs per reading of workers / database / broker: what bounds each path
+            "batched_2w_cpu_us": _cpu_split(runs[1]),
+            "single_1w_cpu_us": _cpu_split(runs[2]),
             "batched_ratio_to_copy": round(batched_best / copy_rate, 3),
             "old_batched_readings_per_s": max(r["readings_per_s"] for r in old_runs[:2]),
             "old_batched_1w_readings_per_s": old_runs[0]["readings_per_s"],
