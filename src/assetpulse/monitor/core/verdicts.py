@@ -199,18 +199,18 @@ def _seeable_evidence() -> tuple[pl.Expr, pl.Expr]:
     share = (pl.col("seeable_share").fill_null(0.0) * 100).round(0).cast(pl.Int64)
     days = pl.col("seeable_workdays").fill_null(0)
     zh = pl.format(
-        "（光照传感器{}尚未学到本室灯光，强日光下认不出开灯；按日光暗到需要开灯、又暗而平稳到"
-        "如同夜间任何开灯都能认出的{}个工作小时判定，占工作时间的{}%，涉及{}个工作日）",
+        "；光照传感器{}尚未学到本室灯光，强日光下认不出开灯，按日光暗到需要开灯、又暗而平稳到"
+        "如同夜间任何开灯都能认出的{}个工作小时判定，占工作时间的{}%，涉及{}个工作日",
         meters,
         hours,
         share,
         days,
     )
     en = pl.format(
-        " (light meter {} has not learned this room's lamp and cannot tell one in bright"
+        "; light meter {} has not learned this room's lamp and cannot tell one in bright"
         " daylight: judged by the {} working hours, {}% of them, on {} working days, whose"
         " daylight was dim enough to need a lamp and dim and still enough for the meter to"
-        " see any lamp as it does at night)",
+        " see any lamp as it does at night",
         meters_en,
         hours,
         share,
