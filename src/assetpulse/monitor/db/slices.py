@@ -35,6 +35,7 @@ from assetpulse.monitor.db.analyse import Rolled, analyse
 from assetpulse.monitor.db.refresh import (
     ALL_CARDS,
     DEFAULT_SITE,
+    FIRST_WATERMARK,
     READ_WATERMARK,
     SET_WATERMARK,
     WATERMARK,
@@ -46,6 +47,14 @@ from assetpulse.monitor.db.refresh import (
 log = structlog.get_logger(__name__)
 
 SLICE_CARDS = 1000  # cards per slice: its rollup window and verdicts stay well under 1 GB
+# A cycle (no baselines due, something rolled up before) reads a few minutes per card, and
+# each slice costs ~0.3 s of its own (its queries, the rollup's and the analysis' plans):
+# its slices are cut by the work they hold instead — each card's fresh readings plus
+# CARD_WORK for judging it — about CYCLE_SLICE_WORK a slice, at most CYCLE_SLICE_CARDS cards
+# (what the analysis holds of a card is its window of hourly rows, the same in any run).
+CYCLE_SLICE_WORK = 40_000
+CARD_WORK = 2
+CYCLE_SLICE_CARDS = 2000
 _RUN_LOCK_KEY = 0x6D6F6E32  # "mon2": one coordinator makes runs at a time
 
 BASELINES_DUE = (
@@ -64,6 +73,24 @@ select max(id) from (
     select id, (row_number() over (order by id) - 1) / %(size)s as g
     from asset_cards c where exists (select 1 from sensor_bindings b where b.card_id = c.id)
 ) x group by g order by 1
+"""
+# a cycle's slices: the bound cards in id order, a new slice where the work before a card
+# passes the next multiple of %(work)s or its rank the next multiple of %(cards)s
+CYCLE_SLICE_ENDS = """
+with fresh as materialized (
+    select sensor_id, count(*) as n from readings
+    where received_at > %(since)s and (flags & 1) <> 1
+    group by 1
+), w as (
+    select b.card_id as id, %(card_work)s + coalesce(sum(f.n), 0) as w
+    from sensor_bindings b left join fresh f on f.sensor_id = b.sensor_id
+    group by b.card_id
+), g as (
+    select id, floor((sum(w) over (order by id) - w) / %(work)s) as g,
+           (row_number() over (order by id) - 1) / %(cards)s as h
+    from w where exists (select 1 from asset_cards c where c.id = w.id)
+)
+select max(id) from g group by g, h order by 1
 """
 INSERT_SLICES = """
 insert into monitor_slices (run_id, slice, card_lo, card_hi)
@@ -110,8 +137,12 @@ def create_run(
     store: bool,
     slice_cards: int = SLICE_CARDS,
     baselines: bool | None = None,
+    cycle_work: int = CYCLE_SLICE_WORK,
+    cycle_cards: int = CYCLE_SLICE_CARDS,
 ) -> int:
-    """A new run over every card, cut into slices of ``slice_cards`` bound cards."""
+    """A new run over every card, cut into slices of ``slice_cards`` bound cards; a cycle
+    (no baselines due, not the first run) into slices of about ``cycle_work`` (fresh
+    readings and ``CARD_WORK`` a card), at most ``cycle_cards`` cards each."""
     with conn.transaction():
         if baselines is None:
             row = conn.execute(BASELINES_DUE).fetchone()
@@ -124,7 +155,13 @@ def create_run(
             "mark": WATERMARK,
         }
         run_id = int(conn.execute(CREATE_RUN, args).fetchone()[0])  # type: ignore[index]
-        ends = [int(r[0]) for r in conn.execute(SLICE_ENDS, {"size": slice_cards}).fetchall()]
+        since = conn.execute(READ_WATERMARK, (WATERMARK,)).fetchone()[0]  # type: ignore[index]
+        if not baselines and since > FIRST_WATERMARK:
+            cut = {"since": since, "card_work": CARD_WORK, "work": cycle_work}
+            rows = conn.execute(CYCLE_SLICE_ENDS, {**cut, "cards": cycle_cards}).fetchall()
+        else:
+            rows = conn.execute(SLICE_ENDS, {"size": slice_cards}).fetchall()
+        ends = [int(r[0]) for r in rows]
         his = [*ends[:-1], ALL_CARDS[1]] if ends else [ALL_CARDS[1]]
         los = [ALL_CARDS[0], *(hi + 1 for hi in his[:-1])]
         conn.execute(INSERT_SLICES, (run_id, list(range(len(his))), los, his))
