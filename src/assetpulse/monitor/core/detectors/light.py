@@ -302,16 +302,24 @@ def _calm_change(p: LightParams) -> pl.Expr:
     ).fill_null(False)
 
 
-def _calm_where_unlearned(r: pl.DataFrame, p: LightParams) -> pl.Series:
+def _calm_where_unlearned(r: pl.DataFrame, p: LightParams) -> tuple[pl.Series, pl.Series]:
     """``_calm_change`` on the readings of the meters with no lamp learned (null
-    ``levels`` minimum), False on the others: their rolling medians only, each meter's
-    readings whole."""
-    unlearned = r.select(pl.col("levels").list.min().is_null()).to_series()
+    ``levels`` minimum) or whose smallest lamp daylight's swing can hide at some
+    brightness (every meter that has seen daylight: a learned lamp below the sway is told
+    by the changes around its step), False on the others: their rolling medians only,
+    each meter's readings whole. Also which readings were looked at so."""
+    smallest = pl.col("levels").list.min()
+    unlearned = r.select(
+        smallest.is_null()
+        # by its calibration alone (a walk resumed on a later stretch looks at the same
+        # meters): daylight's swing, filled above its brightest class, exceeds the lamp
+        | (smallest <= pl.col("sway").list.max())
+    ).to_series()
     calm = pl.Series("calm", [False] * r.height, dtype=pl.Boolean)
     if unlearned.any():
         rows = pl.Series(np.flatnonzero(unlearned.to_numpy()))
         calm = calm.scatter(rows, r.filter(unlearned).select(_calm_change(p)).to_series())
-    return calm
+    return calm, unlearned.fill_null(True)
 
 
 def _clusters(mags: np.ndarray, ratio: float) -> list[np.ndarray]:
@@ -356,14 +364,16 @@ def _modes(
     return out
 
 
-def _levels(g: pl.DataFrame, ratio: float) -> list[float]:
+def _levels(g: pl.DataFrame, ratio: float, calm_min: float = math.inf) -> list[float]:
     """Lamp steps of one sensor from its candidate steps, most trustworthy evidence first:
     1. in the dark, from or to the floor (a lamp switched on or off; nothing else lights a
        room at night), seen at least twice;
     2. in the dark, any step seen at least once up and once down;
     3. by day, larger than daylight's own swing at that brightness, at least twice up and
        twice down on two days, and tight (cloud jumps spread over every size; one lamp's
-       steps do not) — kept beside the dark ones unless one of those is the same lamp."""
+       steps do not) — kept beside the dark ones unless one of those is the same lamp;
+    4. by day, at least ``calm_min`` and alone in a calm moment (``calm_step``), as tight
+       among the calm moments' steps: a lamp smaller than bright days' sway."""
     mags = g["step"].abs().to_numpy()
     ups = (g["step"] > 0).to_numpy()
     dark = g["step_dark"].to_numpy() & g["step_holds"].fill_null(False).to_numpy()
@@ -390,7 +400,15 @@ def _levels(g: pl.DataFrame, ratio: float) -> list[float]:
     by_day = ~g["step_dark"].to_numpy() & holds
     sel = np.flatnonzero(by_day & g["above_sway"].to_numpy())
     smallest_dark = min(found) if found else 0.0
-    for level in _modes(mags[sel], ups[sel], days[sel], ratio, mags[by_day]):
+    # … and lamps smaller than daylight's swing on bright days off, switched in calm
+    # moments (a peak among the calm moments' steps: a lamp adds the same each time)
+    # as large as the walk takes a calm step of a meter with no lamp learned for a lamp
+    # (daylight's own calm creeping makes small steps too)
+    calm = by_day & g["calm_step"].to_numpy()
+    sel_calm = np.flatnonzero(calm & (mags >= calm_min))
+    day_levels = _modes(mags[sel], ups[sel], days[sel], ratio, mags[by_day])
+    calm_levels = _modes(mags[sel_calm], ups[sel_calm], days[sel_calm], ratio, mags[calm])
+    for level in day_levels + calm_levels:
         same_lamp = any(max(level, f) <= min(level, f) * ratio for f in found)
         # a day-only lamp much dimmer than the lamps seen in the dark is daylight's jitter
         if not same_lamp and level >= smallest_dark / 2:
@@ -556,16 +574,36 @@ def calibration_from(
         flipped = pl.col("step").sign() != pl.col("step").shift(k).over("sensor_id").sign()
         return (near_in_time & flipped).fill_null(False)
 
+    # a step in a calm moment (``_calm_change`` from the steps alone): it stands ``calm_k``
+    # times the typical step of the ``calm_n`` samples before it and of those after it, a
+    # sample without a step counting as none (overcast or steady daylight, when a lamp
+    # smaller than the sway of the brightest days off still stands out)
+    def crowding(k: int) -> pl.Expr:
+        near_in_time = (
+            pl.col("t").shift(k).over("sensor_id") - pl.col("t")
+        ).dt.total_seconds().abs() <= (p.calm_n + 0.5) * pl.col("period_s")
+        return (
+            pl.when(near_in_time)
+            .then(pl.col("step").shift(k).over("sensor_id").abs())
+            .otherwise(0.0)
+            .fill_null(0.0)
+        )
+
+    def typical(sign: int) -> pl.Expr:
+        return pl.concat_list([crowding(sign * j) for j in range(1, p.calm_n + 1)]).list.median()
+
+    crowd = pl.max_horizontal(typical(1), typical(-1))
     steps = steps.join(sway, on="sensor_id", how="left").with_columns(
         ((pl.col("t").dt.epoch("s")) // 86_400).alias("day"),
         (low_end - pl.col("floor") <= near).alias("touches_floor"),
         (pl.col("step").abs() > _sway_at(low_end)).alias("above_sway"),
         (pl.col("step_holds") & ~undone(1) & ~undone(-1)).alias("step_holds"),
+        (crowd.fill_null(0.0) * p.calm_k <= pl.col("step").abs()).alias("calm_step"),
     )
     rows = [
         {
             "sensor_id": sensor,
-            "levels": _levels(g, p.cluster_ratio),
+            "levels": _levels(g, p.cluster_ratio, 2 * p.unlearned_lit_lux),
             "dark_steps": int(g["step_dark"].sum()),
         }
         for (sensor,), g in steps.group_by("sensor_id", maintain_order=True)
@@ -783,7 +821,7 @@ def lamp_checkpoints(
             _before(pl.col("t")).alias("t_prev"),
             _before(pl.col("lux")).alias("lux_prev"),
             pl.col("t").gather(pl.col("_last")).alias("t_last"),
-            (pl.col("lamp_known") | (~calm_after & (pl.col("_last") - row > 2 * k))).alias(
+            (~pl.col("calm_used") | (~calm_after & (pl.col("_last") - row > 2 * k))).alias(
                 "calm_final"
             ),
         )
@@ -910,7 +948,8 @@ def _lamp_walk(
     # brightness is daylight, and must not open a run that a lamp's jump then joins late.
     swing = _sway_at(pl.min_horizontal("lux", pl.col("lux") - pl.col("d")))
     small = pl.max_horizontal(cand, pl.coalesce(smallest * p.step_share, swing))
-    r = r.with_columns(_calm_where_unlearned(r, p).alias("calm"))
+    calm_used = _calm_where_unlearned(r, p)
+    r = r.with_columns(calm_used[0].alias("calm"), calm_used[1].alias("calm_used"))
     span = pl.max_horizontal(pl.lit(p.step_span_s), 2.2 * pl.col("period_s"))
     r = _runs(r, small, span, day_ramps_hold=True)
     mag = pl.col("step").abs()
@@ -943,9 +982,12 @@ def _lamp_walk(
         & (mag >= 2 * p.unlearned_lit_lux)
         & pl.col("step_holds").fill_null(False)
     )
+    # a learned lamp's step below daylight's swing at that brightness: a switch where it is
+    # calm around it (the sway of all days off is not this hour's weather)
+    seen = above_sway | (calm & pl.col("step_holds").fill_null(False))
     accepted = (mag >= cand) & (
         pl.col("dark")
-        | (lamp_sized.fill_null(False) & above_sway & ((pl.col("step") < 0) | room_for_lamp))
+        | (lamp_sized.fill_null(False) & seen & ((pl.col("step") < 0) | room_for_lamp))
         | unlearned
     )
     # a meter with no lamp learned, lit: a fall of about the lamp light it holds, beyond
@@ -1007,6 +1049,7 @@ def _lamp_walk(
         # comes later: before it, it runs back from there
         pl.col("known").cum_max().over("sensor_id").alias("settled"),
         "calm",
+        pl.col("calm_used"),
     )
     # a clashing pair (one of them stamped by a wrong clock) keeps the state the meter was
     # last seen in: every reading given gets an answer
