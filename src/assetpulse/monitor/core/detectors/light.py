@@ -372,8 +372,8 @@ def _levels(g: pl.DataFrame, ratio: float, calm_min: float = math.inf) -> list[f
     3. by day, larger than daylight's own swing at that brightness, at least twice up and
        twice down on two days, and tight (cloud jumps spread over every size; one lamp's
        steps do not) — kept beside the dark ones unless one of those is the same lamp;
-    4. by day, at least ``calm_min`` and alone in a calm moment (``calm_step``), as tight
-       among the calm moments' steps: a lamp smaller than bright days' sway."""
+    4. by day, at least ``calm_min`` and in a calm moment (``calm_step``), as tight and
+       as much a peak among the daytime steps: a lamp smaller than bright days' sway."""
     mags = g["step"].abs().to_numpy()
     ups = (g["step"] > 0).to_numpy()
     dark = g["step_dark"].to_numpy() & g["step_holds"].fill_null(False).to_numpy()
@@ -401,13 +401,13 @@ def _levels(g: pl.DataFrame, ratio: float, calm_min: float = math.inf) -> list[f
     sel = np.flatnonzero(by_day & g["above_sway"].to_numpy())
     smallest_dark = min(found) if found else 0.0
     # … and lamps smaller than daylight's swing on bright days off, switched in calm
-    # moments (a peak among the calm moments' steps: a lamp adds the same each time)
-    # as large as the walk takes a calm step of a meter with no lamp learned for a lamp
-    # (daylight's own calm creeping makes small steps too)
+    # moments, as large as the walk takes a calm step of a meter with no lamp learned for
+    # a lamp (daylight's own calm creeping makes small steps too), and a peak among every
+    # daytime step as above (a sun patch's calm jumps are as large as the sky's others)
     calm = by_day & g["calm_step"].to_numpy()
     sel_calm = np.flatnonzero(calm & (mags >= calm_min))
     day_levels = _modes(mags[sel], ups[sel], days[sel], ratio, mags[by_day])
-    calm_levels = _modes(mags[sel_calm], ups[sel_calm], days[sel_calm], ratio, mags[calm])
+    calm_levels = _modes(mags[sel_calm], ups[sel_calm], days[sel_calm], ratio, mags[by_day])
     for level in day_levels + calm_levels:
         same_lamp = any(max(level, f) <= min(level, f) * ratio for f in found)
         # a day-only lamp much dimmer than the lamps seen in the dark is daylight's jitter
