@@ -39,6 +39,7 @@ import polars as pl
 import psutil
 import psycopg
 
+from _proc import tree_cpu_s
 from assetpulse.db.migrate import apply_migrations
 from assetpulse.localservices import PostgresProcess, postgres_from
 from assetpulse.org.seed import seed_demo_org
@@ -222,24 +223,6 @@ def register(url: str, fleet: Fleet) -> None:
 # --- running the analyser ----------------------------------------------------------------
 
 
-def _server_cpu_s(pg_pid: int | None) -> float:
-    """CPU seconds the PostgreSQL server has used so far: the postmaster, the backends
-    it has reaped and the ones alive."""
-    if pg_pid is None:
-        return 0.0
-    try:
-        root = psutil.Process(pg_pid)
-        t = root.cpu_times()
-        total = t.user + t.system + t.children_user + t.children_system
-        for kid in root.children():
-            with contextlib.suppress(psutil.NoSuchProcess):
-                k = kid.cpu_times()
-                total += k.user + k.system
-        return total
-    except psutil.NoSuchProcess:
-        return 0.0
-
-
 def run_analyse(url: str, args: list[str], pg_pid: int | None = None) -> dict[str, Any]:
     """``assetpulse analyse`` in a child process: wall time, peak RSS and CPU seconds of
     each of its processes (polled every 50 ms), the server's CPU seconds meanwhile, its
@@ -249,7 +232,7 @@ def run_analyse(url: str, args: list[str], pg_pid: int | None = None) -> dict[st
     cmd = [sys.executable, "-c", "from assetpulse.cli import main; main()", "analyse", *args]
     peaks: dict[int, int] = {}
     cpu: dict[int, float] = {}
-    server0 = _server_cpu_s(pg_pid)
+    server0 = tree_cpu_s(pg_pid)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     root = psutil.Process(proc.pid)
@@ -274,7 +257,7 @@ def run_analyse(url: str, args: list[str], pg_pid: int | None = None) -> dict[st
     wall = time.perf_counter() - t0
     stop.set()
     poller.join()
-    server_s = _server_cpu_s(pg_pid) - server0
+    server_s = tree_cpu_s(pg_pid) - server0
     if proc.returncode != 0:
         raise RuntimeError(f"analyse {args} failed: {err.decode(errors='replace')[-3000:]}")
     return {
