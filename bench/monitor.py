@@ -39,6 +39,9 @@ import polars as pl
 import psutil
 import psycopg
 
+# Run as a script (bench/ on sys.path) or imported as bench.monitor by the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from _proc import tree_cpu_s
 from assetpulse.db.migrate import apply_migrations
 from assetpulse.localservices import PostgresProcess, postgres_from
