@@ -177,3 +177,105 @@ def test_refresh_when_binding_made_minutes_ago_then_next_cycle_does_not_redo_its
     # the watermark lags the job by 5 minutes, the binding is younger than that: it is
     # still not new to the next cycle, which has nothing to do
     assert r.refresh_rollups(db, lag=timedelta(minutes=5)).card_hours == 0
+
+
+# What the planner sees of a readings fetch at fleet size: bench/monitor.py at 5,000 sensors
+# x 1 day, a rollup batch of 333 light meters (FETCH_SPAN, 477,000 readings) costs 186,000
+# and at 5,000 x 3 days a batch of 126 costs 454,000 and a first learn's 25 sensors 306,000:
+# past jit_above_cost (100,000; inlining and optimisation from 500,000) and the parallel
+# thresholds, so the server compiled each fetch and started two workers for it. This test's
+# fleet is far smaller: the same thresholds lowered to nothing make its planner see what a
+# large fleet's does.
+AT_FLEET_SIZE = {
+    "jit_above_cost": "0",
+    "jit_inline_above_cost": "0",
+    "jit_optimize_above_cost": "0",
+    "parallel_setup_cost": "0",
+    "parallel_tuple_cost": "0",
+    "min_parallel_table_scan_size": "0",
+    "min_parallel_index_scan_size": "0",
+}
+
+
+def _explain(db: psycopg.Connection[Any], query: str) -> dict[str, Any]:
+    row = db.execute("explain (format json) " + query).fetchone()
+    assert row is not None
+    return row[0][0]  # type: ignore[no-any-return]
+
+
+def test_fetch_when_costs_of_a_large_fleet_then_planned_without_jit_or_parallel_workers(db, fleet):
+    for name, value in AT_FLEET_SIZE.items():
+        db.execute("select set_config(%s, %s, false)", (name, value))
+    span = {
+        "sensors": [f"TS-{i}" for i in range(1, SENSORS + 1)],
+        "t0": fleet - timedelta(days=DAYS),
+        "t1": fleet,
+    }
+    query = _literal(db, r.FETCH_SPAN, span)
+    untuned = _explain(db, query)
+    assert "JIT" in untuned or any(n["Node Type"] == "Gather" for n in _nodes(untuned["Plan"]))
+    # the monitor's sessions: a fetch streams to a client that is the bottleneck, on cores
+    # the other analysers share (compiling and two workers took 0.59 of 0.31 CPU-s a batch)
+    r.tune_session(db)
+    plan = _explain(db, query)
+    assert "JIT" not in plan
+    assert not [n for n in _nodes(plan["Plan"]) if "Gather" in n["Node Type"]]
+    assert not [n for n in _nodes(plan["Plan"]) if n.get("Parallel Aware")]
+    # and the fetches' own connection (ADBC) is opened so, whatever the database's defaults
+    settings = r.fetch_frame(
+        db,
+        "select current_setting('jit') as jit,"
+        " current_setting('max_parallel_workers_per_gather') as workers",
+        {},
+    )
+    assert settings.row(0) == ("off", "0")
+
+
+def test_work_when_a_worker_takes_slices_then_its_session_plans_without_jit_or_workers(
+    db, small_fleet
+):
+    from assetpulse.monitor.core.rules import load_rules
+    from assetpulse.monitor.db.slices import create_run, work
+
+    run = create_run(db, window_end=small_fleet, window_days=2, store=False, baselines=True)
+    assert work(db, run, rules=load_rules(None)) >= 1
+    shown = db.execute(
+        "select current_setting('jit'), current_setting('max_parallel_workers_per_gather')"
+    ).fetchone()
+    assert shown == ("off", "0")
+
+
+def test_batch_fetch_when_index_probes_look_cheap_then_bitmap_reads_each_page_once(db, fleet):
+    # readings lie in arrival order, each minute of every sensor beside the others': a scan
+    # of the primary key in its order visits a heap page per reading, a bitmap scan visits
+    # each page once for all of the batch's sensors on it. The planner takes the readings
+    # as scattered at random and, once a batch's rows look few beside the partition's (5,000
+    # sensors x 3 days: 25 sensors' first learn, 86,000 readings) or pages look cheap
+    # (random_page_cost 1.1, as on SSDs; this test), it chose probes: 86,852 buffers for
+    # 107,000 readings where the bitmap needs ~4,300, 0.18 -> 0.07-0.08 CPU-s a batch.
+    db.execute("set random_page_cost = 1.1")
+    held = _held(db)
+    batches = (
+        (r.FETCH_FOR_BASELINES, {"sensors": ["TS-1", "TS-2"], "t0": fleet - timedelta(days=14)}),
+        (
+            r.FETCH_SPAN,
+            {"sensors": [f"TS-{i}" for i in range(1, 6)], "t0": fleet - timedelta(days=14)},
+        ),
+    )
+    for query, a in batches:
+        text = _literal(db, query, {**a, "t1": fleet})
+        assert any(
+            n["Node Type"] == "Index Scan" for n in _readings_scans(_plan(db, text, None), held)
+        )
+        with r.session_settings(db, r.SCAN_ONCE):
+            scans = _readings_scans(_plan(db, text, None), held)
+        assert scans
+        assert all(n["Node Type"] == "Bitmap Heap Scan" for n in scans), scans
+        assert all(_index_of(n)[0].endswith("pkey") for n in scans)  # type: ignore[index]
+    assert db.execute("select current_setting('enable_indexscan')").fetchone() == ("on",)
+    # the fetches' own connection takes them for the one statement, and only for it
+    query, a = batches[0]
+    args = {**a, "t1": fleet}
+    assert r.fetch_frame(db, query, args, settings=r.SCAN_ONCE).height == 2 * 14 * 1440
+    shown = r.fetch_frame(db, "select current_setting('enable_indexscan') as s", {})
+    assert shown["s"].to_list() == ["on"]

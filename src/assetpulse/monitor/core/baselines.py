@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from assetpulse.monitor.core.engine import ENGINE
 from assetpulse.monitor.core.rollup import BASELINE_SCHEMA, PHOTO, TEMP, local_hour_of_day
 
 LUX_QUANTILE = 0.1
@@ -31,5 +32,5 @@ def sensor_baselines(readings: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("n") >= MIN_SAMPLES)
         .select([pl.col(c).cast(t) for c, t in BASELINE_SCHEMA.items()])
         .sort("sensor_id", "hour_of_day")
-        .collect()
+        .collect(engine=ENGINE)
     )

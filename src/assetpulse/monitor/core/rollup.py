@@ -36,6 +36,7 @@ from assetpulse.monitor.core.detectors.light import (
 )
 from assetpulse.monitor.core.detectors.location import LocationParams, locate
 from assetpulse.monitor.core.detectors.sun import SITE_SCHEMA
+from assetpulse.monitor.core.engine import ENGINE
 from assetpulse.monitor.core.sorted_frames import group_starts, shift_within
 
 PHOTO, TEMP, LOC = 1, 2, 3
@@ -282,8 +283,12 @@ def intervals(
     # Positions: wild fixes out, moved/parked by stay points; distance along the path while
     # moving (and across a gap of ≤ counter_gap_s when found elsewhere), 0 while parked.
     loc_params = replace(p.location, gap_s=p.hold_s, max_gap_s=p.counter_gap_s)
+    # from the readings as given (locate sorts and dedups its fixes itself): the frame
+    # above would be computed once more, sort and all, for locate's own collect
     located = locate(
-        r.filter(pl.col("kind") == LOC).select(*key, "t", "lat", "lon", "acc"), key, loc_params
+        readings.filter(pl.col("kind") == LOC).select(*key, "t", "lat", "lon", "acc"),
+        key,
+        loc_params,
     ).select(*key, "t", "moving", pl.col("step_m").alias("loc_step_m"), "centre_lat", "centre_lon")
     r = r.join(located, on=[*key, "t"], how="left")  # one row per (sensor, t): no fan-out
     is_loc = pl.col("kind") == LOC
@@ -349,7 +354,7 @@ def hourly_usage(
 ) -> pl.DataFrame:
     """Card-hour rollup (columns ``ROLLUP_COLUMNS``) from readings joined to their cards."""
     # the sensors' coverage is not wanted here: a plan of its own would redo the intervals
-    return _usage_plans(readings, baselines, params, light, 3600)[0].collect()
+    return _usage_plans(readings, baselines, params, light, 3600)[0].collect(engine=ENGINE)
 
 
 def _lit_union(iv: pl.LazyFrame, bucket_s: int) -> pl.LazyFrame:
@@ -408,7 +413,9 @@ def usage_by_bucket(
     """Usage per card and bucket of ``bucket_s`` (``ROLLUP_COLUMNS``, ``hour`` = the
     bucket's start), and each sensor's coverage per bucket (``card_id, sensor_id, kind,
     hour, coverage``): the hourly rollup, and the minute or quarter-hour view of the API."""
-    cards, sensors = pl.collect_all(_usage_plans(readings, baselines, params, light, bucket_s))
+    cards, sensors = pl.collect_all(
+        _usage_plans(readings, baselines, params, light, bucket_s), engine=ENGINE
+    )
     return cards, sensors
 
 
@@ -433,7 +440,7 @@ def _usage_plans(
                 for c, t in READING_SCHEMA.items()
             ]
         )
-        .collect()
+        .collect(engine=ENGINE)
     )
     lf = with_lamps(typed, light or LightInputs.empty(), p.light).lazy()
     bl = (

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -37,7 +38,7 @@ import adbc_driver_postgresql.dbapi as adbc
 import polars as pl
 import psycopg
 import structlog
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from assetpulse.monitor.core import day_stats
 from assetpulse.monitor.core.baselines import sensor_baselines
@@ -51,6 +52,7 @@ from assetpulse.monitor.core.detectors.light import (
     prepare,
 )
 from assetpulse.monitor.core.detectors.sun import SITE_SCHEMA
+from assetpulse.monitor.core.engine import ENGINE
 from assetpulse.monitor.core.rollup import (
     BASELINE_SCHEMA,
     READING_SCHEMA,
@@ -98,6 +100,25 @@ BATCH_SENSOR_HOURS = 10_000
 BASELINE_SENSORS_PER_BATCH = 100  # 14 days at one a minute: ~2 M readings per batch
 RAW_SENSORS_PER_BATCH = 25  # a first learn (raw readings) within a batch
 
+# The monitor's sessions plan without JIT and without parallel workers. Each of its fetches
+# streams a batch of readings (FETCH_SPAN, FETCH_FOR_BASELINES) to an analyser that is the
+# bottleneck, on the cores its other workers share; the planner's cost of such a batch grows
+# with the partition's pages, not with the batch: at 5,000 sensors x 1 day (bench/monitor.py)
+# a rollup batch's fetch passed jit_above_cost and started two parallel workers, at
+# 5,000 x 3 days a first learn's 25 sensors did too, with inlining and optimisation beyond
+# 500,000. Measured per batch (server CPU, leader and workers): 0.41 -> 0.25 s for 477,000
+# readings (5,000 x 1 day), 0.46-0.59 -> 0.25-0.31 s for 543,000 (5,000 x 3 days); a full
+# run's server CPU per reading then no longer grows with the fleet (issue 12).
+SESSION_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0"}
+SET_SESSION = "select set_config(%s, %s, false)"
+# A batch's readings (FETCH_SPAN, FETCH_FOR_BASELINES) through a bitmap scan of the primary
+# key, for that statement only: readings lie in arrival order, every sensor's minute beside
+# the others', so a scan in the key's order visits a heap page per reading where the bitmap
+# visits each page once for all of the batch's sensors on it. The planner, taking rows as
+# scattered at random, chose the probes once a batch looked small beside its partition (a
+# first learn's 25 sensors at 5,000 x 3 days: 86,852 buffers for 107,000 readings, 0.18
+# CPU-s against 0.07-0.08 by bitmap) or pages looked cheap (random_page_cost 1.1, SSDs).
+SCAN_ONCE = {"enable_indexscan": "off"}
 JOB_START = "select now()"
 READ_WATERMARK = "select watermark from monitor_watermarks where name = %s"
 SET_WATERMARK = """
@@ -456,6 +477,43 @@ class RefreshResult:
     rows: pl.DataFrame | None = None
 
 
+def tune_session(conn: psycopg.Connection[Any]) -> None:
+    """Plan this session's statements as the monitor's fetches want (``SESSION_SETTINGS``)."""
+    for name, value in SESSION_SETTINGS.items():
+        conn.execute(SET_SESSION, (name, value))
+
+
+def _set_sql(conn: Any, settings: Mapping[str, str]) -> str:
+    calls = [
+        psycopg.sql.SQL("set_config({}, {}, false)").format(
+            psycopg.sql.Literal(k), psycopg.sql.Literal(v)
+        )
+        for k, v in settings.items()
+    ]
+    return psycopg.sql.SQL("select {}").format(psycopg.sql.SQL(", ").join(calls)).as_string(conn)
+
+
+def _reset_sql(conn: Any, settings: Mapping[str, str]) -> str:
+    """Back to what the session started with (its connection's options, the defaults)."""
+    return (
+        psycopg.sql.SQL(
+            "select set_config(name, reset_val, false) from pg_settings where name = any({})"
+        )
+        .format(psycopg.sql.Literal(list(settings)))
+        .as_string(conn)
+    )
+
+
+@contextlib.contextmanager
+def session_settings(conn: psycopg.Connection[Any], settings: Mapping[str, str]) -> Iterator[None]:
+    """``settings`` for the statements run inside, then the session's own again."""
+    conn.execute(_set_sql(conn, settings))
+    try:
+        yield
+    finally:
+        conn.execute(_reset_sql(conn, settings))
+
+
 def copy_csv(conn: psycopg.Connection[Any], query: str, args: dict[str, Any]) -> bytes:
     """COPY … TO STDOUT with client-side bound literals (COPY takes no server parameters)."""
     stmt = psycopg.sql.SQL(query).format(**{k: psycopg.sql.Literal(v) for k, v in args.items()})
@@ -476,7 +534,12 @@ def _arrow_connection(conn: psycopg.Connection[Any], *, fresh: bool = False) -> 
         with contextlib.suppress(Exception):  # gone with its server: nothing to close
             _arrow.pop()[1].close()
     if not _arrow:
-        _arrow.append((key, adbc.connect(key, autocommit=True)))
+        # the session's settings come with the connection (its own options kept before them)
+        own = conninfo_to_dict(key).get("options") or ""
+        tuned = " ".join([str(own), *(f"-c {k}={v}" for k, v in SESSION_SETTINGS.items())])
+        _arrow.append(
+            (key, adbc.connect(make_conninfo(key, options=tuned.strip()), autocommit=True))
+        )
     return _arrow[0][1]
 
 
@@ -487,16 +550,21 @@ def fetch_frame(
     *,
     own_writes: bool = False,
     schema: dict[str, pl.DataType | type[pl.DataType]] | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
     """A query's rows as a polars frame through ADBC (binary COPY into Arrow): psycopg's
     COPY hands rows to Python one call each, ~8 µs a reading, most of a fetch. Reads what
     is committed, on a connection of its own (literals bound client-side, as for COPY);
     ``own_writes``: inside ``conn``'s open transaction, whose writes only it can see (rows
-    of ``schema`` then, else of the types their values have)."""
+    of ``schema`` then, else of the types their values have). ``settings``: planner
+    settings for this statement alone (``SCAN_ONCE``)."""
     stmt = psycopg.sql.SQL(query).format(**{k: psycopg.sql.Literal(v) for k, v in args.items()})
     text = stmt.as_string(conn)
     if own_writes and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-        with conn.cursor(binary=True) as cur:
+        with (
+            session_settings(conn, settings or {}) if settings else contextlib.nullcontext(),
+            conn.cursor(binary=True) as cur,
+        ):
             cur.execute(text)
             names = [d.name for d in cur.description or []]
             rows = cur.fetchall()
@@ -506,8 +574,17 @@ def fetch_frame(
     for attempt in (0, 1):
         try:
             with _arrow_connection(conn, fresh=attempt == 1).cursor() as cur:
-                cur.execute(text)
-                return pl.DataFrame(cur.fetch_arrow())
+                if not settings:
+                    cur.execute(text)
+                    return pl.DataFrame(cur.fetch_arrow())
+                cur.execute(_set_sql(conn, settings))
+                cur.fetch_arrow()
+                try:
+                    cur.execute(text)
+                    return pl.DataFrame(cur.fetch_arrow())
+                finally:
+                    cur.execute(_reset_sql(conn, settings))
+                    cur.fetch_arrow()
         except adbc.OperationalError:  # the connection was lost (a server restart): once more
             if attempt:
                 raise
@@ -584,7 +661,7 @@ def _span_rows(
 ) -> pl.DataFrame:
     """``FETCH_SPAN``'s readings with the card of each binding that holds them (``b.valid
     @> r.t``), within each window of ``w`` (``card_id, sensors, t0, t1``)."""
-    raw = fetch_frame(conn, FETCH_SPAN, args)
+    raw = fetch_frame(conn, FETCH_SPAN, args, settings=SCAN_ONCE)
     bound = pl.DataFrame(
         conn.execute(
             SPAN_BINDINGS, {"cards": args["cards"], "sensors": args["sensors"]}
@@ -612,13 +689,17 @@ def _span_rows(
         pl.col("t0").alias("w0"),
         pl.col("t1").alias("w1"),
     )
-    return _readings_frame(
-        rows.with_columns(pl.col("sensor_id").cast(pl.String))
-        .join(bound, on="sensor_id")
+    # the bindings with their windows first (a few rows a sensor), then one join of the
+    # readings with them and one filter, in one plan
+    pairs = bound.join(within, on=["card_id", "sensor_id"]).lazy()
+    return (
+        rows.lazy()
+        .with_columns(pl.col("sensor_id").cast(pl.String))
+        .join(pairs, on="sensor_id")
         .with_columns(pl.col("t").cast(pl.Datetime("us", "UTC")))
-        .filter(held)
-        .join(within, on=["card_id", "sensor_id"])
-        .filter((pl.col("t") >= pl.col("w0")) & (pl.col("t") < pl.col("w1")))
+        .filter(held & (pl.col("t") >= pl.col("w0")) & (pl.col("t") < pl.col("w1")))
+        .select([pl.col(c).cast(t) for c, t in READING_SCHEMA.items()])
+        .collect(engine=ENGINE)
     )
 
 
@@ -789,7 +870,8 @@ def _learn_raw(
 ) -> int:
     """Baselines and calibrations of sensors with no day summary yet, from their raw
     readings in [t0, t1), and the summaries of those days."""
-    raw = fetch_frame(conn, FETCH_FOR_BASELINES, {"sensors": sensors, "t0": t0, "t1": t1})
+    args = {"sensors": sensors, "t0": t0, "t1": t1}
+    raw = fetch_frame(conn, FETCH_FOR_BASELINES, args, settings=SCAN_ONCE)
     if raw.height == 0:
         return 0
     r = _baseline_frame(raw)
@@ -840,7 +922,7 @@ def _baseline_batch(
         since = max(first, min(min(resume_day(s) for s in rest), last))
         start = datetime(since.year, since.month, since.day, tzinfo=UTC)
         args = {"sensors": rest, "t0": start - day_stats.MARGIN, "t1": t1}
-        raw = fetch_frame(conn, FETCH_FOR_BASELINES, args)
+        raw = fetch_frame(conn, FETCH_FOR_BASELINES, args, settings=SCAN_ONCE)
         if raw.height:
             stats, steps = day_stats.summarise(
                 _baseline_frame(raw), light.sites, light.calibration, (since, last)

@@ -42,6 +42,7 @@ from assetpulse.monitor.db.refresh import (
     Site,
     refresh_baselines,
     rollup_cards,
+    tune_session,
 )
 
 log = structlog.get_logger(__name__)
@@ -195,6 +196,7 @@ def work(
     # a backend whose worker died notices within this while waiting or working, and its
     # rollback frees the slice for another worker
     conn.execute("set client_connection_check_interval = '2s'")
+    tune_session(conn)  # no JIT, no parallel workers: what a slice's batches cost at size
     worker = f"{socket.gethostname()}:{os.getpid()}"
     done = 0
     while max_slices is None or done < max_slices:

@@ -289,9 +289,15 @@ def _calm_change(p: LightParams) -> pl.Expr:
     k = p.calm_n
     # a sensor's first reading (or a resumed walk's first) has no change before it
     absd = pl.when(pl.col("dt").is_finite()).then(pl.col("d").abs())
-    before = absd.shift(1).rolling_median(window_size=k, min_samples=k).over("sensor_id")
-    after = (absd.reverse().rolling_median(window_size=k, min_samples=k).reverse().shift(-2)).over(
-        "sensor_id"
+    # on readings sorted by sensor: the medians over the whole column, kept where the
+    # window lies within the reading's own sensor (the reading k + 1 before, or after, is
+    # of the same one) — what ``.over("sensor_id")`` gives, without regrouping every row
+    s = pl.col("sensor_id")
+    before = pl.when(s.shift(k) == s).then(
+        absd.shift(1).rolling_median(window_size=k, min_samples=k)
+    )
+    after = pl.when(s.shift(-(k + 1)) == s).then(
+        absd.reverse().rolling_median(window_size=k, min_samples=k).reverse().shift(-2)
     )
     floor = pl.max_horizontal(pl.col("noise"), pl.lit(1.0))
     return (
@@ -860,9 +866,10 @@ def lamp_checkpoints(
     # … and the last reading of any kind before the hour: the next one given (kept or
     # set aside as a clash) comes at the hour or later, so the readings from the hour on
     # are all that follows it
+    # (repeats of a time need not be dropped: the forward as-of join takes a time either way)
     raw = readings.select(
         pl.col("sensor_id").cast(pl.String), pl.col("t").cast(pl.Datetime("us", "UTC"))
-    ).unique()
+    )
     nxt = raw.select("sensor_id", pl.col("t").alias("t_next")).sort("t_next")
     found = (
         found.drop_nulls("t")
@@ -926,17 +933,22 @@ def _lamp_walk(
             ]
         )
         given = pl.concat([pinned.select(given.columns), given])
+    # sorted once here: the clock clashes' pass and the answers' keys below read it sorted
+    given = _by_sensor_and_time(given)
     cal = calibration.select(CALIBRATION_SCHEMA.keys())
     pins = given.filter("forced").select("sensor_id", "t", "forced", "forced_lamp")
-    r = (
-        prepare(given, sites, p, cal.select("sensor_id", "period_s"))
-        .join(pins, on=["sensor_id", "t"], how="left")
-        .sort("sensor_id", "t")
-    )
+    # prepared readings come sorted by sensor and time, one per (sensor, t): kept so
+    r = prepare(given, sites, p, cal.select("sensor_id", "period_s"))
+    if pins.height:
+        r = r.join(pins, on=["sensor_id", "t"], how="left", maintain_order="left")
+    else:
+        r = r.with_columns(
+            pl.lit(None, pl.Boolean).alias("forced"), pl.lit(None, pl.Float64).alias("forced_lamp")
+        )
     missing = r.filter(~pl.col("sensor_id").is_in(list(have)))
     if missing.height:  # the prepared readings serve their calibration too: prepared once
         cal = pl.concat([cal, calibrate_parts(missing, p)[0]])
-    r = r.join(cal, on="sensor_id", how="left").with_columns(
+    r = r.join(cal, on="sensor_id", how="left", maintain_order="left").with_columns(
         pl.col("sensor_id").is_in(list(have)).alias("calibrated")
     )
     smallest = pl.col("levels").list.min()
@@ -1023,7 +1035,10 @@ def _lamp_walk(
     # where the step leaves the meter above its floor (read a span later, like the step)
     room_after = (pl.col("step_end_lux") - pl.col("floor")).fill_null(0.0)
     walk = _clamped_walk(
-        r["sensor_id"].to_numpy(),
+        # each sensor's stretch as one number (the frame is sorted): compared, not strings
+        r.select(pl.col("sensor_id").ne_missing(pl.col("sensor_id").shift(1)).cum_sum())
+        .to_series()
+        .to_numpy(),
         r["step"].to_numpy(),
         r["upper"].to_numpy(),
         r["known"].to_numpy(),

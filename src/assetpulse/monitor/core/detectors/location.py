@@ -46,6 +46,7 @@ from typing import Literal
 
 import polars as pl
 
+from assetpulse.monitor.core.engine import ENGINE
 from assetpulse.monitor.core.sorted_frames import group_starts, shift_within
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -215,13 +216,13 @@ def _jumps(base: pl.DataFrame, p: LocationParams) -> pl.DataFrame:
         )
         .filter("_j")
         .drop("_j")
-        .collect()  # the jumps' own neighbours below: shifted among the jumps only
+        .collect(engine=ENGINE)  # the jumps' own neighbours below: shifted among the jumps only
         .lazy()
     )
     return jumps.with_columns(
         *[_shift(pl.col(c), 1, [TRACK]).alias(f"{c}_b") for c in PAIR],
         *[_shift(pl.col(c), -1, [TRACK]).alias(f"{c}_a") for c in PAIR],
-    ).collect()
+    ).collect(engine=ENGINE)
 
 
 def _between_ghosts(
@@ -491,10 +492,10 @@ def _prepared(
     base = base.with_columns(
         gap.fill_null(p.gap_s).alias("_gap_s"), pl.col("lat").radians().cos().alias("_c")
     )
-    first = base.collect()
+    first = base.collect(engine=ENGINE)
     base, valid_before = first.lazy(), int(first["valid"].sum())
     for _ in range(p.wild_passes):  # each pass reads its input twice: materialise it once
-        done = _wild_pass(base, [TRACK], p).collect()
+        done = _wild_pass(base, [TRACK], p).collect(engine=ENGINE)
         base, valid_now = done.lazy(), int(done["valid"].sum())
         if valid_now == valid_before:  # nothing new flagged: another pass would not either
             break
@@ -541,7 +542,7 @@ def locate(
     distance."""
     p = params or LocationParams()
     keys = list(key)
-    prepared = _prepared(fixes, keys, p).collect()
+    prepared = _prepared(fixes, keys, p).collect(engine=ENGINE)
     base = prepared.lazy()  # read three times below
     valid = base.filter(pl.col("valid"))
     if radii is None:
