@@ -32,7 +32,7 @@ import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import adbc_driver_postgresql.dbapi as adbc
 import polars as pl
@@ -110,7 +110,6 @@ RAW_SENSORS_PER_BATCH = 25  # a first learn (raw readings) within a batch
 # readings (5,000 x 1 day), 0.46-0.59 -> 0.25-0.31 s for 543,000 (5,000 x 3 days); a full
 # run's server CPU per reading then no longer grows with the fleet (issue 12).
 SESSION_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0"}
-SET_SESSION = "select set_config(%s, %s, false)"
 # A batch's readings (FETCH_SPAN, FETCH_FOR_BASELINES) through a bitmap scan of the primary
 # key, for that statement only: readings lie in arrival order, every sensor's minute beside
 # the others', so a scan in the key's order visits a heap page per reading where the bitmap
@@ -479,8 +478,7 @@ class RefreshResult:
 
 def tune_session(conn: psycopg.Connection[Any]) -> None:
     """Plan this session's statements as the monitor's fetches want (``SESSION_SETTINGS``)."""
-    for name, value in SESSION_SETTINGS.items():
-        conn.execute(SET_SESSION, (name, value))
+    conn.execute(_set_sql(conn, SESSION_SETTINGS))
 
 
 def _set_sql(conn: Any, settings: Mapping[str, str]) -> str:
@@ -562,7 +560,7 @@ def fetch_frame(
     text = stmt.as_string(conn)
     if own_writes and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         with (
-            session_settings(conn, settings or {}) if settings else contextlib.nullcontext(),
+            session_settings(conn, settings) if settings else contextlib.nullcontext(),
             conn.cursor(binary=True) as cur,
         ):
             cur.execute(text)
@@ -591,7 +589,10 @@ def fetch_frame(
     raise AssertionError("unreachable")
 
 
-def _readings_frame(raw: pl.DataFrame) -> pl.DataFrame:
+_Frame = TypeVar("_Frame", pl.DataFrame, pl.LazyFrame)
+
+
+def _readings_frame(raw: _Frame) -> _Frame:
     return raw.select([pl.col(c).cast(t) for c, t in READING_SCHEMA.items()])
 
 
@@ -698,7 +699,7 @@ def _span_rows(
         .join(pairs, on="sensor_id")
         .with_columns(pl.col("t").cast(pl.Datetime("us", "UTC")))
         .filter(held & (pl.col("t") >= pl.col("w0")) & (pl.col("t") < pl.col("w1")))
-        .select([pl.col(c).cast(t) for c, t in READING_SCHEMA.items()])
+        .pipe(_readings_frame)
         .collect(engine=ENGINE)
     )
 

@@ -54,7 +54,7 @@ import numpy as np
 import polars as pl
 
 from assetpulse.monitor.core.detectors.sun import dark_mask
-from assetpulse.monitor.core.sorted_frames import shift_within
+from assetpulse.monitor.core.sorted_frames import group_starts, shift_within
 
 CALIBRATION_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "sensor_id": pl.String,
@@ -1036,9 +1036,7 @@ def _lamp_walk(
     room_after = (pl.col("step_end_lux") - pl.col("floor")).fill_null(0.0)
     walk = _clamped_walk(
         # each sensor's stretch as one number (the frame is sorted): compared, not strings
-        r.select(pl.col("sensor_id").ne_missing(pl.col("sensor_id").shift(1)).cum_sum())
-        .to_series()
-        .to_numpy(),
+        r.select(group_starts(["sensor_id"]).cum_sum()).to_series().to_numpy(),
         r["step"].to_numpy(),
         r["upper"].to_numpy(),
         r["known"].to_numpy(),
