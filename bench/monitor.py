@@ -42,10 +42,10 @@ import psycopg
 # Run as a script (bench/ on sys.path) or imported as bench.monitor by the tests.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _proc import tree_cpu_s
 from assetpulse.db.migrate import apply_migrations
 from assetpulse.localservices import PostgresProcess, postgres_from
 from assetpulse.org.seed import seed_demo_org
+from benchkit.proc import tree_cpu_s
 
 CHINA = 8 * 60  # minutes east of UTC
 SITE = (20.04, 110.34)

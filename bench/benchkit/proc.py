@@ -1,4 +1,5 @@
-"""Process accounting shared by the benchmarks (not a benchmark: ``make bench`` skips it)."""
+"""Process accounting shared by the benchmarks (a library, not a benchmark: `make bench` runs
+the scripts directly in bench/ only)."""
 
 from __future__ import annotations
 
