@@ -265,3 +265,44 @@ def test_fetch_windows_when_span_path_then_same_readings_as_one_query_per_window
     assert mv.filter(pl.col("card_id") == a)["t"].max() == moved
     assert mv.filter(pl.col("card_id") == b)["t"].min() == moved + timedelta(minutes=41)
     assert_frame_equal(span, per_window)
+
+
+def test_span_fetch_when_readings_stray_from_their_sensors_kind_then_each_comes_whole(
+    db, monitor_world
+):
+    # a query per kind of sensor carries that kind's columns only: a reading of another
+    # kind (a gateway that sends a light meter's temperature), or with a sparse field
+    # (an on flag), must still come back with every value it holds
+    from assetpulse.monitor.db.refresh import fetch_span
+
+    card = monitor_world.card("会议室", "A0101")
+    monitor_world.bind("PH-S", "photo", card, T0 - timedelta(days=1))
+    monitor_world.bind("LOC-S", "loc", card, T0 - timedelta(days=1))
+    sent = pl.DataFrame(
+        [
+            {"sensor_id": "PH-S", "t": T0, "kind": 1, "lux": 120.5},
+            {"sensor_id": "PH-S", "t": T0 + timedelta(minutes=1), "kind": 1, "lux": 310.0,
+             "on_state": True, "on_ms": 60_000, "cyc": 4},
+            {"sensor_id": "PH-S", "t": T0 + timedelta(minutes=2), "kind": 2, "temp_c": 21.25},
+            {"sensor_id": "LOC-S", "t": T0, "kind": 3, "lat": 20.041234, "lon": 110.345678,
+             "acc": 4.0, "zone": "B2"},
+            {"sensor_id": "LOC-S", "t": T0 + timedelta(minutes=1), "kind": 1, "lux": 9.0},
+        ]
+    )  # fmt: skip
+    monitor_world.write(sent)
+    got = (
+        fetch_span(db, ["PH-S", "LOC-S"], T0, T0 + timedelta(hours=1))
+        .select(
+            pl.col("sensor_id").cast(pl.String),
+            pl.col("t").cast(pl.Datetime("us", "UTC")),
+            pl.col("kind").cast(pl.Int64),
+            *[pl.col(c).cast(pl.Float64) for c in ("lux", "temp_c", "lat", "lon", "acc")],
+            pl.col("on_state"),
+            pl.col("on_ms").cast(pl.Int64),
+            pl.col("cyc").cast(pl.Int64),
+            pl.col("zone").cast(pl.String),
+        )
+        .sort("sensor_id", "t")
+    )
+    want = sent.select(got.columns).with_columns(pl.col("t").cast(pl.Datetime("us", "UTC")))
+    assert_frame_equal(got, want.sort("sensor_id", "t"), check_dtypes=False)

@@ -74,8 +74,7 @@ def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _literal(db: psycopg.Connection[Any], query: str, args: dict[str, Any]) -> str:
-    sql = psycopg.sql.SQL(query).format(**{k: psycopg.sql.Literal(v) for k, v in args.items()})
-    return sql.as_string(db)
+    return r.bind_literals(db, query, args)
 
 
 def _readings_scans(plan: dict[str, Any], held: set[str]) -> list[dict[str, Any]]:
@@ -114,20 +113,12 @@ def test_hot_queries_when_fleet_realistic_then_indexes_used_and_estimates_close(
         "t0": [fleet - timedelta(hours=27)] * 5,
         "t1": [fleet] * 5,
     }
-    span = {
-        "cards": cards[:5],
-        "sensors": [f"TS-{i}" for i in range(1, 6)],
-        "t0": fleet - timedelta(hours=27),
-        "t1": fleet,
-    }
-    for query, a in (
-        (r.FETCH_WINDOWS, windows),
-        (r.FETCH_SPAN, span),
-        (
-            r.FETCH_FOR_BASELINES,
-            {"sensors": ["TS-1", "TS-2"], "t0": fleet - timedelta(days=14), "t1": fleet},
-        ),
-    ):
+    thermometers = r.KIND_CODES["temp"]
+    span = r.span_args(
+        thermometers, [f"TS-{i}" for i in range(1, 6)], fleet - timedelta(hours=27), fleet
+    )
+    baselines = r.span_args(thermometers, ["TS-1", "TS-2"], fleet - timedelta(days=14), fleet)
+    for query, a in ((r.FETCH_WINDOWS, windows), (r.FETCH_SPAN, span), (r.FETCH_SPAN, baselines)):
         scans = _readings_scans(_plan(db, _literal(db, query, a), None), held)
         assert scans
         used = [_index_of(n) for n in scans]
@@ -206,11 +197,12 @@ def _explain(db: psycopg.Connection[Any], query: str) -> dict[str, Any]:
 def test_fetch_when_costs_of_a_large_fleet_then_planned_without_jit_or_parallel_workers(db, fleet):
     for name, value in AT_FLEET_SIZE.items():
         db.execute("select set_config(%s, %s, false)", (name, value))
-    span = {
-        "sensors": [f"TS-{i}" for i in range(1, SENSORS + 1)],
-        "t0": fleet - timedelta(days=DAYS),
-        "t1": fleet,
-    }
+    span = r.span_args(
+        r.KIND_CODES["temp"],
+        [f"TS-{i}" for i in range(1, SENSORS + 1)],
+        fleet - timedelta(days=DAYS),
+        fleet,
+    )
     query = _literal(db, r.FETCH_SPAN, span)
     untuned = _explain(db, query)
     assert "JIT" in untuned or any(n["Node Type"] == "Gather" for n in _nodes(untuned["Plan"]))
@@ -255,15 +247,14 @@ def test_batch_fetch_when_index_probes_look_cheap_then_bitmap_reads_each_page_on
     # 107,000 readings where the bitmap needs ~4,300, 0.18 -> 0.07-0.08 CPU-s a batch.
     db.execute("set random_page_cost = 1.1")
     held = _held(db)
+    since = fleet - timedelta(days=14)
+    thermometers = r.KIND_CODES["temp"]
     batches = (
-        (r.FETCH_FOR_BASELINES, {"sensors": ["TS-1", "TS-2"], "t0": fleet - timedelta(days=14)}),
-        (
-            r.FETCH_SPAN,
-            {"sensors": [f"TS-{i}" for i in range(1, 6)], "t0": fleet - timedelta(days=14)},
-        ),
+        r.span_args(thermometers, ["TS-1", "TS-2"], since, fleet),  # a first learn's
+        r.span_args(thermometers, [f"TS-{i}" for i in range(1, 6)], since, fleet),
     )
-    for query, a in batches:
-        text = _literal(db, query, {**a, "t1": fleet})
+    for a in batches:
+        text = _literal(db, r.FETCH_SPAN, a)
         assert any(
             n["Node Type"] == "Index Scan" for n in _readings_scans(_plan(db, text, None), held)
         )
@@ -274,8 +265,6 @@ def test_batch_fetch_when_index_probes_look_cheap_then_bitmap_reads_each_page_on
         assert all(_index_of(n)[0].endswith("pkey") for n in scans)  # type: ignore[index]
     assert db.execute("select current_setting('enable_indexscan')").fetchone() == ("on",)
     # the fetches' own connection takes them for the one statement, and only for it
-    query, a = batches[0]
-    args = {**a, "t1": fleet}
-    assert r.fetch_frame(db, query, args, settings=r.SCAN_ONCE).height == 2 * 14 * 1440
+    assert r.fetch_frame(db, r.FETCH_SPAN, batches[0], settings=r.SCAN_ONCE).height == 2 * 14 * 1440
     shown = r.fetch_frame(db, "select current_setting('enable_indexscan') as s", {})
     assert shown["s"].to_list() == ["on"]

@@ -101,7 +101,7 @@ BASELINE_SENSORS_PER_BATCH = 100  # 14 days at one a minute: ~2 M readings per b
 RAW_SENSORS_PER_BATCH = 25  # a first learn (raw readings) within a batch
 
 # The monitor's sessions plan without JIT and without parallel workers. Each of its fetches
-# streams a batch of readings (FETCH_SPAN, FETCH_FOR_BASELINES) to an analyser that is the
+# streams a batch of readings (FETCH_SPAN) to an analyser that is the
 # bottleneck, on the cores its other workers share; the planner's cost of such a batch grows
 # with the partition's pages, not with the batch: at 5,000 sensors x 1 day (bench/monitor.py)
 # a rollup batch's fetch passed jit_above_cost and started two parallel workers, at
@@ -110,7 +110,7 @@ RAW_SENSORS_PER_BATCH = 25  # a first learn (raw readings) within a batch
 # readings (5,000 x 1 day), 0.46-0.59 -> 0.25-0.31 s for 543,000 (5,000 x 3 days); a full
 # run's server CPU per reading then no longer grows with the fleet (issue 12).
 SESSION_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0"}
-# A batch's readings (FETCH_SPAN, FETCH_FOR_BASELINES) through a bitmap scan of the primary
+# A batch's readings (FETCH_SPAN) through a bitmap scan of the primary
 # key, for that statement only: readings lie in arrival order, every sensor's minute beside
 # the others', so a scan in the key's order visits a heap page per reading where the bitmap
 # visits each page once for all of the batch's sensors on it. The planner, taking rows as
@@ -317,21 +317,42 @@ where b.valid @> r.t
 # (readings are stored in the order they arrive, every sensor's minute beside the
 # others'); the rows outside their windows and bindings are dropped after, in polars
 # (``SPAN_BINDINGS``: a hash join with the bindings and its range test per reading took
-# two thirds of the query's time in the server). The columns most readings leave empty
-# come as one JSON object, null where all of them are (``SPAN_EXTRA``): each column
-# costs the server's COPY and the client's decoding per row, even null.
+# two thirds of the query's time in the server). One query per kind of sensor
+# (``SENSOR_KINDS``), with that kind's own columns only (``SPAN_COLUMNS``): the server's
+# COPY and the client's decoding cost per field of every row, null or not (all nine
+# columns for every reading: 0.70 s of the client's CPU and 0.37 s of the server's for
+# 864,000 readings of 300 sensors, against 0.35 and 0.31 s this way). A reading that is
+# not of its sensor's kind, or carries one of the fields most readings leave empty, comes
+# whole as one JSON object (``SPAN_EXTRA``), null for nearly every row.
 FETCH_SPAN = """
-select r.sensor_id, r.t, r.kind, r.lux, r.temp_c, r.lat, r.lon, r.acc,
-       case when r.on_state is not null or r.on_ms is not null or r.cyc is not null
-                 or r.zone is not null
-            then json_build_object('on_state', r.on_state, 'on_ms', r.on_ms, 'cyc', r.cyc,
-                                   'zone', r.zone)::text end as extra
+select r.sensor_id, r.t, {columns},
+       case when r.kind <> {kind} or r.on_state is not null or r.on_ms is not null
+                 or r.cyc is not null or r.zone is not null
+            then json_build_object('kind', r.kind, 'on_state', r.on_state, 'on_ms', r.on_ms,
+                                   'cyc', r.cyc, 'zone', r.zone, 'lux', r.lux,
+                                   'temp_c', r.temp_c, 'lat', r.lat, 'lon', r.lon,
+                                   'acc', r.acc)::text end as extra
 from readings r
 where r.sensor_id = any({sensors}::text[]) and r.t >= {t0} and r.t < {t1}
   and (r.flags & 1) <> 1
 """
+SENSOR_KINDS = "select sensor_id, kind from sensors where sensor_id = any(%s::text[])"
+# readings.kind of each sensors.kind, and the columns its readings carry
+KIND_CODES = {"photo": 1, "temp": 2, "loc": 3}
+SPAN_COLUMNS = {1: ("lux",), 2: ("temp_c",), 3: ("lat", "lon", "acc")}
 SPAN_EXTRA = pl.Struct(
-    {"on_state": pl.Boolean, "on_ms": pl.Int64, "cyc": pl.Int64, "zone": pl.String}
+    {
+        "kind": pl.Int16,
+        "on_state": pl.Boolean,
+        "on_ms": pl.Int64,
+        "cyc": pl.Int64,
+        "zone": pl.String,
+        "lux": pl.Float64,
+        "temp_c": pl.Float64,
+        "lat": pl.Float64,
+        "lon": pl.Float64,
+        "acc": pl.Float64,
+    }
 )
 # the batch's bindings, their bounds in epoch microseconds (null: unbounded; an infinite
 # bound that excludes everything: the extreme of int64)
@@ -367,12 +388,6 @@ copy (
     join readings r on r.sensor_id = b.sensor_id and b.valid @> r.t
     where b.card_id = any({cards}) and r.t >= {t0} and r.t < {t1} and (r.flags & 1) <> 1
 ) to stdout (format csv)
-"""
-FETCH_FOR_BASELINES = """
-select r.sensor_id, r.t, r.kind, r.lux, r.temp_c
-from readings r
-where r.sensor_id = any({sensors}::text[]) and r.t >= {t0} and r.t < {t1}
-  and r.kind in (1, 2) and (r.flags & 1) <> 1
 """
 BASELINE_SENSORS = """
 select sensor_id from sensors where kind in ('photo', 'temp') order by sensor_id
@@ -512,11 +527,32 @@ def session_settings(conn: psycopg.Connection[Any], settings: Mapping[str, str])
         conn.execute(_reset_sql(conn, settings))
 
 
+def bind_literals(conn: psycopg.Connection[Any], query: str, args: dict[str, Any]) -> str:
+    """``query`` with its ``{name}`` fields bound client-side (as COPY and ADBC need): each
+    argument as a literal, or as it is where it is SQL already (``psycopg.sql.Identifier``
+    and the like)."""
+    return (
+        psycopg.sql.SQL(query)
+        .format(
+            **{
+                k: v if isinstance(v, psycopg.sql.Composable) else psycopg.sql.Literal(v)
+                for k, v in args.items()
+            }
+        )
+        .as_string(conn)
+    )
+
+
+def span_args(code: int, sensors: list[str], t0: datetime, t1: datetime) -> dict[str, Any]:
+    """``FETCH_SPAN``'s arguments for ``sensors`` of one kind (``KIND_CODES``)."""
+    columns = psycopg.sql.SQL(", ").join(psycopg.sql.Identifier("r", c) for c in SPAN_COLUMNS[code])
+    return {"columns": columns, "kind": code, "sensors": sensors, "t0": t0, "t1": t1}
+
+
 def copy_csv(conn: psycopg.Connection[Any], query: str, args: dict[str, Any]) -> bytes:
     """COPY … TO STDOUT with client-side bound literals (COPY takes no server parameters)."""
-    stmt = psycopg.sql.SQL(query).format(**{k: psycopg.sql.Literal(v) for k, v in args.items()})
     buf = io.BytesIO()
-    with conn.cursor() as cur, cur.copy(stmt) as copy:
+    with conn.cursor() as cur, cur.copy(bind_literals(conn, query, args)) as copy:
         for chunk in copy:
             buf.write(chunk)
     return buf.getvalue()
@@ -556,8 +592,7 @@ def fetch_frame(
     ``own_writes``: inside ``conn``'s open transaction, whose writes only it can see (rows
     of ``schema`` then, else of the types their values have). ``settings``: planner
     settings for this statement alone (``SCAN_ONCE``)."""
-    stmt = psycopg.sql.SQL(query).format(**{k: psycopg.sql.Literal(v) for k, v in args.items()})
-    text = stmt.as_string(conn)
+    text = bind_literals(conn, query, args)
     if own_writes and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         with (
             session_settings(conn, settings) if settings else contextlib.nullcontext(),
@@ -657,12 +692,39 @@ def fetch_windows(conn: psycopg.Connection[Any], windows: pl.DataFrame) -> pl.Da
     return _readings_frame(fetch_frame(conn, FETCH_WINDOWS, args))
 
 
+def fetch_span(
+    conn: psycopg.Connection[Any], sensors: list[str], t0: datetime, t1: datetime
+) -> pl.DataFrame:
+    """Every reading of ``sensors`` in [t0, t1) (``FETCH_SPAN``, a query per kind of
+    sensor): ``sensor_id, t`` and the other columns of ``READING_SCHEMA``, uncast."""
+    kinds: dict[int, list[str]] = {}
+    for sensor_id, kind in conn.execute(SENSOR_KINDS, (sensors,)).fetchall():
+        kinds.setdefault(KIND_CODES[kind], []).append(sensor_id)
+    parts = []
+    for code, of_kind in sorted(kinds.items()):
+        own = SPAN_COLUMNS[code]
+        raw = fetch_frame(conn, FETCH_SPAN, span_args(code, of_kind, t0, t1), settings=SCAN_ONCE)
+        extra = raw["extra"].cast(pl.String)
+        names = [c for c in SPAN_EXTRA.to_schema() if c not in own]
+        others: list[pl.Expr | pl.Series]
+        if extra.null_count() == raw.height:
+            others = [pl.lit(None, SPAN_EXTRA.to_schema()[c]).alias(c) for c in names]
+        else:
+            decoded = extra.str.json_decode(SPAN_EXTRA)
+            others = [decoded.struct.field(c).alias(c) for c in names]
+        parts.append(
+            raw.drop("extra").with_columns(others).with_columns(pl.col("kind").fill_null(code))
+        )
+    if not parts:
+        return pl.DataFrame(schema={c: t for c, t in READING_SCHEMA.items() if c != "card_id"})
+    return pl.concat(parts, how="diagonal_relaxed")
+
+
 def _span_rows(
     conn: psycopg.Connection[Any], w: pl.DataFrame, args: dict[str, Any]
 ) -> pl.DataFrame:
-    """``FETCH_SPAN``'s readings with the card of each binding that holds them (``b.valid
+    """``fetch_span``'s readings with the card of each binding that holds them (``b.valid
     @> r.t``), within each window of ``w`` (``card_id, sensors, t0, t1``)."""
-    raw = fetch_frame(conn, FETCH_SPAN, args, settings=SCAN_ONCE)
     bound = pl.DataFrame(
         conn.execute(
             SPAN_BINDINGS, {"cards": args["cards"], "sensors": args["sensors"]}
@@ -670,16 +732,11 @@ def _span_rows(
         schema=_SPAN_BINDING_SCHEMA,
         orient="row",
     )
-    if raw.height == 0 or bound.height == 0:
+    if bound.height == 0:
         return pl.DataFrame(schema=READING_SCHEMA)
-    extra = raw["extra"].cast(pl.String)
-    sparse: list[pl.Expr | pl.Series]
-    if extra.null_count() == raw.height:
-        sparse = [pl.lit(None, t).alias(c) for c, t in SPAN_EXTRA.to_schema().items()]
-    else:
-        decoded = extra.str.json_decode(SPAN_EXTRA)
-        sparse = [decoded.struct.field(c).alias(c) for c in SPAN_EXTRA.to_schema()]
-    rows = raw.drop("extra").with_columns(sparse)
+    rows = fetch_span(conn, args["sensors"], args["t0"], args["t1"])
+    if rows.height == 0:
+        return pl.DataFrame(schema=READING_SCHEMA)
     us = pl.col("t").dt.epoch("us")
     held = (
         pl.col("b0").is_null() | (us > pl.col("b0")) | (pl.col("b0_inc") & (us == pl.col("b0")))
@@ -772,13 +829,21 @@ def load_baselines(conn: psycopg.Connection[Any], cards: Cards | None = None) ->
     return pl.DataFrame(rows, schema=BASELINE_SCHEMA, orient="row")
 
 
-def _baseline_frame(raw: pl.DataFrame) -> pl.DataFrame:
-    return raw.select(
-        pl.col("sensor_id").cast(pl.String),
-        pl.col("t").cast(pl.Datetime("us", "UTC")),
-        pl.col("kind").cast(pl.Int16),
-        pl.col("lux").cast(pl.Float64),
-        pl.col("temp_c").cast(pl.Float64),
+def _baseline_readings(
+    conn: psycopg.Connection[Any], sensors: list[str], t0: datetime, t1: datetime
+) -> pl.DataFrame:
+    """The light and temperature readings of ``sensors`` in [t0, t1), for baselines,
+    calibration and day summaries."""
+    return (
+        fetch_span(conn, sensors, t0, t1)
+        .filter(pl.col("kind").is_in([1, 2]))
+        .select(
+            pl.col("sensor_id").cast(pl.String),
+            pl.col("t").cast(pl.Datetime("us", "UTC")),
+            pl.col("kind").cast(pl.Int16),
+            pl.col("lux").cast(pl.Float64),
+            pl.col("temp_c").cast(pl.Float64),
+        )
     )
 
 
@@ -871,12 +936,9 @@ def _learn_raw(
 ) -> int:
     """Baselines and calibrations of sensors with no day summary yet, from their raw
     readings in [t0, t1), and the summaries of those days."""
-    args = {"sensors": sensors, "t0": t0, "t1": t1}
-    raw = fetch_frame(conn, FETCH_FOR_BASELINES, args, settings=SCAN_ONCE)
-    if raw.height == 0:
+    r = _baseline_readings(conn, sensors, t0, t1)
+    if r.height == 0:
         return 0
-    r = _baseline_frame(raw)
-    del raw
     p = LightParams()
     photo = r.filter((pl.col("kind") == 1) & pl.col("lux").is_not_null())
     prepared = prepare(photo, sites, p)
@@ -922,12 +984,9 @@ def _baseline_batch(
 
         since = max(first, min(min(resume_day(s) for s in rest), last))
         start = datetime(since.year, since.month, since.day, tzinfo=UTC)
-        args = {"sensors": rest, "t0": start - day_stats.MARGIN, "t1": t1}
-        raw = fetch_frame(conn, FETCH_FOR_BASELINES, args, settings=SCAN_ONCE)
+        raw = _baseline_readings(conn, rest, start - day_stats.MARGIN, t1)
         if raw.height:
-            stats, steps = day_stats.summarise(
-                _baseline_frame(raw), light.sites, light.calibration, (since, last)
-            )
+            stats, steps = day_stats.summarise(raw, light.sites, light.calibration, (since, last))
             _store_days(conn, rest, since, stats, steps, t1)
         stats, steps = _load_days(conn, rest, first)
         cal, baselines = day_stats.learn(stats, steps)
