@@ -142,3 +142,72 @@ def test_analyse_when_a_cycle_has_little_left_after_its_first_slice_then_no_help
     assert cycle.exit_code == 0, cycle.output
     assert "in 1 slices, 2 workers, 1 started (too little to share)" in cycle.output
     assert f"analysed {CARDS} assets" in cycle.output
+
+
+def test_first_run_when_a_slice_rolls_up_what_it_learned_from_then_same_rollup_as_fetched_again(
+    db, monitor_world
+):
+    # a slice's first learn holds the light meters' and thermometers' readings for its
+    # rollup: the rollup must be what fetching them again gives, the history before the
+    # learn's 14 days and a stray reading of another kind included
+    from assetpulse.monitor.db.refresh import refresh_baselines, refresh_rollups
+    from assetpulse.monitor.db.slices import work
+
+    end = datetime.now(UTC).replace(second=0, microsecond=0)
+    start = end - timedelta(days=16)
+    minutes = int((end - start).total_seconds() // 60)
+    ts = [start + timedelta(minutes=m) for m in range(minutes)]
+    local_h = [((t.hour + 8) % 24) + t.minute / 60 for t in ts]
+    room = monitor_world.card("会议室H", "A0101")
+    desk = monitor_world.card("台式机H", "A020101")
+    monitor_world.bind("PH-H", "photo", room, start - timedelta(days=1))
+    monitor_world.bind("TS-H", "temp", desk, start - timedelta(days=1))
+    lit = [9 <= h < 11.5 and t.weekday() < 5 for t, h in zip(ts, local_h, strict=True)]
+    daylight = [max(0.0, 300 * (1 - abs(h - 13) / 6)) for h in local_h]
+    monitor_world.write(
+        pl.concat(
+            [
+                pl.DataFrame(
+                    {
+                        "sensor_id": "PH-H",
+                        "t": ts,
+                        "kind": 1,
+                        "lux": [
+                            d + 350 * on + (m % 7)
+                            for m, (d, on) in enumerate(zip(daylight, lit, strict=True))
+                        ],
+                    }
+                ),
+                pl.DataFrame(
+                    {
+                        "sensor_id": "TS-H",
+                        "t": ts,
+                        "kind": 2,
+                        "temp_c": [22 + 3 * on + 0.01 * (m % 11) for m, on in enumerate(lit)],
+                    }
+                ),
+                pl.DataFrame(
+                    {
+                        "sensor_id": ["PH-H"],
+                        "t": [ts[-30] + timedelta(seconds=20)],
+                        "kind": [2],
+                        "temp_c": [23.5],
+                    }
+                ),
+            ],
+            how="diagonal_relaxed",
+        ),
+        fresh=True,
+    )
+    run = create_run(db, window_end=end, window_days=14, store=False, baselines=True)
+    assert work(db, run, rules=load_rules(None)) == 1
+    sliced = _rollup(db)
+    assert len(sliced) >= 16 * 24
+    db.execute(
+        "truncate usage_hourly, sensor_baselines, sensor_light_calibration, sensor_day_stats,"
+        " sensor_day_steps, sensor_light_state, monitor_bindings_seen"
+    )
+    db.execute("update monitor_watermarks set watermark = '1970-01-01T00:00:00Z'")
+    refresh_baselines(db, until=end, days=14)
+    refresh_rollups(db, lag=timedelta(0))
+    assert _rollup(db) == sliced

@@ -62,6 +62,7 @@ from assetpulse.monitor.core.rollup import (
     dirty_hours,
     hourly_usage,
 )
+from assetpulse.monitor.db.held_readings import HeldReadings
 
 log = structlog.get_logger(__name__)
 
@@ -336,6 +337,7 @@ from readings r
 where r.sensor_id = any({sensors}::text[]) and r.t >= {t0} and r.t < {t1}
   and (r.flags & 1) <> 1
 """
+SPAN_SCHEMA = {c: t for c, t in READING_SCHEMA.items() if c != "card_id"}
 SENSOR_KINDS = "select sensor_id, kind from sensors where sensor_id = any(%s::text[])"
 # readings.kind of each sensors.kind, and the columns its readings carry
 KIND_CODES = {"photo": 1, "temp": 2, "loc": 3}
@@ -661,28 +663,30 @@ def fetch_readings(
     return _parse_readings(copy_csv(conn, FETCH_READINGS, {"cards": cards, "t0": t0, "t1": t1}))
 
 
-def fetch_windows(conn: psycopg.Connection[Any], windows: pl.DataFrame) -> pl.DataFrame:
+def fetch_windows(
+    conn: psycopg.Connection[Any], windows: pl.DataFrame, held: HeldReadings | None = None
+) -> pl.DataFrame:
     """Readings of each ``card_id``'s ``sensors`` in its windows [t0, t1) (never
-    overlapping)."""
+    overlapping); what ``held`` holds of them taken from there."""
     w = windows.explode("sensors").drop_nulls("sensors")
     if w.height == 0:
         return pl.DataFrame(schema=READING_SCHEMA)
     # what the windows hold up to now (a window reaches past the newest reading)
     end = pl.min_horizontal("t1", pl.lit(datetime.now(UTC)))
-    held, span = w.select(
+    filled, span = w.select(
         (end - pl.col("t0")).dt.total_seconds().clip(0, None).sum().cast(pl.Float64).alias("h"),
         ((end.max() - pl.col("t0").min()).dt.total_seconds() * pl.len())
         .cast(pl.Float64)
         .alias("s"),
     ).row(0)
-    if span > 0 and held >= SPAN_FILL * span:
+    if span > 0 and filled >= SPAN_FILL * span:
         args = {
             "cards": w["card_id"].unique().to_list(),
             "sensors": w["sensors"].unique().to_list(),
             "t0": w["t0"].min(),
             "t1": w["t1"].max(),
         }
-        return _span_rows(conn, w, args)
+        return _span_rows(conn, w, args, held)
     args = {
         "cards": w["card_id"].to_list(),
         "sensors": w["sensors"].to_list(),
@@ -693,10 +697,27 @@ def fetch_windows(conn: psycopg.Connection[Any], windows: pl.DataFrame) -> pl.Da
 
 
 def fetch_span(
-    conn: psycopg.Connection[Any], sensors: list[str], t0: datetime, t1: datetime
+    conn: psycopg.Connection[Any],
+    sensors: list[str],
+    t0: datetime,
+    t1: datetime,
+    held: HeldReadings | None = None,
 ) -> pl.DataFrame:
     """Every reading of ``sensors`` in [t0, t1) (``FETCH_SPAN``, a query per kind of
-    sensor): ``sensor_id, t`` and the other columns of ``READING_SCHEMA``, uncast."""
+    sensor): ``sensor_id, t`` and the other columns of ``READING_SCHEMA``, uncast. What
+    ``held`` holds of them is taken from there."""
+    if held is None:
+        return _fetch_span(conn, sensors, t0, t1)
+    rows, rest = held.split(sensors, t0, t1)
+    if rows is None and not rest:
+        return pl.DataFrame(schema=SPAN_SCHEMA)
+    parts = [_fetch_span(conn, s, a, b) for s, a, b in rest]
+    return pl.concat([*parts, *([rows] if rows is not None else [])], how="diagonal_relaxed")
+
+
+def _fetch_span(
+    conn: psycopg.Connection[Any], sensors: list[str], t0: datetime, t1: datetime
+) -> pl.DataFrame:
     kinds: dict[int, list[str]] = {}
     for sensor_id, kind in conn.execute(SENSOR_KINDS, (sensors,)).fetchall():
         kinds.setdefault(KIND_CODES[kind], []).append(sensor_id)
@@ -716,12 +737,15 @@ def fetch_span(
             raw.drop("extra").with_columns(others).with_columns(pl.col("kind").fill_null(code))
         )
     if not parts:
-        return pl.DataFrame(schema={c: t for c, t in READING_SCHEMA.items() if c != "card_id"})
+        return pl.DataFrame(schema=SPAN_SCHEMA)
     return pl.concat(parts, how="diagonal_relaxed")
 
 
 def _span_rows(
-    conn: psycopg.Connection[Any], w: pl.DataFrame, args: dict[str, Any]
+    conn: psycopg.Connection[Any],
+    w: pl.DataFrame,
+    args: dict[str, Any],
+    held: HeldReadings | None = None,
 ) -> pl.DataFrame:
     """``fetch_span``'s readings with the card of each binding that holds them (``b.valid
     @> r.t``), within each window of ``w`` (``card_id, sensors, t0, t1``)."""
@@ -734,11 +758,11 @@ def _span_rows(
     )
     if bound.height == 0:
         return pl.DataFrame(schema=READING_SCHEMA)
-    rows = fetch_span(conn, args["sensors"], args["t0"], args["t1"])
+    rows = fetch_span(conn, args["sensors"], args["t0"], args["t1"], held)
     if rows.height == 0:
         return pl.DataFrame(schema=READING_SCHEMA)
     us = pl.col("t").dt.epoch("us")
-    held = (
+    in_binding = (
         pl.col("b0").is_null() | (us > pl.col("b0")) | (pl.col("b0_inc") & (us == pl.col("b0")))
     ) & (pl.col("b1").is_null() | (us < pl.col("b1")) | (pl.col("b1_inc") & (us == pl.col("b1"))))
     within = w.select(
@@ -755,7 +779,7 @@ def _span_rows(
         .with_columns(pl.col("sensor_id").cast(pl.String))
         .join(pairs, on="sensor_id")
         .with_columns(pl.col("t").cast(pl.Datetime("us", "UTC")))
-        .filter(held & (pl.col("t") >= pl.col("w0")) & (pl.col("t") < pl.col("w1")))
+        .filter(in_binding & (pl.col("t") >= pl.col("w0")) & (pl.col("t") < pl.col("w1")))
         .pipe(_readings_frame)
         .collect(engine=ENGINE)
     )
@@ -830,20 +854,23 @@ def load_baselines(conn: psycopg.Connection[Any], cards: Cards | None = None) ->
 
 
 def _baseline_readings(
-    conn: psycopg.Connection[Any], sensors: list[str], t0: datetime, t1: datetime
+    conn: psycopg.Connection[Any],
+    sensors: list[str],
+    t0: datetime,
+    t1: datetime,
+    keep: HeldReadings | None = None,
 ) -> pl.DataFrame:
     """The light and temperature readings of ``sensors`` in [t0, t1), for baselines,
-    calibration and day summaries."""
-    return (
-        fetch_span(conn, sensors, t0, t1)
-        .filter(pl.col("kind").is_in([1, 2]))
-        .select(
-            pl.col("sensor_id").cast(pl.String),
-            pl.col("t").cast(pl.Datetime("us", "UTC")),
-            pl.col("kind").cast(pl.Int16),
-            pl.col("lux").cast(pl.Float64),
-            pl.col("temp_c").cast(pl.Float64),
-        )
+    calibration and day summaries; every reading fetched kept in ``keep`` where it fits."""
+    raw = fetch_span(conn, sensors, t0, t1)
+    if keep is not None:
+        keep.keep(sensors, t0, t1, raw)
+    return raw.filter(pl.col("kind").is_in([1, 2])).select(
+        pl.col("sensor_id").cast(pl.String),
+        pl.col("t").cast(pl.Datetime("us", "UTC")),
+        pl.col("kind").cast(pl.Int16),
+        pl.col("lux").cast(pl.Float64),
+        pl.col("temp_c").cast(pl.Float64),
     )
 
 
@@ -933,10 +960,12 @@ def _learn_raw(
     t0: datetime,
     t1: datetime,
     sites: pl.DataFrame,
+    keep: HeldReadings | None = None,
 ) -> int:
     """Baselines and calibrations of sensors with no day summary yet, from their raw
-    readings in [t0, t1), and the summaries of those days."""
-    r = _baseline_readings(conn, sensors, t0, t1)
+    readings in [t0, t1) (kept in ``keep`` where they fit), and the summaries of those
+    days."""
+    r = _baseline_readings(conn, sensors, t0, t1, keep)
     if r.height == 0:
         return 0
     p = LightParams()
@@ -954,7 +983,12 @@ def _learn_raw(
 
 
 def _baseline_batch(
-    conn: psycopg.Connection[Any], sensors: list[str], t0: datetime, t1: datetime, site: Site
+    conn: psycopg.Connection[Any],
+    sensors: list[str],
+    t0: datetime,
+    t1: datetime,
+    site: Site,
+    keep: HeldReadings | None = None,
 ) -> int:
     """Baselines and light calibrations of a batch of sensors. A sensor with no day summary
     in the window learns from its raw readings there (``calibrate``, ``sensor_baselines``)
@@ -972,7 +1006,7 @@ def _baseline_batch(
     # a first learn reads the raw history: fewer sensors at a time (14 days of 100 light
     # meters and thermometers peaked at 1.3 GB in calibrate)
     for i in range(0, len(fresh), RAW_SENSORS_PER_BATCH):
-        n += _learn_raw(conn, fresh[i : i + RAW_SENSORS_PER_BATCH], t0, t1, light.sites)
+        n += _learn_raw(conn, fresh[i : i + RAW_SENSORS_PER_BATCH], t0, t1, light.sites, keep)
     rest = [s for s in sensors if s in known]
     if rest:
         # from the day after each sensor's last day summarised whole (usually today; a day
@@ -1005,10 +1039,13 @@ def refresh_baselines(
     days: int = 14,
     site: Site = DEFAULT_SITE,
     cards: Cards | None = None,
+    keep: HeldReadings | None = None,
 ) -> int:
     """Recompute the ambient baselines, and each light meter's calibration, from ``days``
     days before ``until``: of every light meter and thermometer, or of those bound to
-    ``cards``; a batch of sensors at a time, so memory is bounded by the batch."""
+    ``cards``; a batch of sensors at a time, so memory is bounded by the batch. A first
+    learn's raw readings go into ``keep`` where they fit (the slice's rollup reads them
+    again)."""
     t0 = until - timedelta(days=days)
     if cards is None:
         sensors = [r[0] for r in conn.execute(BASELINE_SENSORS).fetchall()]
@@ -1017,7 +1054,8 @@ def refresh_baselines(
         sensors = [r[0] for r in conn.execute(BASELINE_SENSORS_OF_CARDS, args).fetchall()]
     n = 0
     for i in range(0, len(sensors), BASELINE_SENSORS_PER_BATCH):
-        n += _baseline_batch(conn, sensors[i : i + BASELINE_SENSORS_PER_BATCH], t0, until, site)
+        batch = sensors[i : i + BASELINE_SENSORS_PER_BATCH]
+        n += _baseline_batch(conn, batch, t0, until, site, keep)
     return n
 
 
@@ -1344,9 +1382,11 @@ def rollup_cards(
     cards: Cards = ALL_CARDS,
     params: RollupParams | None = None,
     site: Site = DEFAULT_SITE,
+    held: HeldReadings | None = None,
 ) -> RefreshResult:
     """Recompute the card-hours of ``cards`` that readings received after ``since``, and
-    bindings and calibrations changed since, can have changed (hours up to ``until``)."""
+    bindings and calibrations changed since, can have changed (hours up to ``until``);
+    the readings ``held`` holds are taken from there."""
     p = params or RollupParams()
     lo_hi = {"lo": cards[0], "hi": cards[1], "since": since}
     first = since <= FIRST_WATERMARK
@@ -1425,7 +1465,7 @@ def rollup_cards(
     kept: list[pl.DataFrame] = []
     batches = windows.join(batch_of, on="card_id").partition_by("batch", maintain_order=True)
     for part in batches:
-        readings = fetch_windows(conn, part)
+        readings = fetch_windows(conn, part, held)
         read += readings.height
         hours = dirty.join(part.select("card_id").unique(), on="card_id", how="semi")
         lamps = _lamps(conn, readings, light, states, state_hours, p)

@@ -32,6 +32,7 @@ from psycopg.types.json import Jsonb
 from assetpulse.monitor.core.rollup import RollupParams
 from assetpulse.monitor.core.rules import RuleSet
 from assetpulse.monitor.db.analyse import Rolled, analyse
+from assetpulse.monitor.db.held_readings import HeldReadings
 from assetpulse.monitor.db.refresh import (
     ALL_CARDS,
     DEFAULT_SITE,
@@ -207,13 +208,26 @@ def work(
             n, lo, hi = int(claimed[0]), int(claimed[1]), int(claimed[2])
             t = time.perf_counter()
             baselines = 0
+            held = HeldReadings()  # a first learn's readings, rolled up next
             if run.baselines:
                 baselines = refresh_baselines(
-                    conn, until=run.window_end, days=baseline_days, site=site, cards=(lo, hi)
+                    conn,
+                    until=run.window_end,
+                    days=baseline_days,
+                    site=site,
+                    cards=(lo, hi),
+                    keep=held,
                 )
             r = rollup_cards(
-                conn, since=run.since, until=run.started, cards=(lo, hi), params=params, site=site
+                conn,
+                since=run.since,
+                until=run.started,
+                cards=(lo, hi),
+                params=params,
+                site=site,
+                held=held,
             )
+            del held
             a = analyse(
                 conn,
                 rules=rules,
