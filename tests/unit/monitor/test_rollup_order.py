@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from assetpulse.monitor.core.rollup import usage_by_bucket
+from assetpulse.monitor.core.rollup import hour_runs, usage_by_bucket
 
 T0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
 
@@ -46,3 +46,24 @@ def test_usage_when_plug_on_two_cards_and_rows_shuffled_then_each_card_as_alone(
     first_b = together[0].filter(pl.col("card_id") == 2)["hour"].min()
     assert first_b == T0
     assert together[0].filter(pl.col("card_id") == 2)["coverage"][0] < 1.0
+
+
+def test_hour_runs_when_hours_have_gaps_then_each_stretch_is_one_run():
+    h = datetime(2026, 11, 2, tzinfo=UTC)
+    hours = pl.DataFrame(
+        {
+            "card_id": [2, 1, 1, 1, 1, 2, 1],
+            "hour": [h, h, h + timedelta(hours=1), h + timedelta(hours=3), h,
+                     h + timedelta(hours=1), h + timedelta(hours=2)],
+        }
+    )  # fmt: skip
+    runs = hour_runs(hours)
+    assert runs.rows() == [(1, h, h + timedelta(hours=4)), (2, h, h + timedelta(hours=2))]
+    gap = hour_runs(
+        hours.filter(~((pl.col("card_id") == 1) & (pl.col("hour") == h + timedelta(hours=2))))
+    )
+    assert gap.rows() == [
+        (1, h, h + timedelta(hours=2)),
+        (1, h + timedelta(hours=3), h + timedelta(hours=4)),
+        (2, h, h + timedelta(hours=2)),
+    ]

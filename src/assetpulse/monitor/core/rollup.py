@@ -545,6 +545,26 @@ def _usage_plans(
     return cards, sensors
 
 
+def hour_runs(hours: pl.DataFrame) -> pl.DataFrame:
+    """``card_id, h0, h1``: the card-hours of ``hours`` (``card_id, hour``) as runs of
+    consecutive hours [h0, h1)."""
+    step = pl.col("hour") - pl.col("hour").shift(1)
+    starts = group_starts(["card_id"]) | (step != timedelta(hours=1))
+    return (
+        hours.select("card_id", "hour")
+        .unique()
+        .sort("card_id", "hour")
+        .with_columns(starts.fill_null(True).cum_sum().alias("run"))
+        .group_by("run", maintain_order=True)
+        .agg(
+            pl.col("card_id").first(),
+            pl.col("hour").min().alias("h0"),
+            (pl.col("hour").max() + timedelta(hours=1)).alias("h1"),
+        )
+        .drop("run")
+    )
+
+
 def dirty_hours(
     touched: pl.DataFrame, params: RollupParams | None = None, *, ahead_h: int = 2
 ) -> pl.DataFrame:
