@@ -55,8 +55,11 @@ from assetpulse.monitor.core.detectors.sun import SITE_SCHEMA
 from assetpulse.monitor.core.engine import ENGINE
 from assetpulse.monitor.core.rollup import (
     BASELINE_SCHEMA,
+    LOC,
+    PHOTO,
     READING_SCHEMA,
     ROLLUP_COLUMNS,
+    TEMP,
     LightInputs,
     RollupParams,
     dirty_hours,
@@ -341,8 +344,8 @@ where r.sensor_id = any({sensors}::text[]) and r.t >= {t0} and r.t < {t1}
 SPAN_SCHEMA = {c: t for c, t in READING_SCHEMA.items() if c != "card_id"}
 SENSOR_KINDS = "select sensor_id, kind from sensors where sensor_id = any(%s::text[])"
 # readings.kind of each sensors.kind, and the columns its readings carry
-KIND_CODES = {"photo": 1, "temp": 2, "loc": 3}
-SPAN_COLUMNS = {1: ("lux",), 2: ("temp_c",), 3: ("lat", "lon", "acc")}
+KIND_CODES = {"photo": PHOTO, "temp": TEMP, "loc": LOC}
+SPAN_COLUMNS = {PHOTO: ("lux",), TEMP: ("temp_c",), LOC: ("lat", "lon", "acc")}
 SPAN_EXTRA = pl.Struct(
     {
         "kind": pl.Int16,
