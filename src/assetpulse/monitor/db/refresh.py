@@ -1,6 +1,6 @@
 """Rollup refresh job (小时汇总刷新) on plain PostgreSQL: changed hours only, whole hours.
 
-Finds the card-hours touched by readings received since the watermark (BRIN index on
+Finds the card-hours touched by readings received since the watermark (the index on
 ``readings.received_at``, aggregated per sensor-hour before the bindings are joined),
 fetches the readings those hours depend on — per card, the runs of its dirty hours with
 the reach they need, through the primary key ``(sensor_id, t)`` — recomputes them with the
