@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -142,6 +143,28 @@ def test_dirty_hours_when_one_reading_then_two_hours_either_side():
     touched = pl.DataFrame({"card_id": [7], "t": [T0 + timedelta(minutes=90)]})
     hours = dirty_hours(touched)["hour"].to_list()
     assert hours == [T0 + timedelta(hours=k) for k in range(-1, 4)]
+
+
+@pytest.mark.parametrize("ahead_h", [2, 24])
+def test_dirty_hours_when_cards_touched_here_and_there_then_each_hour_in_reach_once(ahead_h):
+    rng = np.random.default_rng(ahead_h)
+    minutes = rng.choice(14 * 24 * 60, size=400)
+    touched = pl.DataFrame(
+        {
+            "card_id": rng.integers(1, 6, size=400),
+            "t": [T0 + timedelta(minutes=int(m)) for m in minutes],
+        }
+    )
+    # the definition: every hour from two before a touched one's hour to ``ahead_h`` after
+    want = sorted(
+        {
+            (c, t.replace(minute=0, second=0) + timedelta(hours=k))
+            for c, t in touched.iter_rows()
+            for k in range(-2, ahead_h + 1)
+        }
+    )
+    got = dirty_hours(touched, ahead_h=ahead_h)
+    assert list(got.iter_rows()) == want
 
 
 def powered_pc(t: list[datetime], lit: list[bool]) -> pl.DataFrame:

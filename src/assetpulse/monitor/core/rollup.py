@@ -574,14 +574,30 @@ def dirty_hours(
     # within ``hold_s`` (≤ 1 h) either side: two hours each way bound that. A light meter's
     # step carries the lamp state forward until dark: ``ahead_h`` says how far to look.
     del params
-    first = touched.select("card_id", pl.col("t").dt.truncate("1h").alias("hour"))
-    return (
-        pl.concat(
-            [
-                first.with_columns(pl.col("hour") + pl.duration(hours=k))
-                for k in range(-2, ahead_h + 1)
-            ]
-        )
+    # Each card's touched hours as runs [h - 2 h, h + ahead] merged where they overlap, then
+    # spelt out: never the (3 + ahead_h)-fold copy of every touched hour before ``unique``,
+    # which for a first run's 1,000 rooms (340,000 card-hours, ahead 24 h) was 9 M rows.
+    hours = (
+        touched.select("card_id", pl.col("t").dt.truncate("1h").alias("hour"))
         .unique()
+        .sort("card_id", "hour")
+    )
+    lo, hi = pl.col("hour") - pl.duration(hours=2), pl.col("hour") + pl.duration(hours=ahead_h)
+    runs = (
+        hours.with_columns(lo.alias("lo"), hi.alias("hi"))
+        .with_columns(
+            # a run starts where a card's hour lies beyond the reach of every earlier one
+            (pl.col("lo") > pl.col("hi").shift(1).cum_max().over("card_id"))
+            .fill_null(True)
+            .cum_sum()
+            .over("card_id")
+            .alias("run")
+        )
+        .group_by("card_id", "run")
+        .agg(pl.col("lo").min(), pl.col("hi").max())
+    )
+    return (
+        runs.select("card_id", pl.datetime_ranges("lo", "hi", "1h").alias("hour"))
+        .explode("hour")
         .sort("card_id", "hour")
     )
