@@ -96,3 +96,36 @@ def test_cycle_slices_when_readings_crowd_some_cards_then_cut_there_and_cover_ev
         cycle_cards=5,
     )
     assert len(_slices(db, capped)) == 3
+
+
+def test_first_run_slices_when_meters_learn_from_raw_history_then_cut_to_what_is_held(
+    db, monitor_world
+):
+    # a run that learns baselines holds what its raw learners read for its rollup, up to a
+    # budget: its slices are cut where those learners pass it (here 5 a slice), and
+    # sensors already summarised day by day (a day's first run after the first) weigh
+    # nothing
+    cards = sorted(_fleet(monitor_world))
+
+    def cut() -> list[tuple[int, int]]:
+        run = create_run(
+            db, window_end=T0, window_days=3, store=False, baselines=True, raw_sensors=5
+        )
+        return _slices(db, run)
+
+    assert [hi for _, hi in cut()[:-1]] == [cards[4], cards[9]]
+    db.execute(
+        "insert into sensor_day_stats (sensor_id, day, complete, stats, codes, counts)"
+        " select 'CS-T' || lpad(i::text, 2, '0'), %s, true, '{}', '{}', '{}'"
+        " from generate_series(0, 5) i",
+        (T0.date(),),
+    )
+    got = cut()
+    # cards 0-5 weigh nothing, 6-10 fill a slice, 11 starts the next
+    assert [hi for _, hi in got[:-1]] == [cards[10]]
+    assert got[0][0] == -(2**63)
+    assert got[-1][1] == 2**63 - 1
+    assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(got))
+    # a run without baselines due is cut by cards only
+    run = create_run(db, window_end=T0, window_days=3, store=False, baselines=False)
+    assert len(_slices(db, run)) == 1

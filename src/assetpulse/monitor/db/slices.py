@@ -32,7 +32,7 @@ from psycopg.types.json import Jsonb
 from assetpulse.monitor.core.rollup import RollupParams
 from assetpulse.monitor.core.rules import RuleSet
 from assetpulse.monitor.db.analyse import Rolled, analyse
-from assetpulse.monitor.db.held_readings import HeldReadings
+from assetpulse.monitor.db.held_readings import HELD_ROWS, HeldReadings
 from assetpulse.monitor.db.refresh import (
     ALL_CARDS,
     DEFAULT_SITE,
@@ -54,6 +54,9 @@ SLICE_CARDS = 1000  # cards per slice: its rollup window and verdicts stay well 
 # its slices are cut by the work they hold instead — each card's fresh readings plus
 # CARD_WORK for judging it — about CYCLE_SLICE_WORK a slice, at most CYCLE_SLICE_CARDS cards
 # (what the analysis holds of a card is its window of hourly rows, the same in any run).
+# sensors learning from their raw history per slice: what the held readings' budget
+# holds of sensors sampled once a minute over the baselines' 14 days
+RAW_SLICE_SENSORS = HELD_ROWS // (14 * 24 * 60)
 CYCLE_SLICE_WORK = 40_000
 CARD_WORK = 2
 CYCLE_SLICE_CARDS = 2000
@@ -69,12 +72,29 @@ from monitor_watermarks where name = %(mark)s
 returning id
 """
 # every card id falls in one slice: the first starts at the lowest id there is, each next
-# one after the previous one's end, the last ends at the highest (cards made meanwhile)
+# one after the previous one's end, the last ends at the highest (cards made meanwhile).
+# A new slice after %(size)s bound cards, or (a run that learns baselines) where the light
+# meters and thermometers that learn from their raw history pass the next multiple of
+# %(raw)s: a slice's rollup then finds all of their readings held (``HeldReadings``)
+# instead of fetching most of them again (a first run of 1,000-card slices at 14 days:
+# 85 % of its light meters' and thermometers' readings fetched twice, bench/monitor.py
+# 2026-12-04).
 SLICE_ENDS = """
-select max(id) from (
-    select id, (row_number() over (order by id) - 1) / %(size)s as g
-    from asset_cards c where exists (select 1 from sensor_bindings b where b.card_id = c.id)
-) x group by g order by 1
+with w as (
+    select b.card_id as id,
+           count(distinct s.sensor_id) filter (
+               where %(baselines)s and s.kind in ('photo', 'temp')
+                 and not exists (select 1 from sensor_day_stats d where d.sensor_id = s.sensor_id)
+           ) as raw
+    from sensor_bindings b join sensors s on s.sensor_id = b.sensor_id
+    where exists (select 1 from asset_cards c where c.id = b.card_id)
+    group by b.card_id
+), g as (
+    select id, floor((sum(raw) over (order by id) - raw) / %(raw)s) as g,
+           (row_number() over (order by id) - 1) / %(size)s as h
+    from w
+)
+select max(id) from g group by g, h order by 1
 """
 # a cycle's slices: the bound cards in id order, a new slice where the work before a card
 # passes the next multiple of %(work)s or its rank the next multiple of %(cards)s
@@ -141,9 +161,11 @@ def create_run(
     baselines: bool | None = None,
     cycle_work: int = CYCLE_SLICE_WORK,
     cycle_cards: int = CYCLE_SLICE_CARDS,
+    raw_sensors: int = RAW_SLICE_SENSORS,
 ) -> int:
-    """A new run over every card, cut into slices of ``slice_cards`` bound cards; a cycle
-    (no baselines due, not the first run) into slices of about ``cycle_work`` (fresh
+    """A new run over every card, cut into slices of ``slice_cards`` bound cards, and where
+    it learns baselines of at most ``raw_sensors`` sensors learning from raw readings; a
+    cycle (no baselines due, not the first run) into slices of about ``cycle_work`` (fresh
     readings and ``CARD_WORK`` a card), at most ``cycle_cards`` cards each."""
     with conn.transaction():
         if baselines is None:
@@ -162,7 +184,8 @@ def create_run(
             cut = {"since": since, "card_work": CARD_WORK, "work": cycle_work}
             rows = conn.execute(CYCLE_SLICE_ENDS, {**cut, "cards": cycle_cards}).fetchall()
         else:
-            rows = conn.execute(SLICE_ENDS, {"size": slice_cards}).fetchall()
+            cut = {"size": slice_cards, "baselines": baselines, "raw": raw_sensors}
+            rows = conn.execute(SLICE_ENDS, cut).fetchall()
         ends = [int(r[0]) for r in rows]
         his = [*ends[:-1], ALL_CARDS[1]] if ends else [ALL_CARDS[1]]
         los = [ALL_CARDS[0], *(hi + 1 for hi in his[:-1])]
