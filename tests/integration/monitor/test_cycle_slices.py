@@ -120,6 +120,13 @@ def test_first_run_slices_when_meters_learn_from_raw_history_then_cut_to_what_is
         " from generate_series(0, 5) i",
         (T0.date(),),
     )
+    # a summary older than the baselines' days does not spare the raw learn: it weighs
+    db.execute(
+        "insert into sensor_day_stats (sensor_id, day, complete, stats, codes, counts)"
+        " select 'CS-T' || lpad(i::text, 2, '0'), %s, true, '{}', '{}', '{}'"
+        " from generate_series(6, 11) i",
+        ((T0 - timedelta(days=30)).date(),),
+    )
     got = cut()
     # cards 0-5 weigh nothing, 6-10 fill a slice, 11 starts the next
     assert [hi for _, hi in got[:-1]] == [cards[10]]

@@ -54,9 +54,10 @@ SLICE_CARDS = 1000  # cards per slice: its rollup window and verdicts stay well 
 # its slices are cut by the work they hold instead — each card's fresh readings plus
 # CARD_WORK for judging it — about CYCLE_SLICE_WORK a slice, at most CYCLE_SLICE_CARDS cards
 # (what the analysis holds of a card is its window of hourly rows, the same in any run).
+BASELINE_DAYS = 14  # the history a day's baselines and calibrations are learned from
 # sensors learning from their raw history per slice: what the held readings' budget
-# holds of sensors sampled once a minute over the baselines' 14 days
-RAW_SLICE_SENSORS = HELD_ROWS // (14 * 24 * 60)
+# holds of sensors sampled once a minute over the baselines' days
+RAW_SLICE_SENSORS = HELD_ROWS // (BASELINE_DAYS * 24 * 60)
 CYCLE_SLICE_WORK = 40_000
 CARD_WORK = 2
 CYCLE_SLICE_CARDS = 2000
@@ -84,7 +85,9 @@ with w as (
     select b.card_id as id,
            count(distinct s.sensor_id) filter (
                where %(baselines)s and s.kind in ('photo', 'temp')
-                 and not exists (select 1 from sensor_day_stats d where d.sensor_id = s.sensor_id)
+                 and not exists (  -- no summary in the baselines' days: refresh.KNOWN_DAYS
+                     select 1 from sensor_day_stats d
+                     where d.sensor_id = s.sensor_id and d.day >= %(d0)s)
            ) as raw
     from sensor_bindings b join sensors s on s.sensor_id = b.sensor_id
     where exists (select 1 from asset_cards c where c.id = b.card_id)
@@ -184,7 +187,8 @@ def create_run(
             cut = {"since": since, "card_work": CARD_WORK, "work": cycle_work}
             rows = conn.execute(CYCLE_SLICE_ENDS, {**cut, "cards": cycle_cards}).fetchall()
         else:
-            cut = {"size": slice_cards, "baselines": baselines, "raw": raw_sensors}
+            d0 = (window_end - timedelta(days=BASELINE_DAYS)).astimezone(UTC).date()
+            cut = {"size": slice_cards, "baselines": baselines, "raw": raw_sensors, "d0": d0}
             rows = conn.execute(SLICE_ENDS, cut).fetchall()
         ends = [int(r[0]) for r in rows]
         his = [*ends[:-1], ALL_CARDS[1]] if ends else [ALL_CARDS[1]]
@@ -210,7 +214,7 @@ def work(
     rules: RuleSet,
     site: Site = DEFAULT_SITE,
     params: RollupParams | None = None,
-    baseline_days: int = 14,
+    baseline_days: int = BASELINE_DAYS,
     max_slices: int | None = None,
 ) -> int:
     """Take and do pending slices of the run until none is left to take (or ``max_slices``
