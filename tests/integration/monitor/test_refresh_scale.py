@@ -99,12 +99,13 @@ def test_hot_queries_when_fleet_realistic_then_indexes_used_and_estimates_close(
     since = fleet - timedelta(minutes=10)
     args = {"since": since, "lo": r.ALL_CARDS[0], "hi": r.ALL_CARDS[1], "skip": 15}
     # what arrived: the index on received_at, estimated near the 10 minutes' readings
-    # (``flags & 1 = 0`` was taken for 0.5 % of them); the appended sensors' reach and late
-    # readings: probes of the primary key
+    # (``flags & 1 = 0`` was taken for 0.5 % of them), read once; the appended sensors'
+    # reach and late readings: probes of the primary key
     held = _held(db)
     scans = _readings_scans(_plan(db, r.FRESH_READINGS, args), held)
     fresh = [n for n in scans if "received_at >" in str(_index_of(n))]
     assert fresh
+    assert all(n["Node Type"] == "Bitmap Heap Scan" for n in fresh), fresh
     probes = [_index_of(n) for n in scans if n not in fresh]
     assert all(i is not None and i[0].endswith("pkey") for i in probes), probes
     assert sum(n["Actual Rows"] * n["Actual Loops"] for n in fresh) >= SENSORS * 10
